@@ -1,0 +1,70 @@
+"""Developer entry points for sna. Run ``nox -l`` for the menu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+
+PYTHON = "3.11"
+CONSTRAINTS = ("-c", "requirements/constraints.txt")
+ROOT = Path(__file__).parent
+
+
+def _install(session: nox.Session, extras: str = "") -> None:
+    target = f".[{extras}]" if extras else "."
+    session.install(*CONSTRAINTS, "-e", target)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (all of it; pass -m "not slow" for the quick subset)."""
+    _install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Lint with ruff and type-check the library with mypy."""
+    _install(session, "dev")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def report(session: nox.Session) -> None:
+    """Prepare the demo data and build the Oxfordshire assessment into reports/."""
+    _install(session)
+    session.run("sna", "prepare", *session.posargs)
+    session.run("sna", "build", *session.posargs)
+    session.log(f"Open {ROOT / 'reports' / 'index.html'} in a browser.")
+
+
+@nox.session(python=PYTHON)
+def lab(session: nox.Session) -> None:
+    """Open JupyterLab on notebooks/ (prepares the demo data first)."""
+    _install(session, "lab")
+    session.run("sna", "prepare")
+    session.run("jupyter", "lab", "notebooks/")
+
+
+@nox.session(python=PYTHON)
+def benchmark(session: nox.Session) -> None:
+    """Time sna prepare and sna build against their baselines (benchmarks/)."""
+    _install(session, "test")
+    session.run("python", "benchmarks/prepare.py", *session.posargs)
+    session.run("python", "benchmarks/build.py", *session.posargs)
+
+
+@nox.session(python=PYTHON, venv_backend="virtualenv")
+def lock(session: nox.Session) -> None:
+    """Re-pin every dependency into requirements/constraints.txt."""
+    session.install("-e", ".[test,lab,dev]")
+    frozen = session.run("pip", "freeze", "--exclude-editable", silent=True)
+    header = "# Pinned by `nox -s lock`; every nox session installs with these constraints.\n"
+    (ROOT / "requirements" / "constraints.txt").write_text(header + str(frozen))

@@ -1,0 +1,122 @@
+"""The ``sna`` command: ``sna prepare`` and ``sna build``.
+
+A thin layer: parse arguments, call the library, turn user mistakes (:class:`sna.errors.SnaError`)
+into one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sna import __version__
+from sna.errors import SnaError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sna",
+        description=(
+            "Community safety Strategic Needs Assessment: turn police.uk street-level crime and ONS "
+            "area data into per-district HTML reports. Typical use: `sna prepare` then `sna build`."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"sna {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=Path("sna.toml"),
+        help="assessment config file (default: %(default)s in the current folder)",
+    )
+    common.add_argument(
+        "--quiet", action="store_true", help="no progress bars; print only the summary and errors"
+    )
+
+    prep = sub.add_parser(
+        "prepare",
+        parents=[common],
+        help="read raw police.uk and area files into data/processed/",
+        description=(
+            "Read every police.uk street-level CSV (plain or .gz) under the config's police_uk folder "
+            "and the area files it names; validate them; assign each record to a district through "
+            "its 2011 or 2021 LSOA code; write analysis-ready Parquet (records.parquet, "
+            "counts.parquet, areas) and manifest.json to the processed folder. Every input row is "
+            "kept, counted out of area, or written to rejects.csv with its reason, and the manifest "
+            "reconciles the counts per file. With unchanged inputs it does nothing."
+        ),
+        epilog="Exit status: 0 success, 2 a problem with your input (the message says which file).",
+    )
+    prep.add_argument(
+        "--force", action="store_true", help="rebuild even if the inputs are unchanged"
+    )
+
+    build = sub.add_parser(
+        "build",
+        parents=[common],
+        help="execute the assessment notebooks and publish HTML reports",
+        description=(
+            "Run notebooks/district_assessment.ipynb for each district and reporting year and "
+            "notebooks/area_overview.ipynb for each year, in parallel, then publish self-contained "
+            "HTML to the reports folder with an index page. Unchanged reports are not rebuilt. "
+            "Run `sna prepare` first."
+        ),
+        epilog=(
+            "Exit status: 0 all reports built, 1 some notebooks failed (their last good report is "
+            "kept), 2 a problem with your input."
+        ),
+    )
+    build.add_argument(
+        "--years", type=int, nargs="+", metavar="YEAR", help="reporting years (default: the config's)"
+    )
+    build.add_argument(
+        "--districts",
+        nargs="+",
+        metavar="DISTRICT",
+        help="district names or ONS codes (default: all in the config)",
+    )
+    build.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="notebooks run at once (default: one per core)"
+    )
+    build.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sna`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "prepare":
+            from sna.prepare import run_prepare
+
+            return run_prepare(args.config, force=args.force, progress=not args.quiet)
+        from sna.build import run_build
+
+        return run_build(
+            args.config,
+            years=args.years,
+            districts=args.districts,
+            jobs=args.jobs,
+            force=args.force,
+            progress=not args.quiet,
+        )
+    except SnaError as exc:
+        print(f"sna {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(f"sna {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
