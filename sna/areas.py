@@ -1,0 +1,347 @@
+"""Area data: LSOA to district lookups (2011 and 2021 LSOAs), populations and deprivation.
+
+police.uk files carry 2011 LSOA codes up to about 2022 and 2021 codes after; the English Indices
+of Deprivation 2019 are on 2011 LSOAs; Census 2021 populations are on 2021 LSOAs. This module
+reads the publishers' files as they are and puts them in tidy frames keyed by LSOA code and
+vintage, so that both vintages resolve to the right district.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sna.config import Config, PopulationSource
+from sna.errors import InputError
+
+__all__ = [
+    "assign_districts",
+    "district_name_from_lsoa_name",
+    "district_populations",
+    "lsoa_areas",
+    "lsoa_lookup",
+    "read_deprivation",
+]
+
+LSOA_LOOKUP_COLUMNS = ("lsoa_code", "lsoa_name", "lsoa_vintage", "district_code", "district_name")
+_DOMAIN_COLUMNS = {
+    "IMD": "Index of Multiple Deprivation (IMD)",
+    "Income": "Income",
+    "Employment": "Employment",
+    "Education, Skills and Training": "Education, Skills and Training",
+    "Health Deprivation and Disability": "Health Deprivation and Disability",
+    "Crime": "Crime",
+    "Barriers to Housing and Services": "Barriers to Housing and Services",
+    "Living Environment": "Living Environment",
+}
+
+
+def _read_csv(path: Path, *, required: tuple[str, ...], what: str, **kwargs: object) -> pd.DataFrame:
+    """Read a publisher's CSV, check its columns and say which file is wrong if it is."""
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)  # type: ignore[call-overload]
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as exc:
+        raise InputError(path, f"cannot be read as the {what} CSV: {exc}") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"column {missing[0]!r} is missing; this does not look like the {what}",
+            line=1,
+            hint=f"expected columns including {', '.join(required)}",
+        )
+    return frame
+
+
+def _to_int(values: pd.Series, path: Path, column: str) -> pd.Series:
+    """Integers from text that may carry thousands separators ("29,199")."""
+    cleaned = values.str.replace(",", "", regex=False).str.strip()
+    numbers = pd.to_numeric(cleaned, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            path, f"column {column!r} has {values.iloc[first]!r}, not a number", line=first + 2
+        )
+    return numbers.astype("int64")
+
+
+def district_name_from_lsoa_name(names: pd.Series) -> pd.Series:
+    """The district part of an LSOA name: ``"Oxford 008A"`` gives ``"Oxford"``.
+
+    LSOA names (both vintages) are the district name, a space, and a three-digit number with a
+    letter; this holds for every LSOA in England and Wales.
+    """
+    return names.str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
+
+
+def lsoa_lookup(config: Config) -> pd.DataFrame:
+    """Every LSOA code of both vintages with its district.
+
+    2011 LSOAs come from the ONS LSOA (2011) to ward to LAD (2019) lookup. 2021 LSOAs come from
+    the Census 2021 LSOA file; their district is the LSOA name's prefix, coded through the LAD
+    names of the 2011 lookup and the config's districts (so new unitary authorities resolve when
+    the config names them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lsoa_code, lsoa_name, lsoa_vintage (2011 or 2021), district_code,
+        district_name``; one row per code and vintage.
+    """
+    src = config.sources
+    l11 = _read_csv(
+        src.lsoa11_lookup,
+        required=("LSOA11CD", "LSOA11NM", "LAD19CD", "LAD19NM"),
+        what="ONS LSOA (2011) to LAD lookup",
+    ).drop_duplicates("LSOA11CD")
+    v2011 = pd.DataFrame(
+        {
+            "lsoa_code": l11["LSOA11CD"],
+            "lsoa_name": l11["LSOA11NM"],
+            "lsoa_vintage": 2011,
+            "district_code": l11["LAD19CD"],
+            "district_name": l11["LAD19NM"],
+        }
+    )
+    l21 = _read_csv(
+        src.lsoa21_names,
+        required=("lsoa21_code", "lsoa21_name"),
+        what="Census 2021 LSOA file",
+        usecols=["lsoa21_code", "lsoa21_name"],
+    ).drop_duplicates("lsoa21_code")
+    names = district_name_from_lsoa_name(l21["lsoa21_name"])
+    code_of = dict(zip(v2011["district_name"], v2011["district_code"], strict=False))
+    # ONS names such as "Bristol, City of" appear in LSOA names as "Bristol".
+    code_of.update({k.split(",")[0]: v for k, v in code_of.items() if "," in k})
+    code_of.update({d.name: d.code for d in config.districts})
+    v2021 = pd.DataFrame(
+        {
+            "lsoa_code": l21["lsoa21_code"],
+            "lsoa_name": l21["lsoa21_name"],
+            "lsoa_vintage": 2021,
+            "district_code": names.map(code_of).fillna(""),
+            "district_name": names,
+        }
+    )
+    return pd.concat([v2011, v2021], ignore_index=True)
+
+
+def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
+    """District and LSOA vintage for each record of one file, from its LSOA code and name.
+
+    Most LSOA codes exist in both vintages. A file's vintage is the one its codes point to: codes
+    that exist only in 2011 or only in 2021 decide it (2018-2022 police.uk files carry 2011
+    codes, later ones 2021 codes). Each record then takes the vintage whose LSOA name matches its
+    own, else the file's vintage, else whichever has the code. Codes in neither vintage get
+    vintage 0 and an empty district.
+
+    Parameters
+    ----------
+    codes, names
+        The records' ``LSOA code`` and ``LSOA name`` (one file's worth).
+    lookup
+        From :func:`lsoa_lookup`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``codes``; columns ``lsoa_vintage`` (0 when unknown), ``district_code``,
+        ``district_name``.
+    """
+    pairs = pd.DataFrame({"lsoa_code": codes.str.strip(), "record_name": names.str.strip()})
+    unique = pairs.drop_duplicates()
+    candidates = unique.merge(lookup, on="lsoa_code", how="left")
+    vintages = candidates.groupby("lsoa_code")["lsoa_vintage"].agg(["min", "max"])
+    only = vintages.loc[vintages["min"] == vintages["max"], "min"].value_counts()
+    preferred = only.idxmax() if len(only) else 2021
+    candidates["score"] = (candidates["lsoa_name"] == candidates["record_name"]) * 10 + (
+        candidates["lsoa_vintage"] == preferred
+    )
+    best = candidates.sort_values("score", ascending=False, kind="stable")
+    best = best.drop_duplicates(["lsoa_code", "record_name"])
+    best = best.assign(lsoa_vintage=best["lsoa_vintage"].fillna(0).astype("int64"))
+    best = best.fillna({"district_code": "", "district_name": ""})
+    out = pairs.merge(
+        best[["lsoa_code", "record_name", "lsoa_vintage", "district_code", "district_name"]],
+        on=["lsoa_code", "record_name"],
+        how="left",
+    )
+    out.index = codes.index
+    return out[["lsoa_vintage", "district_code", "district_name"]]
+
+
+def read_deprivation(config: Config) -> pd.DataFrame:
+    """IoD2019 ranks and deciles by 2011 LSOA: the IMD (File 1) and the seven domains (File 2).
+
+    File 1's ranks are quoted with thousands separators (``"29,199"``); both files start with a
+    byte-order mark. Decile 1 is the most deprived 10% of LSOAs in England.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa_code``, ``imd_rank``, ``imd_decile`` and ``<domain>_rank``/``<domain>_decile`` for
+        each domain (snake_case names, e.g. ``income_decile``).
+    """
+    imd_col = _DOMAIN_COLUMNS["IMD"]
+    f1 = _read_csv(
+        config.sources.imd,
+        required=("LSOA code (2011)", f"{imd_col} Rank", f"{imd_col} Decile"),
+        what="IoD2019 File 1 (IMD)",
+    )
+    out = pd.DataFrame({"lsoa_code": f1["LSOA code (2011)"]})
+    out["imd_rank"] = _to_int(f1[f"{imd_col} Rank"], config.sources.imd, f"{imd_col} Rank")
+    out["imd_decile"] = _to_int(f1[f"{imd_col} Decile"], config.sources.imd, f"{imd_col} Decile")
+    f2 = _read_csv(config.sources.iod_domains, required=("LSOA code (2011)",), what="IoD2019 File 2 (domains)")
+    domains = pd.DataFrame({"lsoa_code": f2["LSOA code (2011)"]})
+    for domain, prefix in _DOMAIN_COLUMNS.items():
+        if domain == "IMD":
+            continue
+        key = _snake(domain)
+        for kind in ("Rank", "Decile"):
+            matches = [c for c in f2.columns if c.startswith(f"{prefix} {kind}")]
+            if not matches:
+                raise InputError(
+                    config.sources.iod_domains,
+                    f"no column for the {domain} domain {kind.lower()}; this does not look like IoD2019 File 2",
+                    line=1,
+                )
+            domains[f"{key}_{kind.lower()}"] = _to_int(f2[matches[0]], config.sources.iod_domains, matches[0])
+    bad = out["imd_decile"].lt(1) | out["imd_decile"].gt(10)
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise InputError(config.sources.imd, "IMD decile outside 1-10", line=line)
+    return out.merge(domains, on="lsoa_code", how="outer")
+
+
+def _snake(domain: str) -> str:
+    return domain.split(",")[0].split(" ")[0].lower() if domain != "IMD" else "imd"
+
+
+def lsoa_areas(config: Config, lookup: pd.DataFrame, district_codes: tuple[str, ...]) -> pd.DataFrame:
+    """LSOAs of the given districts with population and deprivation.
+
+    Population: Census 2021 usual residents for 2021 LSOAs; IoD2019 mid-2015 denominators for
+    2011 LSOAs. Deprivation (IoD2019, 2011 LSOAs) joins on the code, which matches for 2021 LSOAs
+    whose boundaries did not change; the rest have ``deprivation_matched`` False.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per LSOA code and vintage: lookup columns, ``population``,
+        ``population_source``, ``imd_*`` and domain ranks/deciles, ``deprivation_matched``.
+    """
+    areas = lookup[lookup["district_code"].isin(district_codes)].copy()
+    census = _read_csv(
+        config.sources.lsoa21_names,
+        required=("lsoa21_code", "usual_residents"),
+        what="Census 2021 LSOA file",
+        usecols=["lsoa21_code", "usual_residents"],
+    )
+    census_pop = (
+        census.assign(usual_residents=_to_int(census["usual_residents"], config.sources.lsoa21_names, "usual_residents"))
+        .groupby("lsoa21_code")["usual_residents"]
+        .sum()
+    )
+    pop_col = "Total population: mid 2015 (excluding prisoners)"
+    denominators = _read_csv(
+        config.sources.lsoa11_population,
+        required=("LSOA code (2011)", pop_col),
+        what="IoD2019 File 6 (population denominators)",
+    )
+    mid2015 = pd.Series(
+        _to_int(denominators[pop_col], config.sources.lsoa11_population, pop_col).to_numpy(),
+        index=denominators["LSOA code (2011)"],
+    )
+    is2021 = areas["lsoa_vintage"] == 2021
+    areas["population"] = np.where(
+        is2021, areas["lsoa_code"].map(census_pop), areas["lsoa_code"].map(mid2015)
+    )
+    areas["population_source"] = np.where(
+        is2021, "Census 2021 usual residents", "IoD2019 mid-2015 denominators"
+    )
+    deprivation = read_deprivation(config)
+    areas = areas.merge(deprivation, on="lsoa_code", how="left")
+    areas["deprivation_matched"] = areas["imd_decile"].notna()
+    for column in deprivation.columns.drop("lsoa_code"):
+        areas[column] = areas[column].astype("Int64")
+    return areas.sort_values(["district_code", "lsoa_vintage", "lsoa_code"], ignore_index=True)
+
+
+def _mye_workbook(source: PopulationSource) -> pd.Series:
+    """All-ages population by area code from an ONS mid-year estimates workbook (sheet MYE2 - Persons)."""
+    try:
+        sheet = pd.read_excel(source.file, sheet_name="MYE2 - Persons", header=None, dtype=str)
+    except (ValueError, OSError, KeyError) as exc:
+        raise InputError(
+            source.file, f"cannot read sheet 'MYE2 - Persons' of the ONS mid-year estimates workbook: {exc}"
+        ) from None
+    header_rows = np.flatnonzero(sheet.iloc[:, 0].eq("Code").to_numpy())
+    if not len(header_rows):
+        raise InputError(source.file, "sheet 'MYE2 - Persons' has no header row starting with 'Code'")
+    start = int(header_rows[0])
+    table = sheet.iloc[start + 1 :].set_axis(sheet.iloc[start].tolist(), axis=1)
+    if "All ages" not in table.columns:
+        raise InputError(source.file, "sheet 'MYE2 - Persons' has no 'All ages' column", line=start + 1)
+    table = table.dropna(subset=["Code"])
+    return pd.Series(_to_int(table["All ages"], source.file, "All ages").to_numpy(), index=table["Code"])
+
+
+def _mye_csv(source: PopulationSource) -> pd.Series:
+    table = _read_csv(source.file, required=("area_code", "all_ages"), what="mid-year estimates CSV")
+    return pd.Series(_to_int(table["all_ages"], source.file, "all_ages").to_numpy(), index=table["area_code"])
+
+
+def _census_lsoa(source: PopulationSource, names: dict[str, str]) -> pd.Series:
+    table = _read_csv(
+        source.file, required=("lsoa21_name", "usual_residents"), what="Census 2021 LSOA file"
+    )
+    residents = _to_int(table["usual_residents"], source.file, "usual_residents")
+    district = district_name_from_lsoa_name(table["lsoa21_name"])
+    by_name = residents.groupby(district).sum()
+    return pd.Series({code: by_name.get(name, np.nan) for code, name in names.items()})
+
+
+def district_populations(config: Config, years: list[int], names: dict[str, str]) -> pd.DataFrame:
+    """Population of each kept district (and the benchmark) for each year, with its source.
+
+    Parameters
+    ----------
+    config
+        The assessment config: population sources and which to use per year.
+    years
+        Years to give (reporting years and years with data).
+    names
+        District code to name, for the districts to give.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, area_code, area_name, population, source, source_year``; the benchmark appears as
+        ``area_code == "benchmark"``. A district missing from a source has population NaN (the
+        reports then show no rate rather than a wrong one).
+    """
+    cache: dict[str, pd.Series] = {}
+    rows = []
+    for year in sorted(set(years)):
+        source = config.population_source_for(year)
+        if source.key not in cache:
+            if source.format == "ons-mye-workbook":
+                cache[source.key] = _mye_workbook(source)
+            elif source.format == "ons-mye-csv":
+                cache[source.key] = _mye_csv(source)
+            else:
+                cache[source.key] = _census_lsoa(source, names)
+        pops = cache[source.key]
+        for code, name in names.items():
+            value = pops.get(code, np.nan)
+            rows.append((year, code, name, float(value), source.label, source.year))
+        bench = [pops.get(c, np.nan) for c in config.benchmark.district_codes]
+        rows.append(
+            (year, "benchmark", config.benchmark.name, float(np.sum(bench)), source.label, source.year)
+        )
+    return pd.DataFrame(
+        rows, columns=["year", "area_code", "area_name", "population", "source", "source_year"]
+    )

@@ -1,0 +1,51 @@
+"""Shared fixtures: the demo config pointed at temporary output folders, and prepared demo data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+DEMO_CONFIG = ROOT / "sna.toml"
+
+
+def write_config(folder: Path, *, raw: Path = RAW, replace: dict[str, str] | None = None) -> Path:
+    """A copy of the demo ``sna.toml`` in ``folder`` with outputs in ``folder``.
+
+    ``replace`` maps regular expressions to replacements applied to the TOML text, for tests
+    that need a variation of the demo config.
+    """
+    text = DEMO_CONFIG.read_text()
+    text = text.replace('raw = "data/raw"', f'raw = "{raw.as_posix()}"')
+    for pattern, new in (replace or {}).items():
+        text, n = re.subn(pattern, new, text, flags=re.MULTILINE)
+        assert n, f"pattern {pattern!r} not in the demo config"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sna.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory):
+    """The demo data prepared once per test session into a temporary folder."""
+    from sna.config import load_config
+    from sna.prepare import prepare
+
+    config = load_config(write_config(tmp_path_factory.mktemp("demo")))
+    manifest = prepare(config)
+    return config, manifest
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

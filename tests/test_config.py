@@ -1,0 +1,81 @@
+"""The assessment config: the demo loads, and each mistake names its key."""
+
+from __future__ import annotations
+
+import pytest
+
+from sna.config import load_config
+from sna.errors import ConfigError
+from tests.conftest import DEMO_CONFIG, write_config
+
+
+def test_demo_config_loads():
+    config = load_config(DEMO_CONFIG)
+    assert [d.name for d in config.districts] == [
+        "Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire",
+    ]  # fmt: skip
+    assert config.benchmark.name == "Oxfordshire"
+    assert config.benchmark.district_codes == config.district_codes
+    assert config.reporting_years == (2024, 2025)
+    assert config.suppression_threshold == 4
+    assert config.crime_groups["Violence"] == (
+        "Violence and sexual offences", "Robbery", "Possession of weapons",
+    )  # fmt: skip
+
+
+def test_population_source_is_configured_or_nearest():
+    config = load_config(DEMO_CONFIG)
+    assert config.population_source_for(2025).key == "census2021"
+    assert config.population_source_for(2018).key == "mye2020"  # nearest: 2020
+    assert config.population_source_for(2022).key == "census2021"
+
+
+def test_district_lookup_by_name_or_code():
+    config = load_config(DEMO_CONFIG)
+    assert config.district("oxford").code == "E07000178"
+    assert config.district("E07000181").name == "West Oxfordshire"
+    with pytest.raises(ConfigError, match="no district 'Reading'"):
+        config.district("Reading")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "key", "message"),
+    [
+        (r'^code = "E07000178"', 'code = "OX1"', "districts[1].code", "ONS district code"),
+        (r"^reporting_years = .*", 'reporting_years = "2025"', "reporting_years", "must be a list"),
+        (r"^reporting_years = .*", "", "reporting_years", "missing"),
+        (r"^suppression_threshold = 4", "suppression_threshold = -1", "suppression_threshold", "0 or more"),
+        (r'"Robbery", "Possession', '"Robery", "Possession', "crime_groups.Violence", "'Robery' is not"),
+        (r'^deprivation_domain = "Income"', 'deprivation_domain = "Wealth"', "deprivation_domain", "one of"),
+        (r'^imd = ".*"', 'imd = "imd2019/nope.csv"', "sources.imd", "not found"),
+        (r'^2024 = "census2021"', '2024 = "census2031"', "population.by_year.2024", "unknown source"),
+        (r'^format = "ons-mye-workbook"', 'format = "xls"', "population.sources.mye2020.format", "one of"),
+        (r'^name = "Oxfordshire"$', "name = 3", "benchmark.name", "must be a str"),
+    ],
+)
+def test_invalid_config_names_the_key(tmp_path, pattern, replacement, key, message):
+    path = write_config(tmp_path, replace={pattern: replacement})
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == key
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_not_toml(tmp_path):
+    path = tmp_path / "sna.toml"
+    path.write_text("name = [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_fingerprint_changes_with_content(tmp_path):
+    a = load_config(write_config(tmp_path)).fingerprint()
+    assert load_config(write_config(tmp_path)).fingerprint() == a
+    changed = {r"^suppression_threshold = 4": "suppression_threshold = 5"}
+    assert load_config(write_config(tmp_path, replace=changed)).fingerprint() != a

@@ -1,0 +1,145 @@
+"""Reading police.uk street files: every row kept or rejected with a reason, bad files named."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sna.errors import InputError
+from sna.policeuk import (
+    STREET_COLUMNS,
+    normalise_crime_type,
+    parse_street_filename,
+    read_street_file,
+    validate_records,
+)
+from tests.conftest import RAW
+
+HEADER = ",".join(STREET_COLUMNS)
+GOOD = (
+    "abc123,2024-01,Thames Valley Police,Thames Valley Police,-1.257,51.752,On or near High Street,"
+    "E01028522,Oxford 008A,Burglary,Under investigation,"
+)
+ASB_ROW = ",2024-01,Thames Valley Police,Thames Valley Police,-1.257,51.752,On or near Park,E01028522,Oxford 008A,Anti-social behaviour,,"
+
+
+def write(folder: Path, lines: list[str], name: str = "2024-01-thames-valley-street.csv") -> Path:
+    path = folder / name
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
+
+
+def test_reads_real_file_completely():
+    path = RAW / "police_uk" / "thames-valley" / "2024-01-thames-valley-street.csv.gz"
+    street = read_street_file(path)
+    assert street.month == "2024-01"
+    assert street.force == "thames-valley"
+    assert street.rows_read == 15606  # published row count (shared/data/PROVENANCE.md)
+    assert street.malformed.empty
+    assert street.records["line"].iloc[0] == 2
+    assert street.records["line"].iloc[-1] == 15607
+
+
+def test_identical_asb_rows_are_all_kept(tmp_path):
+    street = read_street_file(write(tmp_path, [HEADER, ASB_ROW, ASB_ROW, GOOD]))
+    assert street.rows_read == 3
+    assert validate_records(street.records, file_month="2024-01").isna().all()
+
+
+def test_quoted_commas_and_newlines_in_location(tmp_path):
+    odd = GOOD.replace("On or near High Street", '"On or near High Street, ""Carfax""\nCentre"')
+    street = read_street_file(write(tmp_path, [HEADER, odd, GOOD]))
+    assert street.records["Location"].iloc[0] == 'On or near High Street, "Carfax"\nCentre'
+    assert street.records["line"].tolist() == [2, 4]
+
+
+def test_malformed_and_blank_rows_are_rejected_with_their_line(tmp_path):
+    lines = [HEADER, GOOD, "", GOOD + ",extra", GOOD.rsplit(",", 3)[0], GOOD]
+    street = read_street_file(write(tmp_path, lines))
+    assert street.rows_read == 5
+    assert street.malformed["line"].tolist() == [4, 5]
+    assert street.malformed["reason"].str.startswith("malformed row").all()
+    reasons = validate_records(street.records, file_month="2024-01")
+    assert reasons.tolist() == [pd.NA, "empty row", pd.NA]
+
+
+def test_reordered_and_extra_columns_are_read_by_name(tmp_path):
+    cols = list(STREET_COLUMNS)
+    values = GOOD.split(",")
+    order = [*reversed(range(12))]
+    header = ",".join([cols[i] for i in order] + ["Note"])
+    row = ",".join([values[i] for i in order] + ["x"])
+    street = read_street_file(write(tmp_path, [header, row]))
+    assert list(street.records.columns) == ["line", *STREET_COLUMNS]
+    assert street.records["Crime type"].iloc[0] == "Burglary"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([HEADER.replace("LSOA code", "LSOA"), GOOD], "column 'LSOA code' is missing from the header; found instead: 'LSOA'"),
+        ([HEADER.replace(",Context", ""), GOOD], "column 'Context' is missing"),
+        (["", ""], "file is empty"),
+    ],
+)
+def test_bad_header_or_empty_names_file(tmp_path, lines, message):
+    path = write(tmp_path, lines)
+    with pytest.raises(InputError, match=message) as info:
+        read_street_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_non_utf8_names_the_line(tmp_path):
+    path = tmp_path / "2024-01-thames-valley-street.csv"
+    path.write_bytes((HEADER + "\n" + GOOD + "\n").encode() + GOOD.replace("High", "H\xe9gh").encode("latin-1") + b"\n")
+    with pytest.raises(InputError, match=r"line 3: bytes that are not UTF-8 text \(0xe9\)"):
+        read_street_file(path)
+
+
+def test_truncated_gzip(tmp_path):
+    full = gzip.compress(("\n".join([HEADER] + [GOOD] * 2000) + "\n").encode())
+    path = tmp_path / "2024-01-thames-valley-street.csv.gz"
+    path.write_bytes(full[: len(full) // 2])
+    with pytest.raises(InputError, match="not a complete gzip file"):
+        read_street_file(path)
+
+
+def test_bad_file_name(tmp_path):
+    with pytest.raises(InputError, match="not a police.uk street file name"):
+        read_street_file(write(tmp_path, [HEADER, GOOD], name="thames-valley-street.csv"))
+    assert parse_street_filename(Path("2025-03-thames-valley-street.csv.gz")) == ("2025-03", "thames-valley")
+
+
+def test_validation_reasons(tmp_path):
+    rows = [
+        GOOD,
+        GOOD.replace("2024-01", "2024-13"),
+        GOOD.replace("2024-01", "2023-12"),
+        GOOD.replace("Burglary", "Violent crime"),
+        GOOD.replace("E01028522,Oxford 008A", ","),
+        GOOD.replace("-1.257,51.752", "-1.257,91.0"),
+        GOOD.replace("-1.257,51.752", "east,north"),
+        GOOD.replace("Burglary", "burglary"),
+    ]
+    street = read_street_file(write(tmp_path, [HEADER, *rows]))
+    reasons = validate_records(street.records, file_month="2024-01")
+    assert reasons.tolist() == [
+        pd.NA,
+        "malformed month",
+        "month does not match file name",
+        "unknown crime type",
+        "no location",
+        "coordinates missing or outside the UK",
+        "coordinates missing or outside the UK",
+        pd.NA,
+    ]
+
+
+def test_normalise_crime_type():
+    got = normalise_crime_type(pd.Series(["anti-social  behaviour", "Anti social behaviour", "VEHICLE CRIME", "Fraud"]))
+    assert got.tolist()[:3] == ["Anti-social behaviour", "Anti-social behaviour", "Vehicle crime"]
+    assert pd.isna(got.iloc[3])

@@ -1,0 +1,196 @@
+"""sna prepare on the real demo data: row accounting, independent counts, incremental runs, bad input."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sna.cli import main
+from sna.config import load_config
+from sna.errors import InputError
+from sna.prepare import prepare
+from tests.conftest import RAW, write_config
+
+OXFORDSHIRE = ("Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire")
+STREET = RAW / "police_uk" / "thames-valley"
+
+
+def raw_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a street file read with the csv module: an independent reading."""
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def mini_raw(tmp_path: Path, files: list[str]) -> Path:
+    """A raw folder with some of the real street files and links to the real area data."""
+    raw = tmp_path / "raw"
+    (raw / "police_uk").mkdir(parents=True)
+    for name in files:
+        shutil.copy(STREET / name, raw / "police_uk" / name)
+    for folder in ("lookups", "population", "imd2019"):
+        (raw / folder).symlink_to(RAW / folder)
+    return raw
+
+
+def test_rows_reconcile_per_file(prepared):
+    config, manifest = prepared
+    assert len(manifest["files"]) == 22
+    for entry in manifest["files"]:
+        accounted = entry["rows_kept"] + entry["rows_out_of_area"] + sum(entry["rows_rejected"].values())
+        assert accounted == entry["rows_read"], entry["path"]
+    rejects = pd.read_csv(config.processed_dir / "rejects.csv", dtype=str, keep_default_na=False)
+    assert len(rejects) == sum(sum(e["rows_rejected"].values()) for e in manifest["files"])
+    records = pd.read_parquet(config.processed_dir / "records.parquet")
+    assert len(records) == manifest["totals"]["rows_kept"]
+
+
+def test_rows_read_and_sha_match_raw_files(prepared):
+    _, manifest = prepared
+    import hashlib
+
+    for entry in manifest["files"][:3]:
+        path = RAW / entry["path"]
+        assert entry["rows_read"] == len(raw_rows(path))
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_no_location_rows_are_rejected_not_dropped(prepared):
+    _, manifest = prepared
+    by_month = {e["month"]: e["rows_rejected"].get("no location", 0) for e in manifest["files"]}
+    # Blank-LSOA counts published in shared/data/PROVENANCE.md.
+    assert by_month["2018-06"] == 1697
+    assert by_month["2024-01"] == 348
+    assert by_month["2025-11"] == 341
+
+
+@pytest.mark.parametrize("name", ["2018-06-thames-valley-street.csv.gz", "2025-03-thames-valley-street.csv.gz"])
+def test_district_monthly_counts_equal_independent_count(prepared, name):
+    """Counts by district and crime type equal a csv-module count by LSOA *name* prefix."""
+    config, _ = prepared
+    expected: Counter[tuple[str, str]] = Counter()
+    for row in raw_rows(STREET / name):
+        district = row["LSOA name"].rsplit(" ", 1)[0]
+        if district in OXFORDSHIRE:
+            expected[(district, row["Crime type"])] += 1
+    counts = pd.read_parquet(config.processed_dir / "counts.parquet")
+    month = counts[counts["month"] == pd.Timestamp(name[:7] + "-01")]
+    got = month.groupby(["district_name", "crime_type"])["count"].sum()
+    assert dict(got) == dict(expected)
+
+
+def test_published_per_district_row_counts(prepared):
+    """Oxfordshire rows per district as published in shared/data/PROVENANCE.md."""
+    config, _ = prepared
+    counts = pd.read_parquet(config.processed_dir / "counts.parquet")
+    march_2025 = counts[counts["month"] == "2025-03-01"].groupby("district_name")["count"].sum()
+    assert march_2025.to_dict() == {
+        "Cherwell": 1065, "Oxford": 1562, "South Oxfordshire": 656, "Vale of White Horse": 628,
+        "West Oxfordshire": 540,
+    }  # fmt: skip
+
+
+def test_counts_contract(prepared):
+    config, _ = prepared
+    counts = pd.read_parquet(config.processed_dir / "counts.parquet")
+    for column in ("month", "district_code", "district_name", "lsoa_code", "crime_type", "count"):
+        assert column in counts.columns
+    assert set(counts["district_code"]) == set(config.district_codes)
+    assert counts["count"].min() >= 1
+    assert set(counts["lsoa_vintage"]) == {2011, 2021}
+    vintage = counts.groupby(counts["month"].dt.year)["lsoa_vintage"].unique()
+    assert list(vintage[2018]) == [2011] and list(vintage[2025]) == [2021]
+
+
+def test_months_present_and_missing(prepared):
+    _, manifest = prepared
+    assert manifest["months"]["2025"]["missing"] == ["2025-07"]
+    assert len(manifest["months"]["2025"]["present"]) == 11
+    assert manifest["months"]["2024"]["present"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+
+
+def test_area_data(prepared):
+    config, manifest = prepared
+    pops = pd.read_parquet(config.processed_dir / "populations.parquet").set_index(["year", "area_name"])
+    # Census 2021 LSOA sums and ONS mid-2020 estimates, as in shared/data/PROVENANCE.md.
+    assert pops.loc[(2025, "Cherwell"), "population"] == 161013
+    assert pops.loc[(2024, "West Oxfordshire"), "population"] == 114262
+    assert pops.loc[(2018, "Oxford"), "population"] == 151584
+    assert pops.loc[(2018, "Oxford"), "source"].startswith("ONS mid-2020")
+    assert pops.loc[(2025, "Oxfordshire"), "population"] == 161013 + 162030 + 149061 + 138909 + 114262
+    lsoas = pd.read_parquet(config.processed_dir / "lsoas.parquet")
+    # IoD2019 File 1, read independently with the csv module (ranks like "29,199").
+    with gzip.open(config.sources.imd, "rt", encoding="utf-8-sig") as handle:
+        imd = {r["LSOA code (2011)"]: r for r in csv.DictReader(handle)}
+    old = lsoas[lsoas["lsoa_vintage"] == 2011].set_index("lsoa_code")
+    assert len(old) == 93 + 83 + 89 + 76 + 66
+    for code in old.index[:20]:
+        assert old.loc[code, "imd_rank"] == int(imd[code]["Index of Multiple Deprivation (IMD) Rank"].replace(",", ""))
+    unmatched = manifest["lsoas"]["lsoa21_without_deprivation"]
+    assert unmatched == (~lsoas.loc[lsoas["lsoa_vintage"] == 2021, "deprivation_matched"]).sum() > 0
+
+
+def test_rerun_is_a_no_op_and_change_rebuilds(tmp_path):
+    raw = mini_raw(tmp_path, ["2025-01-thames-valley-street.csv.gz"])
+    config = load_config(write_config(tmp_path, raw=raw))
+    first = prepare(config)
+    assert not first["up_to_date"]
+    assert prepare(config)["up_to_date"]
+    shutil.copy(STREET / "2025-02-thames-valley-street.csv.gz", raw / "police_uk")
+    again = prepare(config)
+    assert not again["up_to_date"]
+    assert [f["month"] for f in again["files"]] == ["2025-01", "2025-02"]
+
+
+def test_same_file_twice_is_rejected_as_duplicate(tmp_path):
+    name = "2025-01-thames-valley-street.csv.gz"
+    raw = mini_raw(tmp_path, [name])
+    (raw / "police_uk" / "copy").mkdir()
+    shutil.copy(STREET / name, raw / "police_uk" / "copy" / name)
+    manifest = prepare(load_config(write_config(tmp_path, raw=raw)))
+    first, second = manifest["files"]
+    assert second["rows_kept"] == 0
+    assert sum(second["rows_rejected"].values()) == second["rows_read"] == 14877
+    assert next(iter(second["rows_rejected"])).startswith("duplicate record")
+    assert manifest["totals"]["rows_kept"] == first["rows_kept"]
+
+
+def test_two_different_files_for_one_month_is_an_error(tmp_path):
+    name = "2025-01-thames-valley-street.csv.gz"
+    raw = mini_raw(tmp_path, [name])
+    (raw / "police_uk" / "redownload").mkdir()
+    lines = gzip.decompress((STREET / name).read_bytes()).splitlines(keepends=True)
+    (raw / "police_uk" / "redownload" / name.removesuffix(".gz")).write_bytes(b"".join(lines[:100]))
+    with pytest.raises(InputError, match="a second, different file for thames-valley 2025-01"):
+        prepare(load_config(write_config(tmp_path, raw=raw)))
+
+
+def test_cli_user_error_is_one_line_exit_2(tmp_path, capsys):
+    raw = mini_raw(tmp_path, [])
+    bad = raw / "police_uk" / "2025-01-thames-valley-street.csv"
+    bad.write_text("Crime ID,Month\nx,2025-01\n")
+    status = main(["prepare", "--config", str(write_config(tmp_path, raw=raw)), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+    assert f"{bad}, line 1: column 'Reported by' is missing" in err
+
+
+def test_cli_summary(prepared, capsys):
+    config, _ = prepared
+    assert main(["prepare", "--config", str(config.path), "--quiet"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert main(["prepare", "--config", str(config.path), "--quiet", "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "348,322 rows read" in out
+    assert "2025: 11 of 12 months; missing 2025-07" in out
+    manifest = json.loads((config.processed_dir / "manifest.json").read_text())
+    assert manifest["totals"]["rows_read"] == 348322
