@@ -273,7 +273,9 @@ def lsoa_areas(config: Config, lookup: pd.DataFrame, district_codes: tuple[str, 
 def _mye_workbook(source: PopulationSource) -> pd.Series:
     """All-ages population by area code from an ONS mid-year estimates workbook (sheet MYE2 - Persons)."""
     try:
-        sheet = pd.read_excel(source.file, sheet_name="MYE2 - Persons", header=None, dtype=str)
+        sheet = pd.read_excel(
+            source.file, sheet_name="MYE2 - Persons", header=None, dtype=str, engine="calamine"
+        )
     except (ValueError, OSError, KeyError) as exc:
         raise InputError(
             source.file, f"cannot read sheet 'MYE2 - Persons' of the ONS mid-year estimates workbook: {exc}"

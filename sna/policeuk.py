@@ -241,8 +241,10 @@ def normalise_crime_type(values: pd.Series) -> pd.Series:
     Case, hyphens and repeated spaces are ignored: ``"anti-social  behaviour"`` is
     ``"Anti-social behaviour"``.
     """
-    keys = values.str.casefold().str.replace("-", " ", regex=False).str.split().str.join(" ")
-    return keys.map(_CRIME_TYPE_KEYS)
+    unique = pd.Series(values.unique())
+    keys = unique.str.casefold().str.replace("-", " ", regex=False).str.split().str.join(" ")
+    canonical = dict(zip(unique, keys.map(_CRIME_TYPE_KEYS), strict=True))
+    return values.map(canonical)
 
 
 def validate_records(records: pd.DataFrame, *, file_month: str) -> pd.Series:
@@ -271,9 +273,10 @@ def validate_records(records: pd.DataFrame, *, file_month: str) -> pd.Series:
 
     columns = list(STREET_COLUMNS)
     flag((records[columns] == "").all(axis=1), "empty row")
-    month = records["Month"].str.strip()
-    flag(~month.str.match(_MONTH.pattern), "malformed month")
-    flag(month != file_month, "month does not match file name")
+    month = records["Month"]
+    well_formed = {m: bool(_MONTH.match(m.strip())) for m in month.unique()}
+    flag(~month.map(well_formed).astype(bool), "malformed month")
+    flag(month.str.strip() != file_month, "month does not match file name")
     flag(normalise_crime_type(records["Crime type"]).isna(), "unknown crime type")
     flag(records["LSOA code"].str.strip() == "", "no location")
     lon = pd.to_numeric(records["Longitude"], errors="coerce")

@@ -1,0 +1,386 @@
+"""Change between two periods: absolute and percentage change, rate ratio and an exact test.
+
+``like_for_like`` first reduces monthly counts to the months present in both years, so that a
+year with a missing month is never compared with a full one; ``period_change`` then compares the
+two totals.
+
+References
+----------
+.. [1] Przyborski H, Lehmann EL. The conditional binomial test for two Poisson means (see e.g.
+   Breslow NE, Day NE, Statistical methods in cancer research, vol II, IARC 1987, s. 3.4).
+.. [2] Office for Statistics Regulation. Recorded crime reflects recording practice and police
+   activity as well as crime: report change with its uncertainty.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+from sna.stats import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
+
+__all__ = ["LikeForLike", "like_for_like", "period_change"]
+
+
+def period_change(
+    count_before: ArrayLike,
+    count_after: ArrayLike,
+    *,
+    population_before: ArrayLike | None = None,
+    population_after: ArrayLike | None = None,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """Change in a count between two periods, with an exact test of whether it is more than chance.
+
+    Parameters
+    ----------
+    count_before, count_after : int or array-like of int
+        Events (e.g. recorded crimes) in the earlier and the later period, whole numbers >= 0.
+        The two periods must cover the same months (see :func:`like_for_like`).
+    population_before, population_after : float or array-like, optional, keyword-only
+        Populations in the two periods. Give both or neither. When given, the rate ratio and the
+        test compare rates, so that a change in population is allowed for; when omitted the
+        populations are taken as equal and counts are compared.
+    conf : float, keyword-only
+        Confidence level for the rate-ratio interval and the significance flag. Default 0.95.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input (index of a Series argument), with columns:
+
+        ``before``, ``after``
+            The counts.
+        ``change``
+            ``after - before`` (events).
+        ``pct_change``
+            ``100 * change / before`` (percent); NaN when ``before`` is 0.
+        ``rate_ratio``, ``rr_lower``, ``rr_upper``
+            Rate in the later period divided by rate in the earlier one, with its exact
+            conditional ``conf`` interval; ``inf`` when ``before`` is 0.
+        ``p_value``
+            Two-sided p-value of the exact conditional test that the rates are equal.
+        ``significant``
+            True when ``p_value < 1 - conf``; this is exactly when the interval excludes 1.
+        ``note``
+            Plain-English caveats ("" when none).
+
+    Raises
+    ------
+    ValueError
+        If a count is negative or fractional, a population is negative, only one population is
+        given, or ``conf`` is not in (0, 1).
+
+    Notes
+    -----
+    Treating the two counts as Poisson with rates ``l1, l2`` and populations ``P1, P2``, the later
+    count given the total ``n = before + after`` is binomial with ``pi = l2 P2 / (l1 P1 + l2 P2)``,
+    and ``pi0 = P2 / (P1 + P2)`` when the rates are equal [1]_. The p-value is twice the smaller
+    binomial tail probability (capped at 1) and the interval for ``pi`` is Clopper-Pearson's; the
+    rate-ratio interval is ``pi / (1 - pi) * P1 / P2`` at each limit. Because both use the same
+    two tails, "significant" never disagrees with the interval. The test assumes Poisson
+    variation; recorded crime also moves with recording practice and police activity [2]_, which
+    no test of counts can separate from a change in crime.
+
+    Examples
+    --------
+    >>> r = period_change(5234, 5836)
+    >>> r[["change", "pct_change", "significant"]].round(1)
+       change  pct_change  significant
+    0     602        11.5         True
+    """
+    conf = _check_conf(conf)
+    if (population_before is None) != (population_after is None):
+        raise ValueError("population_before and population_after must be given together")
+    values = {"count_before": count_before, "count_after": count_after}
+    if population_before is not None:
+        values |= {"population_before": population_before, "population_after": population_after}
+    arrays, index = _broadcast(values)
+    before = _check_counts(arrays["count_before"], "count_before")
+    after = _check_counts(arrays["count_after"], "count_after")
+    if population_before is None:
+        pop_before = np.ones_like(before)
+        pop_after = np.ones_like(after)
+    else:
+        pop_before = _check_nonnegative(arrays["population_before"], "population_before")
+        pop_after = _check_nonnegative(arrays["population_after"], "population_after")
+
+    total = before + after
+    pops_ok = (pop_before > 0) & (pop_after > 0)
+    testable = pops_ok & (total > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(before > 0, 100 * (after - before) / before, np.nan)
+        pop_ratio = pop_before / pop_after
+        rate_ratio = np.where(testable, (after / pop_after) / (before / pop_before), np.nan)
+    pi0 = np.where(pops_ok, pop_after / (pop_before + pop_after), np.nan)
+    p_value = np.full(total.shape, np.nan)
+    rr_lower = np.full(total.shape, np.nan)
+    rr_upper = np.full(total.shape, np.nan)
+    alpha = 1 - conf
+    for i in np.flatnonzero(testable):
+        n, k = int(total[i]), int(after[i])
+        low_tail = _sps.binom.cdf(k, n, pi0[i])
+        high_tail = _sps.binom.sf(k - 1, n, pi0[i])
+        p_value[i] = min(1.0, 2 * min(low_tail, high_tail))
+        pi_lo = _sps.beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
+        pi_hi = _sps.beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
+        rr_lower[i] = pi_lo / (1 - pi_lo) * pop_ratio[i]
+        rr_upper[i] = pi_hi / (1 - pi_hi) * pop_ratio[i] if pi_hi < 1 else np.inf
+    # Both periods zero: nothing to test, and nothing changed.
+    no_events = pops_ok & (total == 0)
+    p_value[no_events] = 1.0
+
+    notes = [
+        _change_note(b, a, pb, pa, with_pop=population_before is not None)
+        for b, a, pb, pa in zip(before, after, pop_before, pop_after, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "before": _as_int_if_whole(before),
+            "after": _as_int_if_whole(after),
+            "change": _as_int_if_whole(after - before),
+            "pct_change": pct,
+            "rate_ratio": rate_ratio,
+            "rr_lower": rr_lower,
+            "rr_upper": rr_upper,
+            "p_value": p_value,
+            "significant": np.nan_to_num(p_value, nan=1.0) < alpha,
+            "note": pd.Series(notes, index=index, dtype="str"),
+        },
+        index=index,
+    )
+
+
+def _as_int_if_whole(values: np.ndarray) -> pd.Series | np.ndarray:
+    """Counts as a nullable integer column (missing stays missing)."""
+    return pd.array(np.where(np.isnan(values), np.nan, values), dtype="Float64").astype("Int64")
+
+
+def _change_note(before: float, after: float, pb: float, pa: float, *, with_pop: bool) -> str:
+    """Caveats for one comparison, in plain English."""
+    if np.isnan(before) or np.isnan(after):
+        return "count missing: change not computed"
+    if with_pop and (np.isnan(pb) or np.isnan(pa) or pb <= 0 or pa <= 0):
+        return "population missing or zero: rate ratio and test not computed"
+    if before == 0 and after == 0:
+        return "no events in either period"
+    if before == 0:
+        return "no events in the earlier period: percentage change undefined"
+    if with_pop and pb != pa:
+        return f"rates compared: population changed by {100 * (pa - pb) / pb:+.1f}%"
+    return ""
+
+
+# --- like-for-like months ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LikeForLike:
+    """Totals for two years over the months present in both, and the months dropped.
+
+    Attributes
+    ----------
+    before, after : pandas.Series
+        Event totals in ``previous_year`` and ``year`` over the months compared, indexed by the
+        ``by`` groups (a single row labelled "total" when ``by`` is None). Groups with no events
+        in the months compared have 0.
+    months_compared : list of str
+        Calendar months compared, as English month names in calendar order ("January", ...).
+    months_dropped : dict of int to list of str
+        For each year, the months with data that were left out because the other year has no
+        data for them ("YYYY-MM").
+    months_missing : dict of int to list of str
+        For each year, the calendar months with no data at all ("YYYY-MM").
+    like_for_like : bool
+        True when both years have data for the same months, so nothing was dropped.
+    year, previous_year : int
+        The later and the earlier year.
+    """
+
+    before: pd.Series
+    after: pd.Series
+    months_compared: list[str]
+    months_dropped: dict[int, list[str]]
+    months_missing: dict[int, list[str]] = field(default_factory=dict)
+    like_for_like: bool = True
+    year: int = 0
+    previous_year: int = 0
+
+    @property
+    def complete_years(self) -> bool:
+        """True when all twelve months of both years are compared."""
+        return len(self.months_compared) == 12
+
+    @property
+    def note(self) -> str:
+        """One plain-English sentence saying what was compared, for a report."""
+        span = _month_span(self.months_compared)
+        if self.complete_years:
+            return f"Full calendar years {self.previous_year} and {self.year} are compared."
+        reasons = [
+            f"{year} has no data for {_month_span([_name(m) for m in missing])}"
+            for year, missing in sorted(self.months_missing.items())
+            if missing
+        ]
+        because = "; ".join(reasons)
+        return (
+            f"{self.year} is compared with {self.previous_year} for {span} only, "
+            f"the months with data in both years ({because})."
+        )
+
+
+def like_for_like(
+    monthly: pd.DataFrame,
+    *,
+    year: int,
+    previous_year: int,
+    month_col: str = "month",
+    count_col: str = "count",
+    by: Hashable | Sequence[Hashable] | None = None,
+    months_available: Iterable[object] | None = None,
+) -> LikeForLike:
+    """Totals for two years over the calendar months that have data in both.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Monthly counts, one row per month (and group), with a month column holding
+        ``pandas.Timestamp`` (first of month), ``pandas.Period`` or ``"YYYY-MM"`` strings.
+    year, previous_year : int, keyword-only
+        The later and the earlier calendar year.
+    month_col, count_col : str, keyword-only
+        Names of the month and count columns.
+    by : column name or list of names, optional, keyword-only
+        Group columns (e.g. ``"district"``, ``["district", "crime_type"]``); totals are per group.
+    months_available : iterable, optional, keyword-only
+        The months for which data exist (e.g. the police.uk files loaded). By default a month has
+        data if it appears in ``monthly``: pass this when ``monthly`` is filtered to a group that
+        may have no events in some month, so that a month with no events is not mistaken for a
+        month with no data.
+
+    Returns
+    -------
+    LikeForLike
+        Totals for both years over the common months, which months were compared and dropped,
+        and a ``note`` sentence for the report.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, months cannot be read, counts are negative or fractional, or the
+        two years have no month with data in common.
+
+    Notes
+    -----
+    Missing months are never filled with zeros: a year with a missing month is compared with the
+    previous year over the months both have (DOMAIN: "A year with a missing month is not
+    comparable with a full one").
+
+    Examples
+    --------
+    >>> monthly = pd.DataFrame({"month": ["2024-01", "2024-02", "2025-01", "2025-02", "2025-03"],
+    ...                         "count": [10, 12, 11, 15, 9]})
+    >>> lfl = like_for_like(monthly, year=2025, previous_year=2024)
+    >>> int(lfl.before.iloc[0]), int(lfl.after.iloc[0]), lfl.months_compared
+    (22, 26, ['January', 'February'])
+    >>> lfl.months_dropped
+    {2024: [], 2025: ['2025-03']}
+    """
+    groups = [] if by is None else ([by] if isinstance(by, str) or not _is_seq(by) else list(by))
+    for col in [month_col, count_col, *groups]:
+        if col not in monthly.columns:
+            raise ValueError(f"monthly has no column {col!r}; columns are {list(monthly.columns)}")
+    if year == previous_year:
+        raise ValueError(f"year and previous_year must differ; got {year} for both")
+    months = _to_periods(monthly[month_col], month_col)
+    counts = _check_counts(monthly[count_col].to_numpy(dtype=float, na_value=np.nan), count_col)
+    available = months if months_available is None else _to_periods(months_available, "months")
+    present = {y: {p.month for p in set(available) if p.year == y} for y in (year, previous_year)}
+    common = present[year] & present[previous_year]
+    if not common:
+        raise ValueError(
+            f"{year} and {previous_year} have no month with data in common; "
+            f"{year} has {_month_list(year, present[year])}, "
+            f"{previous_year} has {_month_list(previous_year, present[previous_year])}"
+        )
+    frame = pd.DataFrame(
+        {"_year": months.year, "_month": months.month, "_count": counts}, index=monthly.index
+    )
+    for col in groups:
+        frame[col] = monthly[col].to_numpy()
+    used = frame[frame["_month"].isin(common)]
+    totals = {y: _totals(used[used["_year"] == y], groups) for y in (year, previous_year)}
+    keys = totals[year].index.union(totals[previous_year].index)
+    after = totals[year].reindex(keys, fill_value=0)
+    before = totals[previous_year].reindex(keys, fill_value=0)
+    dropped = {y: _month_list(y, present[y] - common) for y in (previous_year, year)}
+    missing = {y: _month_list(y, set(range(1, 13)) - present[y]) for y in (previous_year, year)}
+    return LikeForLike(
+        before=before,
+        after=after,
+        months_compared=[calendar.month_name[m] for m in sorted(common)],
+        months_dropped=dropped,
+        months_missing=missing,
+        like_for_like=present[year] == present[previous_year],
+        year=year,
+        previous_year=previous_year,
+    )
+
+
+def _is_seq(value: object) -> bool:
+    return isinstance(value, list | tuple)
+
+
+def _totals(frame: pd.DataFrame, groups: list[Hashable]) -> pd.Series:
+    """Sum of counts per group, or a single 'total' row."""
+    if not groups:
+        return pd.Series({"total": frame["_count"].sum()}, name="count").astype("int64")
+    out = frame.groupby(groups, sort=True, dropna=False)["_count"].sum().astype("int64")
+    return out.rename("count")
+
+
+def _to_periods(values: object, name: str) -> pd.PeriodIndex:
+    """Months as a monthly PeriodIndex, from Timestamps, Periods or 'YYYY-MM' strings."""
+    try:
+        series = pd.Series(list(values) if not isinstance(values, pd.Series) else values)  # type: ignore[call-overload]
+        if isinstance(series.dtype, pd.PeriodDtype):
+            return pd.PeriodIndex(series).asfreq("M")
+        if pd.api.types.is_datetime64_any_dtype(series):
+            return pd.PeriodIndex(series.dt.to_period("M"))
+        return pd.PeriodIndex(pd.to_datetime(series.astype(str), format="%Y-%m"), freq="M")
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"{name} must hold months as Timestamps, Periods or 'YYYY-MM' strings ({err})"
+        ) from None
+
+
+def _month_list(year: int, months: set[int]) -> list[str]:
+    return [f"{year}-{m:02d}" for m in sorted(months)]
+
+
+def _name(month: str) -> str:
+    """'2025-07' -> 'July'."""
+    return calendar.month_name[int(month[-2:])]
+
+
+def _month_span(names: list[str]) -> str:
+    """['January', 'February', 'March'] -> 'January to March'; gaps listed with commas."""
+    numbers = [list(calendar.month_name).index(n) for n in names]
+    runs: list[list[int]] = []
+    for m in numbers:
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    parts = [
+        calendar.month_name[r[0]]
+        if len(r) == 1
+        else f"{calendar.month_name[r[0]]} to {calendar.month_name[r[-1]]}"
+        for r in runs
+    ]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -1,0 +1,105 @@
+"""Reading the prepared data back: what notebooks start from.
+
+``sna prepare`` writes ``counts.parquet``, ``populations.parquet``, ``lsoas.parquet`` and
+``manifest.json``; :func:`load_processed` reads them into one frozen :class:`Processed` value.
+Everything after that is pure functions on its frames.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sna.config import Config, load_config
+from sna.errors import SnaError
+from sna.policeuk import ASB
+
+__all__ = ["Processed", "load_processed", "months_present"]
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The prepared data of one assessment.
+
+    Attributes
+    ----------
+    config
+        The assessment config.
+    counts
+        Records by ``month`` (Timestamp, first of month), ``district_code``, ``district_name``,
+        ``lsoa_code``, ``lsoa_name``, ``lsoa_vintage``, ``crime_type``: ``count``.
+    populations
+        ``year, area_code, area_name, population, source, source_year``; the benchmark has
+        ``area_code == "benchmark"``.
+    lsoas
+        LSOAs of the kept districts with population and deprivation ranks and deciles.
+    manifest
+        ``manifest.json``: input files, hashes, row accounting, months present and missing.
+    """
+
+    config: Config
+    counts: pd.DataFrame
+    populations: pd.DataFrame
+    lsoas: pd.DataFrame
+    manifest: dict[str, Any]
+
+    @property
+    def crimes(self) -> pd.DataFrame:
+        """Counts of crimes: every crime type except anti-social behaviour (not a crime)."""
+        return self.counts[self.counts["crime_type"] != ASB]
+
+    @property
+    def asb(self) -> pd.DataFrame:
+        """Counts of anti-social behaviour incidents."""
+        return self.counts[self.counts["crime_type"] == ASB]
+
+
+def load_processed(config: Config | str | Path) -> Processed:
+    """Load the prepared data of an assessment.
+
+    Parameters
+    ----------
+    config
+        A :class:`~sna.config.Config` or the path of its TOML file.
+
+    Raises
+    ------
+    SnaError
+        If ``sna prepare`` has not been run (a file is missing).
+
+    Examples
+    --------
+    >>> data = load_processed("../sna.toml")  # doctest: +SKIP
+    >>> data.crimes.groupby("district_name")["count"].sum()  # doctest: +SKIP
+    """
+    if not isinstance(config, Config):
+        config = load_config(config)
+    folder = config.processed_dir
+    needed = ["counts.parquet", "populations.parquet", "lsoas.parquet", "manifest.json"]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise SnaError(f"{folder}: {', '.join(missing)} not found; run `sna prepare --config {config.path}` first")
+    return Processed(
+        config=config,
+        counts=pd.read_parquet(folder / "counts.parquet"),
+        populations=pd.read_parquet(folder / "populations.parquet"),
+        lsoas=pd.read_parquet(folder / "lsoas.parquet"),
+        manifest=json.loads((folder / "manifest.json").read_text()),
+    )
+
+
+def months_present(manifest: dict[str, Any], year: int | None = None) -> list[str]:
+    """Months (``YYYY-MM``) with police.uk data, from the manifest; of one year if given.
+
+    Examples
+    --------
+    >>> months_present({"months": {"2025": {"present": ["2025-01"], "missing": []}}})
+    ['2025-01']
+    """
+    months = manifest["months"]
+    years = [str(year)] if year is not None else sorted(months)
+    return [m for y in years for m in months.get(y, {}).get("present", [])]

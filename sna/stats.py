@@ -1,0 +1,374 @@
+"""Rates, proportions and their confidence intervals, by the methods of OHID Fingertips.
+
+Every function here is pure and vectorised: it takes scalars or array-likes (lists, numpy arrays,
+pandas Series) and returns a new DataFrame, keeping the index of a Series argument. Missing or zero
+denominators give missing results, never errors; impossible inputs (negative counts, fractional
+counts, a confidence level outside (0, 1)) raise ``ValueError`` naming the argument.
+
+References
+----------
+.. [1] Office for Health Improvement and Disparities, "Public health technical guidance: confidence
+   intervals; rates; proportions", Fingertips, https://fingertips.phe.org.uk/profile/guidance.
+.. [2] Public Health England, "Technical Guide: Confidence Intervals", 2018.
+.. [3] Breslow NE, Day NE. Statistical methods in cancer research, volume II. IARC, 1987 (Byar's
+   approximation).
+.. [4] Wilson EB. Probable inference, the law of succession, and statistical inference. JASA 1927;
+   22:209-212.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+__all__ = ["gini", "proportion_ci", "rate_ci"]
+
+EXACT_BELOW = 10
+"""Counts below this use the exact (chi-squared) Poisson interval; others use Byar's method."""
+
+ArrayLike = Any  # scalars, lists, numpy arrays or pandas Series
+
+
+# --- validation shared by sna's statistics modules ---------------------------------------------
+
+
+def _check_conf(conf: float, name: str = "conf") -> float:
+    """Return ``conf`` as a float, or raise if it is not strictly between 0 and 1."""
+    if isinstance(conf, bool) or not isinstance(conf, int | float | np.floating | np.integer):
+        raise ValueError(f"{name} must be a number between 0 and 1 (e.g. 0.95); got {conf!r}")
+    value = float(conf)
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be between 0 and 1, e.g. 0.95 for 95%; got {conf!r}")
+    return value
+
+
+def _check_positive(value: float, name: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise ValueError(f"{name} must be a number > 0; got {value!r}")
+    out = float(value)
+    if not (math.isfinite(out) and out > 0):
+        raise ValueError(f"{name} must be a number > 0; got {value!r}")
+    return out
+
+
+def _z(conf: float) -> float:
+    """Two-sided standard normal quantile for confidence level ``conf``."""
+    return float(_sps.norm.ppf(1 - (1 - conf) / 2))
+
+
+def _to_float_array(values: ArrayLike, name: str) -> np.ndarray:
+    """Values as a 1-d float array (missing values become NaN); raise if not numeric."""
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.to_numpy(dtype=float, na_value=np.nan)
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric; got {values!r}") from None
+    return np.atleast_1d(arr).astype(float, copy=True)
+
+
+def _check_counts(arr: np.ndarray, name: str) -> np.ndarray:
+    """Raise unless every non-missing value is a whole number >= 0."""
+    known = arr[~np.isnan(arr)]
+    if np.any(np.isinf(known)):
+        raise ValueError(f"{name} must be finite; got {known[np.isinf(known)][0]}")
+    if np.any(known < 0):
+        raise ValueError(f"{name} must be >= 0; got {known[known < 0].min():g}")
+    if np.any(known != np.round(known)):
+        bad = known[known != np.round(known)][0]
+        raise ValueError(f"{name} must be whole numbers (counts); got {bad:g}")
+    return arr
+
+
+def _check_nonnegative(arr: np.ndarray, name: str) -> np.ndarray:
+    """Raise if any non-missing value is negative or infinite."""
+    known = arr[~np.isnan(arr)]
+    if np.any(known < 0):
+        raise ValueError(f"{name} must be >= 0; got {known[known < 0].min():g}")
+    if np.any(np.isinf(known)):
+        raise ValueError(f"{name} must be finite; got {known[np.isinf(known)][0]}")
+    return arr
+
+
+def _broadcast(
+    values: dict[str, ArrayLike],
+) -> tuple[dict[str, np.ndarray], pd.Index]:
+    """Broadcast named array-likes to one length and choose the output index.
+
+    The index is that of the Series arguments (which must agree); otherwise a RangeIndex.
+    """
+    index: pd.Index | None = None
+    index_from = ""
+    for name, value in values.items():
+        if isinstance(value, pd.Series):
+            if index is None:
+                index, index_from = value.index, name
+            elif not value.index.equals(index):
+                raise ValueError(f"{name} and {index_from} must have the same index")
+    arrays = {name: _to_float_array(value, name) for name, value in values.items()}
+    try:
+        shaped = np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        lengths = {name: len(arr) for name, arr in arrays.items()}
+        raise ValueError(f"arguments must have the same length; got {lengths}") from None
+    out = {name: np.array(arr, dtype=float) for name, arr in zip(arrays, shaped, strict=True)}
+    n = len(next(iter(out.values())))
+    if index is None or len(index) != n:
+        index = pd.RangeIndex(n)
+    return out, index
+
+
+# --- Poisson limits for a count ------------------------------------------------------------------
+
+
+def _exact_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson limits for counts: chi-squared quantiles (Armitage and Berry, 2002)."""
+    alpha = 1 - conf
+    with np.errstate(invalid="ignore"):
+        lower = np.where(count > 0, _sps.chi2.ppf(alpha / 2, 2 * count) / 2, 0.0)
+        upper = _sps.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    return np.where(np.isnan(count), np.nan, lower), upper
+
+
+def _byar_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    """Byar's approximation to the Poisson limits (Breslow and Day, 1987)."""
+    z = _z(conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = count * (1 - 1 / (9 * count) - z / (3 * np.sqrt(count))) ** 3
+        upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * np.sqrt(count + 1))) ** 3
+    return lower, upper
+
+
+def _count_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PHE limits for observed counts: exact below 10, Byar's method otherwise.
+
+    Returns lower, upper and the method name for each count (missing where the count is).
+    """
+    ex_lo, ex_hi = _exact_limits(count, conf)
+    by_lo, by_hi = _byar_limits(count, conf)
+    small = count < EXACT_BELOW
+    lower = np.where(small, ex_lo, by_lo)
+    upper = np.where(small, ex_hi, by_hi)
+    method = np.where(np.isnan(count), None, np.where(small, "exact Poisson", "Byar"))
+    return lower, upper, method
+
+
+# --- public statistics ---------------------------------------------------------------------------
+
+
+def rate_ci(
+    count: ArrayLike,
+    population: ArrayLike,
+    *,
+    per: float = 1000,
+    conf: float = 0.95,
+) -> pd.DataFrame:
+    """Crude rate with its confidence interval, by the PHE (Fingertips) method.
+
+    Parameters
+    ----------
+    count : int or array-like of int
+        Observed events (e.g. recorded crimes), whole numbers >= 0. Missing values give a missing
+        result.
+    population : float or array-like
+        Population at risk (residents; person-years for a one-year count), >= 0. A population of 0
+        or a missing population gives a missing rate and interval, not an error.
+    per : float, keyword-only
+        Multiplier: the rate is per this many people. Default 1,000.
+    conf : float, keyword-only
+        Confidence level strictly between 0 and 1, e.g. 0.95 or 0.998. Default 0.95.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input, indexed like ``count`` or ``population`` if either is a Series, with
+        columns ``value`` (rate per ``per``), ``lower`` and ``upper`` (interval for the rate, per
+        ``per``) and ``method`` ("exact Poisson" for counts below 10, "Byar" otherwise).
+
+    Raises
+    ------
+    ValueError
+        If a count is negative, fractional or infinite, a population is negative, ``per`` is not
+        > 0, ``conf`` is not in (0, 1), or Series arguments have different indexes.
+
+    Notes
+    -----
+    The rate is ``count / population * per``. Its limits are the limits of the count divided by
+    the population: for counts below 10 the exact limits from the chi-squared distribution,
+    ``chi2(alpha/2, 2O) / 2`` and ``chi2(1 - alpha/2, 2O + 2) / 2``; for counts of 10 or more
+    Byar's approximation, ``O (1 - 1/(9O) - z/(3 sqrt O))^3`` and
+    ``(O + 1)(1 - 1/(9(O + 1)) + z/(3 sqrt(O + 1)))^3``, which is within 0.2% of the exact value
+    at 95% [2]_. This treats the count as Poisson and the population as known exactly.
+
+    References
+    ----------
+    .. [1] OHID, Public health technical guidance: rates. Fingertips.
+    .. [2] Public Health England. Technical Guide: Confidence Intervals, 2018 (appendices 1-2).
+
+    Examples
+    --------
+    >>> rate_ci([5, 602], [1200, 115_000], per=1000).round(3)
+       value  lower  upper         method
+    0  4.167  1.353  9.724  exact Poisson
+    1  5.235  4.825  5.670           Byar
+    """
+    conf = _check_conf(conf)
+    per = _check_positive(per, "per")
+    arrays, index = _broadcast({"count": count, "population": population})
+    obs = _check_counts(arrays["count"], "count")
+    pop = _check_nonnegative(arrays["population"], "population")
+    lower, upper, method = _count_limits(obs, conf)
+    usable = pop > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(usable, per / pop, np.nan)
+    return pd.DataFrame(
+        {
+            "value": obs * scale,
+            "lower": lower * scale,
+            "upper": upper * scale,
+            "method": pd.Series(method, index=index, dtype="str"),
+        },
+        index=index,
+    )
+
+
+def proportion_ci(count: ArrayLike, total: ArrayLike, *, conf: float = 0.95) -> pd.DataFrame:
+    """Proportion with its Wilson score confidence interval.
+
+    Parameters
+    ----------
+    count : int or array-like of int
+        Number with the characteristic (e.g. labour exploitation reports), whole numbers >= 0.
+    total : int or array-like of int
+        Number in the group (e.g. all exploitation reports), whole numbers >= ``count``. A total of
+        0 or a missing total gives a missing result, not an error.
+    conf : float, keyword-only
+        Confidence level strictly between 0 and 1. Default 0.95.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``value``, ``lower``, ``upper`` as fractions between 0 and 1 (multiply by 100 for
+        percentages) and ``method`` ("Wilson"), indexed like a Series argument.
+
+    Raises
+    ------
+    ValueError
+        If a count or total is negative or fractional, a count exceeds its total, or ``conf`` is
+        not in (0, 1).
+
+    Notes
+    -----
+    Wilson's score interval [1]_, recommended by OHID for proportions [2]_, with ``p = r/n``:
+    ``(2r + z^2 -/+ z sqrt(z^2 + 4 r (1 - p))) / (2 (n + z^2))``. Unlike the normal (Wald)
+    interval it stays within 0 and 1 and has good coverage for small counts [3]_.
+
+    References
+    ----------
+    .. [1] Wilson EB. JASA 1927;22:209-212.
+    .. [2] OHID, Public health technical guidance: proportions. Fingertips.
+    .. [3] Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of
+       seven methods. Statistics in Medicine 1998;17:857-872.
+
+    Examples
+    --------
+    >>> proportion_ci(40, 100).round(4)
+       value   lower  upper  method
+    0    0.4  0.3094  0.498  Wilson
+    """
+    conf = _check_conf(conf)
+    arrays, index = _broadcast({"count": count, "total": total})
+    r = _check_counts(arrays["count"], "count")
+    n = _check_counts(arrays["total"], "total")
+    over = r > n
+    if np.any(over):
+        raise ValueError(
+            f"count must be <= total; got count {r[over][0]:g} with total {n[over][0]:g}"
+        )
+    z = _z(conf)
+    usable = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(usable, r / n, np.nan)
+        half = z * np.sqrt(z**2 + 4 * r * (1 - p))
+        denom = 2 * (n + z**2)
+        lower = np.where(usable, (2 * r + z**2 - half) / denom, np.nan)
+        upper = np.where(usable, (2 * r + z**2 + half) / denom, np.nan)
+    lower = np.where(r == 0, 0.0 * lower, lower)  # exact zero, not -1e-17
+    upper = np.where(r == n, 0.0 * upper + 1.0, upper)
+    method = np.where(np.isnan(r) | np.isnan(n), None, "Wilson")
+    return pd.DataFrame(
+        {
+            "value": p,
+            "lower": lower,
+            "upper": upper,
+            "method": pd.Series(method, index=index, dtype="str"),
+        },
+        index=index,
+    )
+
+
+def gini(counts: ArrayLike, *, generalised: bool = False) -> float:
+    """Gini coefficient of crime across places, optionally generalised for sparse counts.
+
+    Parameters
+    ----------
+    counts : array-like of int
+        Crimes in each place (e.g. each LSOA), whole numbers >= 0, one value per place, including
+        places with no crime (a place left out is a place ignored).
+    generalised : bool, keyword-only
+        If True, return the generalised Gini of Bernasco and Steenbeek (2017), which corrects for
+        there being fewer crimes than places.
+
+    Returns
+    -------
+    float
+        Between 0 (crime spread evenly) and 1 (all crime in one place, as the number of places
+        grows). NaN when there are no crimes at all.
+
+    Raises
+    ------
+    ValueError
+        If ``counts`` is empty, contains missing, negative or fractional values.
+
+    Notes
+    -----
+    With ``N`` places, ``n`` crimes and counts sorted ascending ``x_(1) <= ... <= x_(N)``, the
+    Gini coefficient is ``G = 2 sum_i i x_(i) / (N n) - (N + 1) / N``, which equals the mean
+    absolute difference between all pairs of places divided by twice the mean. Its maximum is
+    ``(N - 1) / N``. When ``n < N`` even the most even spread leaves ``N - n`` places empty, so
+    ``G`` overstates concentration; the generalised Gini rescales it so that the most even spread
+    possible scores 0: ``G' = max(1, N / n) (G - 1) + 1`` [1]_. When ``n >= N``, ``G' = G``.
+
+    References
+    ----------
+    .. [1] Bernasco W, Steenbeek W. More places than crimes: implications for evaluating the law
+       of crime concentration at place. J Quant Criminol 2017;33:451-467.
+
+    Examples
+    --------
+    >>> round(gini([0, 0, 0, 10]), 3)
+    0.75
+    >>> round(gini([1, 1, 0, 0], generalised=True), 3)
+    0.0
+    """
+    arr = _to_float_array(counts, "counts")
+    if arr.size == 0:
+        raise ValueError("counts must contain at least one place; got an empty sequence")
+    if np.any(np.isnan(arr)):
+        raise ValueError("counts must not contain missing values; use 0 for places with no crime")
+    _check_counts(arr, "counts")
+    n_places = arr.size
+    n_crimes = float(arr.sum())
+    if n_crimes == 0:
+        return float("nan")
+    ranks = np.arange(1, n_places + 1)
+    g = 2 * float(np.sum(ranks * np.sort(arr))) / (n_places * n_crimes) - (n_places + 1) / n_places
+    if generalised:
+        g = max(1.0, n_places / n_crimes) * (g - 1) + 1
+    return float(g)
+
