@@ -22,6 +22,7 @@ from sna.stats import rate_ci
 
 __all__ = [
     "ALL_CRIME",
+    "CRIME_ONLY",
     "Coverage",
     "change_on_previous_year",
     "coverage",
@@ -134,6 +135,7 @@ def district_overview(data: Processed, year: int, *, crime_types: Sequence[str] 
             "upper998": bench99["upper"].to_numpy(),
             "compare_95": [""],
             "compare_998": [""],
+            "benchmark_rate": bench["value"].to_numpy(),
         },
         index=[bench_name],
     )
@@ -296,3 +298,44 @@ def group_by_year(data: Processed, *, crime_types: Sequence[str], per_month: boo
         table = table / n
     table.columns.name = "year"
     return table
+
+
+def deprivation_frame(
+    data: Processed, district: str | None, year: int, *, crime_types: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """LSOA counts with the config's deprivation domain decile as ``decile``.
+
+    Parameters
+    ----------
+    district
+        A district name, or None for every assessed district together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa_code``, ``lsoa_name``, ``count``, ``population``, ``decile`` (1 = most deprived
+        10% in England; missing for 2021 LSOAs that IoD2019 cannot be matched to).
+    """
+    domain = data.config.deprivation_domain
+    column = "imd_decile" if domain == "IMD" else f"{domain.split(',')[0].split(' ')[0].lower()}_decile"
+    names = [d.name for d in data.config.districts] if district is None else [district]
+    frames = [lsoa_counts(data, name, year, crime_types=crime_types) for name in names]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["lsoa_code", "lsoa_name", "count", "population"]].assign(decile=frame[column].astype("Float64"))
+
+
+def lsoa_by_year(data: Processed, district: str, *, crime_types: Sequence[str] | None = None) -> pd.DataFrame:
+    """Counts per LSOA (rows, by LSOA name) and year with data (columns), for persistent hotspots.
+
+    An LSOA absent from a year (e.g. a 2021 code before the codes changed) is missing, not 0.
+    """
+    counts = data.counts[(data.counts["district_name"] == district) & data.counts["crime_type"].isin(_types(crime_types))]
+    table = counts.groupby(["lsoa_name", counts["month"].dt.year])["count"].sum().unstack()
+    years = sorted(int(y) for y in data.manifest["months"])
+    for year in years:
+        vintage = counts.loc[counts["month"].dt.year == year, "lsoa_vintage"].unique().tolist()
+        known = data.lsoas.loc[(data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintage), "lsoa_name"]
+        if year in table.columns:
+            table.loc[table.index.isin(known), year] = table.loc[table.index.isin(known), year].fillna(0)
+    table.columns.name = "year"
+    return table.reindex(columns=[y for y in years if y in table.columns])

@@ -60,6 +60,7 @@ OVERVIEW_NOTEBOOK = "area_overview.ipynb"
 LOCK_FILE = ".sna-build.lock"
 STATE_FILE = ".sna-build.json"
 _PACKAGE = Path(__file__).parent
+_EXIT_GRACE = 3.0
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,9 @@ def _run(pending: Sequence[BuildJob], *, workers: int, progress: bool) -> Iterat
         initargs=(os.getpid(),),
     )
     try:
-        futures: dict[Future[JobResult], BuildJob] = {pool.submit(run_job, j): j for j in pending}
+        futures: dict[Future[JobResult], BuildJob] = {
+            pool.submit(_run_in_worker, j): j for j in pending
+        }
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -407,7 +410,21 @@ def _init_worker(parent_pid: int) -> None:
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:
+    """Unwind the running job (its kernel is shut down, its temporary files removed), then exit.
+
+    The pool's worker loop catches exceptions from a job, so the exit is made certain by a timer.
+    """
+    timer = threading.Timer(_EXIT_GRACE, os._exit, args=(128 + signum,))
+    timer.daemon = True
+    timer.start()
     raise SystemExit(128 + signum)
+
+
+def _run_in_worker(job: BuildJob) -> JobResult:
+    try:
+        return run_job(job)
+    except SystemExit as stop:  # SIGTERM: the job has unwound; leave now
+        os._exit(int(stop.code or 1))
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -418,8 +435,9 @@ def _watch_parent(parent_pid: int) -> None:
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Stop running notebooks now (Ctrl-C); their kernels exit with their worker."""
-    pool.shutdown(wait=False, cancel_futures=True)
+    # The pool has no public way to stop running jobs (terminate_workers() is Python 3.14).
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()

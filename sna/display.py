@@ -18,7 +18,7 @@ import pandas as pd
 from IPython.display import HTML, Image, display
 from matplotlib.axes import Axes
 
-__all__ = ["show_figure", "show_heading", "show_list", "show_note", "show_table", "show_text", "table_html"]
+__all__ = ["show_figure", "show_heading", "show_links", "show_list", "show_note", "show_table", "show_text", "table_html"]
 
 
 def _slug(text: str) -> str:
@@ -44,6 +44,12 @@ def show_note(text: str, *, kind: str = "warning") -> None:
 def show_list(items: Iterable[str]) -> None:
     """A bulleted list of plain-text sentences (escaped), e.g. key findings."""
     body = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+    display(HTML(f"<ul>{body}</ul>"))
+
+
+def show_links(links: Iterable[tuple[str, str]]) -> None:
+    """A bulleted list of links, given as (text, relative URL) pairs; both are escaped."""
+    body = "".join(f'<li><a href="{html.escape(url, quote=True)}">{html.escape(text)}</a></li>' for text, url in links)
     display(HTML(f"<ul>{body}</ul>"))
 
 

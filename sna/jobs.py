@@ -27,6 +27,9 @@ START_TIMEOUT = 120
 KERNEL_ARGUMENTS = (
     # Matplotlib SVGs get random element ids unless the hash salt is fixed.
     "--IPKernelApp.exec_lines=__import__('matplotlib').rcParams.__setitem__('svg.hashsalt', 'sna')",
+    # Not the kernel's start-up chatter ("running over TCP without encryption") on the terminal;
+    # what the notebook's code prints or warns goes into the notebook, not here.
+    "--IPKernelApp.log_level=ERROR",
 )
 
 
@@ -140,7 +143,9 @@ def run_job(job: BuildJob) -> JobResult:
                 progress_bar=False,
                 timeout_func=_Deadline(start + job.timeout),
                 extra_arguments=list(KERNEL_ARGUMENTS),
-                config=_kernel_config(),
+                # The outputs are in once the last cell has run: stop the kernel at once rather
+                # than interrupt it and wait (which logs a KeyboardInterrupt after we return).
+                shutdown_kernel="immediate",
             )
         except Exception as exc:  # noqa: BLE001 - any failure of the notebook is reported
             error = _describe(exc, job)
@@ -167,14 +172,6 @@ def run_job(job: BuildJob) -> JobResult:
         notebook=kept,
         error=error,
     )
-
-
-def _kernel_config() -> Any:
-    """Talk to the kernel over local sockets (IPC): no TCP ports to race for when many kernels
-    start at once, and no warning about unencrypted TCP."""
-    from traitlets.config import Config
-
-    return Config({"KernelManager": {"transport": "ipc"}})
 
 
 class _Deadline:

@@ -123,15 +123,21 @@ def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell["id"] = f"cell-{index:04d}"
         for key in ("papermill", "execution", "collapsed", "scrolled"):
             cell.metadata.pop(key, None)
+        outputs = []
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             for mimetype in _UNSAFE_MIMETYPES:
                 data.pop(mimetype, None)
+            if "data" in output and not data:
+                continue  # nothing left to show
+            outputs.append(output)
             if "text/html" in data:
                 data["text/html"] = _STYLER_UUID.sub(
                     lambda m: "T_" + styler_ids.setdefault(m[1], f"sna{len(styler_ids) + 1}"),
                     data["text/html"],
                 )
+        if "outputs" in cell:
+            cell.outputs = outputs
     return nb
 
 

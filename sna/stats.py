@@ -19,6 +19,7 @@ References
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -37,23 +38,19 @@ ArrayLike = Any  # scalars, lists, numpy arrays or pandas Series
 
 
 def _check_conf(conf: float, name: str = "conf") -> float:
-    """Return ``conf`` as a float, or raise if it is not strictly between 0 and 1."""
-    if isinstance(conf, bool) or not isinstance(conf, int | float | np.floating | np.integer):
-        raise ValueError(f"{name} must be a number between 0 and 1 (e.g. 0.95); got {conf!r}")
-    value = float(conf)
-    if not 0 < value < 1:
+    """Return ``conf`` as a float, or raise if it is not a number strictly between 0 and 1."""
+    is_number = isinstance(conf, numbers.Real) and not isinstance(conf, bool)
+    if not is_number or not 0 < float(conf) < 1:
         raise ValueError(f"{name} must be between 0 and 1, e.g. 0.95 for 95%; got {conf!r}")
-    return value
+    return float(conf)
 
 
 def _check_positive(value: float, name: str) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not is_number or not (math.isfinite(float(value)) and float(value) > 0):
         raise ValueError(f"{name} must be a number > 0; got {value!r}")
-    out = float(value)
-    if not (math.isfinite(out) and out > 0):
-        raise ValueError(f"{name} must be a number > 0; got {value!r}")
-    return out
+    return float(value)
 
 
 def _z(conf: float) -> float:
@@ -371,4 +368,3 @@ def gini(counts: ArrayLike, *, generalised: bool = False) -> float:
     if generalised:
         g = max(1.0, n_places / n_crimes) * (g - 1) + 1
     return float(g)
-

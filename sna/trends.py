@@ -236,7 +236,7 @@ def annual_trend(
     pandas.Series
         ``first_year``, ``last_year``, ``n_years``, ``annual_pct_change`` (average % change in the
         rate per year), ``lower``, ``upper`` (its interval, %), ``p_value``, ``significant``
-        (``p_value < 1 - conf``), ``family``, ``method`` and ``note``. With fewer than 3 usable
+        (``p_value < 1 - conf``), ``family``, ``conf``, ``method`` and ``note``. With fewer than 3 usable
         years nothing is fitted: the estimates are missing and ``note`` says why.
 
     Raises
@@ -278,6 +278,7 @@ def annual_trend(
         "p_value": np.nan,
         "significant": False,
         "family": family,
+        "conf": conf,
         "method": "",
         "note": f"years left out (count or population missing): {dropped}" if dropped else "",
     }
@@ -333,9 +334,9 @@ _MEAN_WINDOW = 12
 
 def _monthly(series: pd.Series, name: str = "series") -> pd.Series:
     """Counts on a complete monthly PeriodIndex from first to last month; gaps are NaN."""
-    if not isinstance(series, pd.Series):
+    index = getattr(series, "index", None)
+    if index is None or getattr(series, "ndim", 0) != 1:
         raise ValueError(f"{name} must be a pandas Series of monthly counts")
-    index = series.index
     try:
         if isinstance(index, pd.DatetimeIndex):
             months = index.to_period("M")

@@ -1,0 +1,479 @@
+"""Plain-English sentences from sna's statistics, in the register of published SNAs.
+
+Every function takes a result row from :mod:`sna.change`, :mod:`sna.benchmark`,
+:mod:`sna.trends`, :mod:`sna.deprivation`, :mod:`sna.concentration` or :mod:`sna.stats` and
+returns plain text (no HTML; escape it where it is published). A sentence says "significantly"
+only when the test says so, gives a direction only where the numbers have one, and a rank only
+with the test against the runner-up; where a comparison is not like-for-like it says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "describe_benchmark",
+    "describe_change",
+    "describe_concentration",
+    "describe_correlation",
+    "describe_deprivation_ratio",
+    "describe_forecast",
+    "describe_proportion",
+    "describe_rank",
+    "describe_trend",
+]
+
+Row = Mapping[str, Any] | pd.Series
+_COMPARE = ("higher", "similar", "lower", "not compared")
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _num(value: float) -> str:
+    """12345.0 -> '12,345'."""
+    return f"{round(float(value)):,}"
+
+
+def _signed(value: float) -> str:
+    """602 -> '+602', -35 -> '-35'."""
+    return f"{round(float(value)):+,}"
+
+
+def _pct(value: float, decimals: int = 1) -> str:
+    """11.5017 -> '11.5%'; tiny non-zero values -> 'less than 0.1%'."""
+    size = abs(float(value))
+    if 0 < size < 0.5 * 10**-decimals:
+        return f"less than {10**-decimals:.{decimals}f}%"
+    return f"{size:.{decimals}f}%"
+
+
+def _signed_pct(value: float) -> str:
+    return f"{float(value):+.1f}%"
+
+
+def _rate(value: float, per: float) -> str:
+    return f"{float(value):,.1f} per {_num(per)}"
+
+
+def _lower_first(text: str) -> str:
+    """'Violence with injury' -> 'violence with injury'; 'ASB' stays."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _conf_label(conf: float) -> str:
+    return f"{100 * float(conf):g}%"
+
+
+def describe_change(
+    area: str,
+    crime: str,
+    change_row: Row,
+    *,
+    previous_label: str,
+    like_for_like_note: str | None = None,
+) -> str:
+    """One or two sentences on the change in a count between two periods.
+
+    Parameters
+    ----------
+    area : str
+        The area, e.g. "West Oxfordshire".
+    crime : str
+        The subject of the sentence, e.g. "Recorded crime", "Violence with injury".
+    change_row : mapping or pandas.Series
+        A row of :func:`sna.change.period_change`.
+    previous_label : str, keyword-only
+        The earlier period as readers know it, e.g. "2024" or "the previous year".
+    like_for_like_note : str, optional, keyword-only
+        What was compared when the periods were cut to common months
+        (:attr:`sna.change.LikeForLike.note`); added as its own sentence.
+
+    Returns
+    -------
+    str
+        E.g. "Recorded crime in West Oxfordshire rose by 11.5% (+602) on 2024; this increase is
+        statistically significant."
+
+    Notes
+    -----
+    The direction is that of the counts. Significance is that of the exact test in the row; when
+    populations differ the test compares rates, and if the rate moved the other way from the
+    count the sentence says so instead of calling the count's change significant.
+
+    Examples
+    --------
+    >>> from sna.change import period_change
+    >>> row = period_change(5234, 5836).iloc[0]
+    >>> describe_change("West Oxfordshire", "Recorded crime", row, previous_label="2024")
+    'Recorded crime in West Oxfordshire rose by 11.5% (+602) on 2024; this increase is statistically significant.'
+    """
+    before, after = change_row["before"], change_row["after"]
+    subject = f"{_upper_first(crime)} in {area}"
+    if _missing(before) or _missing(after):
+        sentence = (
+            f"The change in {_lower_first(crime)} in {area} on {previous_label} is not known."
+        )
+        return _join(sentence, like_for_like_note)
+    change = float(after) - float(before)
+    if change == 0:
+        sentence = f"{subject} was unchanged on {previous_label}, at {_num(after)}."
+        return _join(sentence, like_for_like_note)
+    verb = "rose" if change > 0 else "fell"
+    if float(before) == 0:
+        first = f"{subject} rose from none to {_num(after)} on {previous_label}"
+    else:
+        first = f"{subject} {verb} by {_pct(change_row['pct_change'])} ({_signed(change)}) on {previous_label}"
+    return _join(f"{first}; {_significance(change, change_row)}", like_for_like_note)
+
+
+def _significance(change: float, row: Row) -> str:
+    """The clause on significance, consistent with both the count's and the rate's direction."""
+    p_value, ratio = row["p_value"], row["rate_ratio"]
+    if _missing(p_value) or _missing(ratio):
+        return "its statistical significance could not be assessed."
+    rate_up = float(ratio) > 1
+    count_up = change > 0
+    if not bool(row["significant"]):
+        return "this change is not statistically significant."
+    if rate_up == count_up:
+        return f"this {'increase' if count_up else 'decrease'} is statistically significant."
+    return (
+        "but allowing for the change in population the rate "
+        f"{'rose' if rate_up else 'fell'}, and this {'rise' if rate_up else 'fall'} in the rate "
+        "is statistically significant."
+    )
+
+
+def _join(*sentences: str | None) -> str:
+    return " ".join(s.strip() for s in sentences if s and s.strip())
+
+
+def describe_benchmark(
+    area: str,
+    row: Row,
+    *,
+    benchmark_name: str,
+    measure: str = "crime rate",
+    per: float = 1000,
+) -> str:
+    """A sentence comparing an area's rate with its benchmark, Fingertips style.
+
+    Parameters
+    ----------
+    area : str
+        The area, e.g. "Oxford".
+    row : mapping or pandas.Series
+        A row of :func:`sna.benchmark.compare_with_benchmark`.
+    benchmark_name : str, keyword-only
+        The benchmark, e.g. "Oxfordshire".
+    measure : str, keyword-only
+        What the rate measures. Default "crime rate".
+    per : float, keyword-only
+        The rate's multiplier. Default 1,000 (residents).
+
+    Returns
+    -------
+    str
+        E.g. "Oxford's crime rate (86.4 per 1,000 residents) is significantly higher than
+        Oxfordshire's (51.4 per 1,000), at both 95% and 99.8% confidence."
+
+    Raises
+    ------
+    ValueError
+        If ``compare_95`` is not a known value, or contradicts the rates.
+
+    Examples
+    --------
+    >>> row = {"rate": 38.2, "benchmark_rate": 51.4, "compare_95": "lower", "compare_998": "lower"}
+    >>> describe_benchmark("West Oxfordshire", row, benchmark_name="Oxfordshire")
+    "West Oxfordshire's crime rate (38.2 per 1,000 residents) is significantly lower than Oxfordshire's (51.4 per 1,000), at both 95% and 99.8% confidence."
+    """
+    c95, c998 = row["compare_95"], row.get("compare_998", "not compared")
+    if c95 not in _COMPARE or c998 not in _COMPARE:
+        raise ValueError(f"compare_95 must be one of {_COMPARE}; got {c95!r}")
+    if c95 == "not compared":
+        return f"{area}'s {measure} could not be compared with {benchmark_name}'s (no rate)."
+    rate, bench = float(row["rate"]), float(row["benchmark_rate"])
+    if (c95 == "higher" and rate <= bench) or (c95 == "lower" and rate >= bench):
+        raise ValueError(f"compare_95 says {c95!r} but the rate is {rate} against {bench}")
+    own = f"{area}'s {measure} ({_rate(rate, per)} residents)"
+    other = f"{benchmark_name}'s ({_rate(bench, per)})"
+    if c95 == "similar":
+        return f"{own} is similar to {other}: the difference is not statistically significant."
+    level = (
+        "at both 95% and 99.8% confidence"
+        if c998 == c95
+        else "at 95% confidence (though not at 99.8%)"
+    )
+    return f"{own} is significantly {c95} than {other}, {level}."
+
+
+def describe_rank(
+    area: str,
+    ranked: pd.DataFrame,
+    *,
+    measure: str = "crime rate",
+    group: str = "districts",
+    per: float = 1000,
+) -> str:
+    """A sentence on an area's rank among others, with the test against its neighbour.
+
+    Parameters
+    ----------
+    area : str
+        Index label of the area in ``ranked``.
+    ranked : pandas.DataFrame
+        The output of :func:`sna.benchmark.rank_areas`, indexed by area name.
+    measure : str, keyword-only
+        What the rate measures. Default "crime rate".
+    group : str, keyword-only
+        What the areas are, plural. Default "districts".
+    per : float, keyword-only
+        The rate's multiplier. Default 1,000.
+
+    Returns
+    -------
+    str
+        E.g. "Oxford had the highest crime rate of the 5 districts (86.4 per 1,000 residents),
+        significantly higher than the next, Cherwell (59.0 per 1,000)."
+
+    Examples
+    --------
+    >>> from sna.benchmark import rank_areas
+    >>> r = rank_areas(pd.Series({"Oxford": 140, "Cherwell": 120}),
+    ...                pd.Series({"Oxford": 1620, "Cherwell": 1610}))
+    >>> describe_rank("Oxford", r)
+    'Oxford had the highest crime rate of the 2 districts (86.4 per 1,000 residents), but the difference from Cherwell (74.5 per 1,000) is not statistically significant, so the two cannot be ranked with confidence.'
+    """
+    if area not in ranked.index:
+        raise ValueError(f"area {area!r} is not in ranked; areas are {list(ranked.index)}")
+    rated = ranked[ranked["rate"].notna()]
+    row = ranked.loc[area]
+    if _missing(row["rate"]):
+        return f"{area}'s {measure} could not be calculated (no population figure)."
+    n = len(rated)
+    own = f"({_rate(row['rate'], per)} residents)"
+    if n == 1:
+        return f"{area}'s {measure} was {_rate(row['rate'], per)} residents."
+    pos = list(rated.index).index(area)
+    rank = int(row["rank"])
+    tied = int((rated["rank"] == rank).sum()) > 1
+    if rank == 1 or pos == n - 1:
+        top = rank == 1
+        word = "highest" if top else "lowest"
+        other_pos = pos + 1 if top else pos - 1
+        other = rated.index[other_pos]
+        differs = bool(rated.iloc[pos if top else other_pos]["differs_from_next"])
+        base = f"{area} had the {'joint ' if tied else ''}{word} {measure} of the {n} {group} {own}"
+        other_text = f"{other} ({_rate(rated.iloc[other_pos]['rate'], per)})"
+        if tied:
+            return f"{base}."
+        if differs:
+            return (
+                f"{base}, significantly {'higher' if top else 'lower'} than the next, {other_text}."
+            )
+        return (
+            f"{base}, but the difference from {other_text} is not statistically significant, "
+            "so the two cannot be ranked with confidence."
+        )
+    return (
+        f"{area} had the {'joint ' if tied else ''}{_ordinal(rank)} highest {measure} of the {n} "
+        f"{group} {own}."
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def describe_trend(area: str, crime: str, trend: Row) -> str:
+    """A sentence on the average annual change from :func:`sna.trends.annual_trend`.
+
+    Examples
+    --------
+    >>> from sna.trends import annual_trend
+    >>> t = annual_trend([4800, 5000, 5234, 5836], [110_000] * 4, [2021, 2022, 2023, 2024])
+    >>> describe_trend("West Oxfordshire", "Recorded crime", t)
+    'Between 2021 and 2024, the rate of recorded crime in West Oxfordshire rose by an average of 6.6% a year (95% confidence interval 1.4% to 12.1%); this upward trend is statistically significant.'
+    """
+    subject = f"{_lower_first(crime)} in {area}"
+    if _missing(trend["annual_pct_change"]):
+        return (
+            f"A trend in {subject} cannot be estimated: there are {trend['n_years']} years of "
+            "comparable data, and at least 3 are needed."
+        )
+    ci = (
+        f"{_conf_label(trend.get('conf', 0.95))} confidence interval "
+        f"{float(trend['lower']):.1f}% to {float(trend['upper']):.1f}%"
+    )
+    span = f"Between {trend['first_year']} and {trend['last_year']}"
+    change = float(trend["annual_pct_change"])
+    if not bool(trend["significant"]):
+        return (
+            f"{span}, there was no statistically significant trend in the rate of {subject} "
+            f"(average change {_signed_pct(change)} a year; {ci})."
+        )
+    verb, word = ("rose", "upward") if change > 0 else ("fell", "downward")
+    return (
+        f"{span}, the rate of {subject} {verb} by an average of {_pct(change)} a year ({ci}); "
+        f"this {word} trend is statistically significant."
+    )
+
+
+def describe_proportion(
+    row: Row, *, subject: str, category: str, count: int | None = None, total: int | None = None
+) -> str:
+    """A sentence on a proportion from :func:`sna.stats.proportion_ci`.
+
+    Examples
+    --------
+    >>> from sna.stats import proportion_ci
+    >>> row = proportion_ci(40, 100).iloc[0]
+    >>> describe_proportion(row, subject="exploitation reports", category="labour exploitation")
+    '40.0% of exploitation reports were labour exploitation (95% confidence interval 30.9% to 49.8%).'
+    """
+    if _missing(row["value"]):
+        return f"The share of {subject} that were {category} is not known."
+    counts = f"; {_num(count)} of {_num(total)}" if count is not None and total is not None else ""
+    return (
+        f"{100 * float(row['value']):.1f}% of {subject} were {category} (95% confidence interval "
+        f"{100 * float(row['lower']):.1f}% to {100 * float(row['upper']):.1f}%{counts})."
+    )
+
+
+def _strength(rho: float) -> str:
+    size = abs(rho)
+    for bound, word in ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong")):
+        if size < bound:
+            return word
+    return "very strong"
+
+
+def describe_correlation(result: Row) -> str:
+    """Sentences on :func:`sna.deprivation.deprivation_correlation`.
+
+    Strength words follow the usual bands for |rho|: below 0.1 very weak, 0.1 to 0.3 weak, 0.3
+    to 0.5 moderate, 0.5 to 0.7 strong, 0.7 and above very strong; they are used only when the
+    correlation is statistically significant.
+    """
+    domain = result["domain"]
+    circular = (
+        f" Because the {domain} measure includes crime, this relationship is partly circular."
+        if domain in ("IMD", "Crime")
+        else ""
+    )
+    if _missing(result["rho"]):
+        return f"The relationship between crime and deprivation ({domain}) could not be estimated."
+    rho = float(result["rho"])
+    stats = (
+        f"Spearman's rho {rho:.2f}, {_conf_label(result.get('conf', 0.95))} confidence interval "
+        f"{float(result['lower']):.2f} to {float(result['upper']):.2f}"
+    )
+    where = f"Across {result['n_lsoas']} LSOAs"
+    if not bool(result["significant"]):
+        return (
+            f"{where} there was no statistically significant correlation between crime rate and "
+            f"deprivation ({domain} domain; {stats}).{circular}"
+        )
+    direction = "higher" if rho > 0 else "lower"
+    sign = "positive" if rho > 0 else "negative"
+    return (
+        f"{where}, crime rates were {direction} in more deprived areas ({domain} domain): "
+        f"a {_strength(rho)} {sign} correlation ({stats}).{circular}"
+    )
+
+
+def describe_deprivation_ratio(result: Row) -> str:
+    """A sentence on :func:`sna.deprivation.deprivation_rate_ratio`."""
+    domain = result["domain"]
+    if _missing(result["rate_ratio"]):
+        return (
+            f"Crime rates in the most and least deprived areas ({domain} domain) could not be "
+            f"compared: {result['note'] or 'too few LSOAs'}."
+        )
+    most, least = (
+        ("quintile", "quintile") if "quintile" in result["comparison"] else ("decile", "decile")
+    )
+    rr, lo, hi = float(result["rate_ratio"]), float(result["lower"]), float(result["upper"])
+    size = f"{rr:.1f} times" if rr >= 1 else f"{100 * (1 - rr):.0f}% lower than"
+    interval = (
+        f"{_conf_label(result.get('conf', 0.95))} confidence interval {lo:.2f} to {hi:.2f} times"
+    )
+    verdict = (
+        "this difference is statistically significant"
+        if bool(result["significant"])
+        else "the difference is not statistically significant"
+    )
+    return (
+        f"The crime rate in the most deprived {most} of LSOAs ({domain} domain) was {size} that in "
+        f"the least deprived {least} ({interval}); {verdict}."
+    )
+
+
+def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") -> str:
+    """Sentences on :func:`sna.concentration.concentration_summary`.
+
+    Examples
+    --------
+    >>> from sna.concentration import concentration_summary
+    >>> s = concentration_summary([50, 10, 10, 10, 5, 5, 4, 3, 2, 1])
+    >>> describe_concentration("Oxford", s)
+    'In Oxford, the single LSOA with the most crime (of 10) recorded 50.0% of all crime. The Gini coefficient is 0.55 (0 = crime spread evenly across LSOAs; values near 1 = crime in very few).'
+    """
+    if int(summary["n_crimes"]) == 0:
+        return f"No crime was recorded in {area}'s {places}."
+    parts = []
+    seen: set[int] = set()
+    n_places = int(summary["n_places"])
+    singular = places[:-1] if places.endswith("s") else places
+    for key in summary.index if isinstance(summary, pd.Series) else summary:
+        if not str(key).startswith("share_top_"):
+            continue
+        n_top = int(summary[str(key).replace("share_top_", "n_top_")])
+        if n_top >= n_places or n_top in seen:
+            continue
+        seen.add(n_top)
+        who = (
+            f"the single {singular} with the most crime (of {n_places})"
+            if n_top == 1
+            else f"the {n_top} {places} with the most crime ({100 * n_top / n_places:.0f}% of "
+            f"{n_places})"
+        )
+        parts.append(f"{who} recorded {100 * float(summary[key]):.1f}% of all crime")
+    first = f"In {area}, " + " and ".join(parts) + "." if parts else ""
+    scale = f"(0 = crime spread evenly across {places}; values near 1 = crime in very few)"
+    if bool(summary["sparse"]):
+        gini_text = (
+            f"There were fewer crimes than {places}, so the generalised Gini coefficient is used: "
+            f"{float(summary['generalised_gini']):.2f} {scale}."
+        )
+    else:
+        gini_text = f"The Gini coefficient is {float(summary['gini']):.2f} {scale}."
+    return _join(first, gini_text)
+
+
+def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: float = 0.95) -> str:
+    """Sentences on :func:`sna.trends.monthly_forecast`, with the caveat that goes with them."""
+    subject = f"{_lower_first(crime)} in {area}"
+    if forecast.empty or forecast["forecast"].isna().all():
+        method = forecast["method"].iloc[0] if not forecast.empty else "no data"
+        return f"No forecast of {subject} is given ({method})."
+    horizon = len(forecast)
+    return (
+        f"If recent patterns continue, {subject} is expected to average about "
+        f"{_num(forecast['forecast'].mean())} a month over the next {horizon} months "
+        f"({_conf_label(conf)} prediction interval for individual months: "
+        f"{_num(forecast['lower'].min())} to {_num(forecast['upper'].max())}). This projects "
+        "recorded crime, which also reflects recording practice and police activity."
+    )

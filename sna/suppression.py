@@ -1,0 +1,466 @@
+"""Small-number suppression for published tables, with secondary suppression, and formatting.
+
+Counts from 1 to a threshold (default 4) are suppressed (primary suppression; 0 is published).
+Further cells are then suppressed (secondary suppression) until no suppressed cell can be worked
+out from the row and column totals by subtraction. Rates and percentages of suppressed counts are
+suppressed too (:func:`suppress_derived`). Published tables show suppressed cells as "[c]" and
+unavailable ones as "[x]", the Government Statistical Service symbols.
+
+References
+----------
+.. [1] Government Statistical Service. Symbols in tables, definitions and help ("[c]
+   confidential", "[x] not available"), Analysis Function guidance, 2021.
+.. [2] Hundepool A et al. Statistical Disclosure Control. Wiley, 2012, ch. 4 (cell suppression:
+   a suppressed cell is disclosed when the published totals determine it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize as _opt
+
+from sna.stats import _check_counts
+
+__all__ = [
+    "SuppressedTable",
+    "format_count",
+    "format_table",
+    "suppress_counts",
+    "suppress_derived",
+    "suppression_note",
+]
+
+MARKER = "[c]"
+MISSING = "[x]"
+
+
+@dataclass(frozen=True)
+class SuppressedTable:
+    """A count table after suppression.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        The table (same shape, index and columns as the input) as floats, with suppressed cells
+        set to NaN.
+    mask : pandas.DataFrame
+        True where a cell is suppressed (primary or secondary).
+    primary : pandas.DataFrame
+        True where a cell is suppressed because it is a small count (1 to ``threshold``).
+    threshold : int
+        The largest count suppressed.
+    note : str
+        Anything the reader of the table should know ("" when nothing).
+    """
+
+    values: pd.DataFrame
+    mask: pd.DataFrame
+    primary: pd.DataFrame
+    threshold: int
+    note: str = ""
+
+    def formatted(self, *, decimals: int = 0, marker: str = MARKER) -> pd.DataFrame:
+        """The table as text for publication: see :func:`format_table`."""
+        return format_table(self.values, self.mask, decimals=decimals, marker=marker)
+
+
+def suppression_note(threshold: int = 4, *, marker: str = MARKER) -> str:
+    """The footnote explaining the suppression marker, for a published table.
+
+    Examples
+    --------
+    >>> suppression_note()
+    '[c] = suppressed: a count of 1 to 4, or a cell hidden so that such a count cannot be worked out from the totals. [x] = not available.'
+    """
+    return (
+        f"{marker} = suppressed: a count of 1 to {threshold}, or a cell hidden so that such a "
+        f"count cannot be worked out from the totals. {MISSING} = not available."
+    )
+
+
+def suppress_counts(
+    table: pd.DataFrame,
+    *,
+    threshold: int = 4,
+    total_row: Hashable | None = None,
+    total_col: Hashable | None = None,
+    external_totals: bool = True,
+) -> SuppressedTable:
+    """Suppress small counts in a table, and enough other cells to protect them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Counts (whole numbers >= 0; missing values allowed and shown as not available), e.g.
+        crimes by district (rows) and crime type (columns), or a one-column table.
+    threshold : int, keyword-only
+        Counts from 1 to ``threshold`` are suppressed. Default 4.
+    total_row, total_col : label, optional, keyword-only
+        Labels of a total row / column that are part of ``table``. They are checked against the
+        other cells and may themselves be suppressed.
+    external_totals : bool, keyword-only
+        If True (default, the safe assumption) the totals of rows and columns that have no total
+        in ``table`` are taken to be published elsewhere (e.g. district totals in another table),
+        so they are protected against too. Rows (columns) are only treated as having totals when
+        the table has at least two columns (rows).
+
+    Returns
+    -------
+    SuppressedTable
+        Values with suppressed cells as NaN, the suppression mask and the primary mask.
+
+    Raises
+    ------
+    ValueError
+        If counts are negative or fractional, ``threshold`` is not a whole number >= 1, a total
+        label is not in the table, or a total does not equal the sum of its cells.
+
+    Notes
+    -----
+    Primary suppression hides counts 1 to ``threshold`` (0 is published). The published
+    information is then the unsuppressed cells and the totals, which are linear equations in the
+    suppressed cells; a suppressed cell is disclosed when those equations determine it, which is
+    the case for example when it is the only suppressed cell in its row, but also in subtler
+    patterns [2]_. While a disclosed cell remains, the smallest positive unsuppressed cell in its
+    row or column (an inner cell before a total; 0 only if nothing else is left) is also
+    suppressed. A final check with non-negativity (linear programming) confirms that each
+    suppressed cell can take more than one value.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Burglary": [3, 40, 55], "Robbery": [12, 9, 20]},
+    ...                  index=["Cherwell", "Oxford", "West Oxfordshire"])
+    >>> suppress_counts(t).formatted()
+                     Burglary Robbery
+    Cherwell              [c]     [c]
+    Oxford                [c]     [c]
+    West Oxfordshire       55      20
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
+        raise ValueError(f"threshold must be a whole number >= 1; got {threshold!r}")
+    for label, axis, name in (
+        (total_row, table.index, "total_row"),
+        (total_col, table.columns, "total_col"),
+    ):
+        if label is not None and label not in axis:
+            raise ValueError(f"{name} {label!r} is not in the table")
+    raw = table.to_numpy(dtype=float, na_value=np.nan)
+    _check_counts(raw.ravel(), "table")
+    grid = _Grid.build(table, raw, total_row, total_col, external_totals)
+    suppressed = grid.suppressible & (grid.values >= 1) & (grid.values <= threshold)
+    primary = suppressed.copy()
+    note = ""
+    while True:
+        disclosed = grid.disclosed(suppressed)
+        if not disclosed:
+            break
+        extra = grid.partner(disclosed, suppressed)
+        if extra is None:
+            note = "some suppressed cells could not be protected by secondary suppression"
+            break
+        suppressed[extra] = True
+    inner = grid.inner(suppressed)
+    mask = pd.DataFrame(inner, index=table.index, columns=table.columns)
+    return SuppressedTable(
+        values=pd.DataFrame(np.where(inner, np.nan, raw), index=table.index, columns=table.columns),
+        mask=mask,
+        primary=pd.DataFrame(grid.inner(primary), index=table.index, columns=table.columns),
+        threshold=int(threshold),
+        note=note,
+    )
+
+
+@dataclass
+class _Grid:
+    """The table with a total row and column, known or suppressible, and its equations."""
+
+    values: np.ndarray  # (R+1, C+1); NaN for unknown (missing) cells and absent totals
+    suppressible: np.ndarray  # cells that may be suppressed (table cells)
+    unknown: np.ndarray  # cells never published (missing values)
+    equations: list[list[tuple[tuple[int, int], float]]]  # sum of coef * cell = 0
+    rows: np.ndarray  # positions in the grid of the table's rows
+    cols: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        table: pd.DataFrame,
+        raw: np.ndarray,
+        total_row: Hashable | None,
+        total_col: Hashable | None,
+        external: bool,
+    ) -> _Grid:
+        n_r, n_c = raw.shape
+        inner_r = [i for i, lab in enumerate(table.index) if total_row is None or lab != total_row]
+        inner_c = [
+            j for j, lab in enumerate(table.columns) if total_col is None or lab != total_col
+        ]
+        tr = None if total_row is None else table.index.get_loc(total_row)
+        tc = None if total_col is None else table.columns.get_loc(total_col)
+        r, c = len(inner_r), len(inner_c)
+        values = np.full((r + 1, c + 1), np.nan)
+        suppressible = np.zeros((r + 1, c + 1), dtype=bool)
+        rows = np.empty(n_r, dtype=int)
+        cols = np.empty(n_c, dtype=int)
+        rows[inner_r], cols[inner_c] = np.arange(r), np.arange(c)
+        if tr is not None:
+            rows[tr] = r
+        if tc is not None:
+            cols[tc] = c
+        values[np.ix_(rows, cols)] = raw
+        suppressible[np.ix_(rows, cols)] = True
+        unknown = suppressible & np.isnan(values)
+        row_totals = tc is not None or (external and c >= 2)
+        col_totals = tr is not None or (external and r >= 2)
+        if tc is None and row_totals:
+            values[:r, c] = values[:r, :c].sum(axis=1)  # published elsewhere; NaN if unknown
+        if tr is None and col_totals:
+            values[r, :c] = values[:r, :c].sum(axis=0)
+        if row_totals and col_totals and not (tr is not None and tc is not None):
+            values[r, c] = (
+                np.nansum(values[:r, :c]) if not np.isnan(values[:r, :c]).any() else np.nan
+            )
+        _check_totals(values, r, c, row_totals=row_totals, col_totals=col_totals, table=table)
+        equations = []
+        if row_totals:
+            for i in range(r + (1 if col_totals else 0)):
+                if i == r or not np.isnan(values[i, c]) or tc is not None:
+                    equations.append([((i, j), 1.0) for j in range(c)] + [((i, c), -1.0)])
+        if col_totals:
+            for j in range(c + (1 if row_totals else 0)):
+                if j == c or not np.isnan(values[r, j]) or tr is not None:
+                    equations.append([((i, j), 1.0) for i in range(r)] + [((r, j), -1.0)])
+        # A fixed (external) total that is unknown removes its equation: nobody can use it.
+        equations = [
+            eq
+            for eq in equations
+            if not any(np.isnan(values[cell]) and not suppressible[cell] for cell, _ in eq)
+        ]
+        return cls(values, suppressible, unknown, equations, rows, cols)
+
+    def inner(self, grid_mask: np.ndarray) -> np.ndarray:
+        """A grid-shaped mask back in the table's shape and order."""
+        return grid_mask[np.ix_(self.rows, self.cols)]
+
+    def _matrix(self, hidden: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        cells = [tuple(int(v) for v in cell) for cell in np.argwhere(hidden)]
+        position = {cell: k for k, cell in enumerate(cells)}
+        a = np.zeros((len(self.equations), len(cells)))
+        for e, eq in enumerate(self.equations):
+            for cell, coef in eq:
+                if cell in position:
+                    a[e, position[cell]] = coef
+        return a, cells
+
+    def disclosed(self, suppressed: np.ndarray) -> list[tuple[int, int]]:
+        """Suppressed cells that the published cells and totals determine."""
+        hidden = suppressed | self.unknown
+        a, cells = self._matrix(hidden)
+        if not cells:
+            return []
+        _, sing, vt = np.linalg.svd(a) if a.size else (None, np.array([]), np.eye(len(cells)))
+        rank = int(np.sum(sing > 1e-9 * max(1.0, sing.max(initial=0.0))))
+        null = vt[rank:].T  # columns span the null space
+        free = np.linalg.norm(null, axis=1) > 1e-9 if null.size else np.zeros(len(cells), bool)
+        found = [cell for cell, ok in zip(cells, free, strict=True) if not ok and suppressed[cell]]
+        if found:
+            return found
+        return self._pinned(suppressed, hidden, a, cells)
+
+    def _pinned(
+        self,
+        suppressed: np.ndarray,
+        hidden: np.ndarray,
+        a: np.ndarray,
+        cells: list[tuple[int, int]],
+    ) -> list[tuple[int, int]]:
+        """Suppressed cells fixed once counts are known to be >= 0 (only possible with zeros)."""
+        if (
+            not any(self.values[cell] == 0 for cell in cells if suppressed[cell])
+            or self.unknown.any()
+        ):
+            return []
+        known = np.where(hidden, 0.0, np.nan_to_num(self.values))
+        b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
+        pinned = []
+        for k, cell in enumerate(cells):
+            cost = np.zeros(len(cells))
+            cost[k] = 1.0
+            low = _opt.linprog(cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+            high = _opt.linprog(-cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+            if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
+                pinned.append(cell)
+        return pinned
+
+    def partner(
+        self, disclosed: list[tuple[int, int]], suppressed: np.ndarray
+    ) -> tuple[int, int] | None:
+        """The next cell to suppress: the smallest positive one beside a disclosed cell.
+
+        A line (row or column equation) with a single hidden cell is mended first, with another
+        cell of that line; otherwise a cell in the row or column of the first disclosed cell.
+        """
+        hidden = suppressed | self.unknown
+        lines = [[cell for cell, _ in eq] for eq in self.equations]
+        lonely = [
+            line
+            for line in lines
+            if sum(bool(hidden[cell]) for cell in line) == 1
+            and any(suppressed[cell] for cell in line)
+        ]
+        if lonely:
+            pools = [lonely[0]]
+        else:
+            i0, j0 = disclosed[0]
+            n_rows, n_cols = self.values.shape
+            pools = [[(i, j) for i, j in np.ndindex(n_rows, n_cols) if i == i0 or j == j0]]
+        pools.append([(int(i), int(j)) for i, j in np.ndindex(*self.values.shape)])
+        last_row, last_col = self.values.shape[0] - 1, self.values.shape[1] - 1
+        for pool in pools:
+            candidates = [
+                (
+                    (self.values[cell] == 0, cell[0] == last_row or cell[1] == last_col),
+                    self.values[cell],
+                    cell,
+                )
+                for cell in pool
+                if self.suppressible[cell] and not hidden[cell]
+            ]
+            if candidates:
+                return min(candidates)[2]
+        return None
+
+
+def _check_totals(
+    values: np.ndarray, r: int, c: int, *, row_totals: bool, col_totals: bool, table: pd.DataFrame
+) -> None:
+    """Raise if an in-table total differs from the sum of its cells."""
+    if row_totals:
+        sums = values[: r + 1, :c].sum(axis=1)
+        bad = np.flatnonzero(
+            ~np.isnan(sums) & ~np.isnan(values[: r + 1, c]) & (sums != values[: r + 1, c])
+        )
+        if bad.size:
+            raise ValueError(f"a row total does not equal the sum of its row (row {bad[0] + 1})")
+    if col_totals:
+        sums = values[:r, : c + 1].sum(axis=0)
+        bad = np.flatnonzero(
+            ~np.isnan(sums) & ~np.isnan(values[r, : c + 1]) & (sums != values[r, : c + 1])
+        )
+        if bad.size:
+            raise ValueError(
+                f"a column total does not equal the sum of its column (column {bad[0] + 1})"
+            )
+
+
+def suppress_derived(
+    derived: pd.DataFrame | pd.Series, mask: pd.DataFrame | pd.Series
+) -> pd.DataFrame | pd.Series:
+    """Suppress rates or percentages wherever the count they come from is suppressed.
+
+    Parameters
+    ----------
+    derived : pandas.DataFrame or Series
+        Values computed from the counts (rates, percentages), with the same labels as ``mask``.
+    mask : pandas.DataFrame or Series
+        True where the count is suppressed (``SuppressedTable.mask``).
+
+    Returns
+    -------
+    pandas.DataFrame or Series
+        A copy of ``derived`` with NaN where ``mask`` is True.
+
+    Raises
+    ------
+    ValueError
+        If ``derived`` and ``mask`` do not have the same labels.
+
+    Examples
+    --------
+    >>> suppress_derived(pd.Series([2.5, 40.1]), pd.Series([True, False])).tolist()
+    [nan, 40.1]
+    """
+    if (
+        type(derived) is not type(mask)
+        or derived.shape != mask.shape
+        or not derived.index.equals(mask.index)
+    ):
+        raise ValueError("derived and mask must have the same shape and labels")
+    if isinstance(derived, pd.DataFrame) and not derived.columns.equals(mask.columns):  # type: ignore[union-attr]
+        raise ValueError("derived and mask must have the same columns")
+    return derived.where(~mask.astype(bool))
+
+
+def format_count(
+    value: float, suppressed: bool = False, *, decimals: int = 0, marker: str = MARKER
+) -> str:
+    """A count (or rate) as published: thousands separators, "[c]" if suppressed, "[x]" if missing.
+
+    Parameters
+    ----------
+    value : float
+        The value; NaN or None is shown as "[x]" (not available).
+    suppressed : bool
+        True to show the suppression marker instead of the value.
+    decimals : int, keyword-only
+        Decimal places. Default 0.
+    marker : str, keyword-only
+        Suppression marker. Default "[c]" (a count of 1 to 4, or a cell hidden to protect one).
+
+    Examples
+    --------
+    >>> format_count(12345), format_count(3, True), format_count(float("nan")), format_count(2.25, decimals=1)
+    ('12,345', '[c]', '[x]', '2.2')
+    """
+    if suppressed:
+        return marker
+    if value is None or pd.isna(value):
+        return MISSING
+    return f"{float(value):,.{decimals}f}"
+
+
+def format_table(
+    values: pd.DataFrame,
+    mask: pd.DataFrame | None = None,
+    *,
+    decimals: int = 0,
+    marker: str = MARKER,
+) -> pd.DataFrame:
+    """A table as text for publication, with the suppression marker and thousands separators.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Numbers to show.
+    mask : pandas.DataFrame, optional
+        True where suppressed; by default nothing is.
+    decimals : int, keyword-only
+        Decimal places. Default 0.
+    marker : str, keyword-only
+        Suppression marker. Default "[c]".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Strings, same labels as ``values``.
+    """
+    if mask is None:
+        mask = pd.DataFrame(False, index=values.index, columns=values.columns)
+    if not (values.index.equals(mask.index) and values.columns.equals(mask.columns)):
+        raise ValueError("values and mask must have the same labels")
+    text = {
+        col: [
+            format_count(v, bool(m), decimals=decimals, marker=marker)
+            for v, m in zip(
+                values[col].to_numpy(dtype=float, na_value=np.nan),
+                mask[col].to_numpy(),
+                strict=True,
+            )
+        ]
+        for col in values.columns
+    }
+    return pd.DataFrame(text, index=values.index, columns=values.columns, dtype=object)

@@ -1,0 +1,159 @@
+"""Published tables: figures from :mod:`sna.assessment` with suppression and readable formatting.
+
+Each function takes a table of figures and returns strings ready to show: thousands separators,
+units in the column names, intervals as "12.3 to 14.5", and small counts suppressed ("[c]") with
+everything derived from them (rates, changes, significance). Only these go into reports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sna.suppression import MARKER, MISSING, format_count, suppress_counts
+
+__all__ = ["change_table", "interval", "overview_table", "suppressed_mask", "thousands", "top_areas_table"]
+
+_COMPARE = {"higher": "Higher", "similar": "Similar", "lower": "Lower", "": "Benchmark", "not compared": MISSING}
+
+
+def suppressed_mask(counts: pd.Series, *, threshold: int, total: object | None = None, external_total: bool = True) -> pd.Series:
+    """Which counts of a one-column table must be hidden (primary and secondary suppression).
+
+    Parameters
+    ----------
+    counts
+        Counts by row label.
+    threshold
+        Counts from 1 to this are suppressed.
+    total
+        Label of a total row in ``counts``, if any.
+    external_total
+        Whether the column total is published elsewhere (so it must be protected against).
+    """
+    frame = counts.astype(float).to_frame("count")
+    result = suppress_counts(frame, threshold=threshold, total_row=total, external_totals=external_total)
+    return result.mask["count"]
+
+
+def interval(lower: float, upper: float, *, decimals: int = 1) -> str:
+    """A confidence interval as text: ``"12.3 to 14.5"``; "[x]" when not available."""
+    if pd.isna(lower) or pd.isna(upper):
+        return MISSING
+    return f"{lower:,.{decimals}f} to {upper:,.{decimals}f}"
+
+
+def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) -> pd.DataFrame:
+    """Districts side by side: crimes, residents, rate per 1,000 with 95% CI, against the benchmark.
+
+    Parameters
+    ----------
+    overview
+        From :func:`sna.assessment.district_overview`.
+    benchmark
+        Name of the benchmark row (the total).
+    threshold
+        Suppression threshold.
+    """
+    hide = suppressed_mask(overview["count"], threshold=threshold, total=benchmark)
+    out = pd.DataFrame(index=overview.index)
+    out["Crimes"] = [format_count(v, h) for v, h in zip(overview["count"], hide, strict=True)]
+    out["Residents"] = [format_count(v) for v in overview["population"]]
+    out["Rate per 1,000 residents"] = [format_count(v, h, decimals=1) for v, h in zip(overview["rate"], hide, strict=True)]
+    out["95% confidence interval"] = [
+        MARKER if h else interval(lo, up) for lo, up, h in zip(overview["lower95"], overview["upper95"], hide, strict=True)
+    ]
+    out[f"Compared with {benchmark} (95%)"] = [
+        MARKER if h else _COMPARE.get(c, c) for c, h in zip(overview["compare_95"], hide, strict=True)
+    ]
+    out[f"Compared with {benchmark} (99.8%)"] = [
+        MARKER if h else _COMPARE.get(c, c) for c, h in zip(overview["compare_998"], hide, strict=True)
+    ]
+    out.index.name = "Area"
+    return out
+
+
+def change_table(
+    table: pd.DataFrame, *, year: int, previous_year: int, threshold: int, months: str, label: str = "Crime type"
+) -> pd.DataFrame:
+    """Counts, rates and change on the previous year (like for like) for published reports.
+
+    Parameters
+    ----------
+    table
+        From :func:`sna.assessment.crime_type_table` or :func:`~sna.assessment.crime_group_table`.
+    year, previous_year
+        The years compared.
+    threshold
+        Suppression threshold; each count column is suppressed with its total protected, and the
+        change, percentage and significance of a row with a suppressed count are hidden.
+    months
+        Which months the change compares, e.g. "Jan-Apr", for the column names.
+    label
+        Name of the row labels (the index).
+    """
+    hidden = {c: suppressed_mask(table[c], threshold=threshold) for c in ("count", "before", "after")}
+    out = pd.DataFrame(index=table.index)
+    out[f"Crimes {year}"] = [format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)]
+    out["Rate per 1,000"] = [format_count(v, h, decimals=2) for v, h in zip(table["rate"], hidden["count"], strict=True)]
+    out[f"{previous_year} ({months})"] = [format_count(v, h) for v, h in zip(table["before"], hidden["before"], strict=True)]
+    out[f"{year} ({months})"] = [format_count(v, h) for v, h in zip(table["after"], hidden["after"], strict=True)]
+    either = hidden["before"] | hidden["after"]
+    out["Change"] = [MARKER if h else _signed(v) for v, h in zip(table["change"], either, strict=True)]
+    out["Change %"] = [MARKER if h else _percent(v) for v, h in zip(table["pct_change"], either, strict=True)]
+    out["Statistically significant (95%)"] = [
+        MARKER if h else _significance(s, b, a) for s, b, a, h in zip(table["significant"], table["before"], table["after"], either, strict=True)
+    ]
+    out.index.name = label
+    return out
+
+
+def top_areas_table(top: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """Top LSOAs as published: count, residents, rate per 1,000 with 95% CI, deprivation decile.
+
+    Parameters
+    ----------
+    top
+        Indexed by LSOA name with ``count``, ``population``, ``rate``, ``lower``, ``upper`` and
+        optionally ``decile``.
+    """
+    hide = suppressed_mask(top["count"], threshold=threshold, external_total=False)
+    out = pd.DataFrame(index=top.index)
+    out["Crimes"] = [format_count(v, h) for v, h in zip(top["count"], hide, strict=True)]
+    out["Residents (Census 2021)"] = [format_count(v) for v in top["population"]]
+    out["Rate per 1,000"] = [format_count(v, h, decimals=1) for v, h in zip(top["rate"], hide, strict=True)]
+    out["95% confidence interval"] = [MARKER if h else interval(lo, up) for lo, up, h in zip(top["lower"], top["upper"], hide, strict=True)]
+    if "decile" in top:
+        out["Deprivation decile"] = [MISSING if pd.isna(d) else str(int(d)) for d in top["decile"]]
+    out.index.name = "LSOA"
+    return out
+
+
+def thousands(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number columns written with thousands separators (for data-quality tables).
+
+    These tables count rows of input files, not crimes in an area, so they are not suppressed.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_integer_dtype(out[column]):
+            out[column] = out[column].map(lambda v: f"{v:,}")
+    return out
+
+
+def _signed(value: float) -> str:
+    if pd.isna(value):
+        return MISSING
+    return f"{value:+,.0f}"
+
+
+def _percent(value: float) -> str:
+    if pd.isna(value) or np.isinf(value):
+        return MISSING
+    return f"{value:+.1f}%"
+
+
+def _significance(significant: object, before: float, after: float) -> str:
+    if pd.isna(before) or pd.isna(after) or (before == 0 and after == 0):
+        return MISSING
+    return "Yes" if bool(significant) else "No"

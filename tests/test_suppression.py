@@ -1,0 +1,245 @@
+"""Tests for sna.suppression: primary and secondary suppression, derived values, formatting.
+
+The property test checks disclosure independently of the library: for every suppressed cell it
+asks a linear programme (scipy.optimize.linprog) for the smallest and largest value the cell
+could take given the published cells, the row and column totals and non-negativity; a cell is
+recoverable when the two coincide.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+import sna.suppression
+from sna.suppression import (
+    SuppressedTable,
+    format_count,
+    format_table,
+    suppress_counts,
+    suppress_derived,
+    suppression_note,
+)
+
+VALUES = st.sampled_from([0, 0, 1, 2, 3, 4, 5, 7, 12, 30])
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(sna.suppression, raise_on_error=False).failed == 0
+
+
+def _feasible_range(
+    full: np.ndarray, hidden: np.ndarray, equations: list[list[tuple[tuple[int, int], float]]]
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """Min and max of each hidden cell given the other cells, equations (= 0) and x >= 0."""
+    cells = [tuple(c) for c in np.argwhere(np.ones_like(full, dtype=bool))]
+    index = {cell: k for k, cell in enumerate(cells)}
+    a_eq = np.zeros((len(equations), len(cells)))
+    for e, eq in enumerate(equations):
+        for cell, coef in eq:
+            a_eq[e, index[cell]] = coef
+    bounds = [(0, None) if hidden[cell] else (full[cell], full[cell]) for cell in cells]
+    ranges = {}
+    for cell in cells:
+        if not hidden[cell]:
+            continue
+        cost = np.zeros(len(cells))
+        cost[index[cell]] = 1
+        low = linprog(cost, A_eq=a_eq, b_eq=np.zeros(len(equations)), bounds=bounds, method="highs")
+        high = linprog(
+            -cost, A_eq=a_eq, b_eq=np.zeros(len(equations)), bounds=bounds, method="highs"
+        )
+        assert low.status == 0, low.message
+        ranges[cell] = (low.fun, np.inf if high.status == 3 else -high.fun)  # 3: unbounded
+    return ranges
+
+
+def _with_totals(table: np.ndarray) -> tuple[np.ndarray, list]:
+    """The table with a total column and row appended, and its additivity equations."""
+    r, c = table.shape
+    full = np.zeros((r + 1, c + 1))
+    full[:r, :c] = table
+    full[:r, c] = table.sum(axis=1)
+    full[r, :c] = table.sum(axis=0)
+    full[r, c] = table.sum()
+    equations = []
+    if c >= 2:
+        equations += [[((i, j), 1.0) for j in range(c)] + [((i, c), -1.0)] for i in range(r)]
+    if r >= 2:
+        equations += [[((i, j), 1.0) for i in range(r)] + [((r, j), -1.0)] for j in range(c)]
+    return full, equations
+
+
+def _assert_nothing_recoverable(table: np.ndarray, mask: np.ndarray, in_table_totals: bool) -> None:
+    full, equations = _with_totals(table) if not in_table_totals else _totals_in_table(table)
+    hidden = np.zeros(full.shape, dtype=bool)
+    hidden[: mask.shape[0], : mask.shape[1]] = mask
+    for cell, (low, high) in _feasible_range(full, hidden, equations).items():
+        assert high - low > 0.5, f"cell {cell} (value {full[cell]}) is recoverable: {low}..{high}"
+
+
+def _totals_in_table(table: np.ndarray) -> tuple[np.ndarray, list]:
+    """The table already holds a total row and column (last ones): all cells may be hidden."""
+    r, c = table.shape[0] - 1, table.shape[1] - 1
+    equations = [[((i, j), 1.0) for j in range(c)] + [((i, c), -1.0)] for i in range(r + 1)]
+    equations += [[((i, j), 1.0) for i in range(r)] + [((r, j), -1.0)] for j in range(c + 1)]
+    return table.astype(float), equations
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 5).flatmap(
+        lambda r: st.integers(1, 5).flatmap(
+            lambda c: st.lists(st.lists(VALUES, min_size=c, max_size=c), min_size=r, max_size=r)
+        )
+    )
+)
+def test_no_suppressed_cell_can_be_recovered_from_totals(rows) -> None:
+    table = np.array(rows, dtype=float)
+    result = suppress_counts(pd.DataFrame(table))
+    mask = result.mask.to_numpy()
+    primary = (table >= 1) & (table <= 4)
+    assert (mask >= primary).all(), "every count of 1 to 4 is suppressed"
+    assert not (result.primary.to_numpy() ^ primary).any()
+    assert np.isnan(result.values.to_numpy()[mask]).all()
+    np.testing.assert_array_equal(result.values.to_numpy()[~mask], table[~mask])
+    if result.note:
+        # The library says it cannot protect the table; then nothing can: zero totals pin cells.
+        assert "could not be protected" in result.note
+        assert mask.all()
+        with pytest.raises(AssertionError, match="recoverable"):
+            _assert_nothing_recoverable(table, mask, in_table_totals=False)
+    else:
+        _assert_nothing_recoverable(table, mask, in_table_totals=False)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(2, 4).flatmap(
+        lambda r: st.integers(2, 4).flatmap(
+            lambda c: st.lists(st.lists(VALUES, min_size=c, max_size=c), min_size=r, max_size=r)
+        )
+    )
+)
+def test_in_table_totals_are_protected_too(rows) -> None:
+    inner = np.array(rows, dtype=float)
+    frame = pd.DataFrame(inner, columns=[f"c{j}" for j in range(inner.shape[1])])
+    frame["Total"] = frame.sum(axis=1)
+    frame.loc["Total"] = frame.sum(axis=0)
+    result = suppress_counts(frame, total_row="Total", total_col="Total")
+    table = frame.to_numpy()
+    assert (result.mask.to_numpy() >= ((table >= 1) & (table <= 4))).all()
+    assert result.note == ""
+    _assert_nothing_recoverable(table, result.mask.to_numpy(), in_table_totals=True)
+
+
+def test_primary_suppression_is_1_to_threshold_and_zero_is_published() -> None:
+    table = pd.DataFrame({"a": [0, 1, 4, 5, 100], "b": [0, 6, 4, 10, 9]})
+    result = suppress_counts(table, threshold=4, external_totals=False)
+    assert result.primary["a"].tolist() == [False, True, True, False, False]
+    assert result.mask.equals(result.primary)  # no totals published, nothing to protect
+    assert isinstance(result, SuppressedTable) and result.threshold == 4
+    assert suppress_counts(table, threshold=9, external_totals=False).primary["b"].tolist() == [
+        False,
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_one_column_table_needs_two_suppressed_cells() -> None:
+    counts = pd.DataFrame({"count": [3, 50, 60, 0]}, index=["A", "B", "C", "D"])
+    result = suppress_counts(counts)
+    assert result.mask["count"].tolist() == [True, True, False, False]
+    assert result.formatted()["count"].tolist() == ["[c]", "[c]", "60", "0"]
+
+
+def test_unprotectable_table_is_flagged() -> None:
+    # Row 0 and column 0 total 0, so the 1 equals the grand total whatever is hidden.
+    result = suppress_counts(pd.DataFrame([[0, 0], [0, 1]]))
+    assert "could not be protected" in result.note
+    assert result.mask.all().all()
+
+
+def test_all_suppressed_table() -> None:
+    table = pd.DataFrame([[1, 2], [3, 4]], index=["x", "y"], columns=["p", "q"])
+    result = suppress_counts(table)
+    assert result.mask.all().all()
+    assert result.values.isna().all().all()
+    assert (result.formatted() == "[c]").all().all()
+
+
+def test_missing_cells_are_shown_as_not_available() -> None:
+    table = pd.DataFrame({"a": [np.nan, 10, 20], "b": [2, 30, 40]})
+    result = suppress_counts(table)
+    assert not result.mask.loc[0, "a"]
+    assert result.mask.loc[0, "b"]
+    assert result.formatted().loc[0, "a"] == "[x]"
+
+
+def test_input_is_not_mutated_and_labels_kept() -> None:
+    table = pd.DataFrame({"Burglary": [3, 40], "Robbery": [12, 9]}, index=["Cherwell", "Oxford"])
+    before = table.copy()
+    result = suppress_counts(table)
+    pd.testing.assert_frame_equal(table, before)
+    assert result.values.index.equals(table.index) and result.mask.columns.equals(table.columns)
+
+
+@pytest.mark.parametrize(
+    ("table", "kwargs", "message"),
+    [
+        (pd.DataFrame({"a": [-1, 2]}), {}, "table must be >= 0"),
+        (pd.DataFrame({"a": [1.5, 2]}), {}, "table must be whole numbers"),
+        (pd.DataFrame({"a": [1, 2]}), {"threshold": 0}, "threshold must be a whole number >= 1"),
+        (
+            pd.DataFrame({"a": [1, 2]}),
+            {"total_row": "Total"},
+            "total_row 'Total' is not in the table",
+        ),
+        (
+            pd.DataFrame({"a": [1, 2], "Total": [1, 3]}),
+            {"total_col": "Total"},
+            "row total does not equal",
+        ),
+    ],
+)
+def test_suppress_counts_rejects_bad_input(table, kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        suppress_counts(table, **kwargs)
+
+
+def test_suppress_derived_follows_the_count_mask() -> None:
+    counts = pd.DataFrame({"a": [3, 50, 60], "b": [20, 30, 40]})
+    result = suppress_counts(counts)
+    rates = counts / 1000 * 100
+    hidden = suppress_derived(rates, result.mask)
+    assert hidden.isna().equals(result.mask)
+    assert hidden.loc[2, "a"] == pytest.approx(6.0)
+    with pytest.raises(ValueError, match="same shape and labels"):
+        suppress_derived(rates.iloc[:2], result.mask)
+    with pytest.raises(ValueError, match="same columns"):
+        suppress_derived(rates.rename(columns={"a": "z"}), result.mask)
+
+
+def test_formatting_helpers() -> None:
+    assert format_count(1234567) == "1,234,567"
+    assert format_count(3, True) == "[c]"
+    assert format_count(3, suppressed=True, marker="*") == "*"
+    assert format_count(np.nan) == "[x]"
+    assert format_count(None) == "[x]"
+    assert format_count(12.345, decimals=1) == "12.3"
+    values = pd.DataFrame({"rate": [12.345, 1000.0]}, index=["A", "B"])
+    mask = pd.DataFrame({"rate": [True, False]}, index=["A", "B"])
+    assert format_table(values, mask, decimals=1)["rate"].tolist() == ["[c]", "1,000.0"]
+    assert format_table(values)["rate"].tolist() == ["12", "1,000"]
+    with pytest.raises(ValueError, match="same labels"):
+        format_table(values, mask.rename(index={"A": "Z"}))
+    note = suppression_note(5)
+    assert note.startswith("[c] = suppressed: a count of 1 to 5")

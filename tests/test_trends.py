@@ -1,0 +1,291 @@
+"""Tests for sna.trends: count models, annual trends, seasonal decomposition and forecasts.
+
+References: maximum likelihood computed independently with scipy.optimize (Poisson and NB2
+log-likelihoods, Fisher information), scipy's negative binomial quantiles, and statsmodels STL
+reconstruction (observed = trend + seasonal + remainder).
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, special
+from scipy import stats as sps
+
+import sna.trends
+from sna.trends import (
+    Decomposition,
+    annual_trend,
+    monthly_forecast,
+    rate_ratio_glm,
+    seasonal_decomposition,
+)
+
+RNG_SEED = 20240601
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(sna.trends, raise_on_error=False).failed == 0
+
+
+def _poisson_mle(y, pop, x):
+    design = np.column_stack([np.ones_like(x), x])
+
+    def nll(beta):
+        eta = np.log(pop) + design @ beta
+        return np.sum(np.exp(eta) - y * eta)
+
+    def grad(beta):
+        return design.T @ (np.exp(np.log(pop) + design @ beta) - y)
+
+    start = np.array([np.log(y.sum() / pop.sum()), 0.0])
+    beta = optimize.minimize(nll, start, jac=grad, method="BFGS", options={"gtol": 1e-10}).x
+    mu = np.exp(np.log(pop) + design @ beta)
+    cov = np.linalg.inv(design.T @ (design * mu[:, None]))
+    return beta, np.sqrt(np.diag(cov)), mu
+
+
+@pytest.fixture(scope="module")
+def years_data():
+    rng = np.random.default_rng(RNG_SEED)
+    x = np.arange(10, dtype=float)
+    pop = np.linspace(100_000, 110_000, 10)
+    mu = pop * 0.05 * 1.04**x
+    y = rng.negative_binomial(20, 20 / (20 + mu)).astype(float)  # overdispersed
+    return y, pop, x
+
+
+def test_poisson_matches_independent_mle(years_data) -> None:
+    y, pop, x = years_data
+    beta, se, _ = _poisson_mle(y, pop, x)
+    out = rate_ratio_glm(y, pop, x, family="poisson")
+    z = sps.norm.ppf(0.975)
+    assert out["rate_ratio"] == pytest.approx(np.exp(beta[1]), rel=1e-6)
+    assert out["lower"] == pytest.approx(np.exp(beta[1] - z * se[1]), rel=1e-5)
+    assert out["upper"] == pytest.approx(np.exp(beta[1] + z * se[1]), rel=1e-5)
+    assert out["p_value"] == pytest.approx(2 * sps.norm.sf(abs(beta[1] / se[1])), rel=1e-4)
+    assert "overdispersed" in out["note"]
+
+
+def test_quasi_poisson_scales_by_pearson_dispersion(years_data) -> None:
+    y, pop, x = years_data
+    beta, se, mu = _poisson_mle(y, pop, x)
+    df = len(y) - 2
+    phi = max(1.0, np.sum((y - mu) ** 2 / mu) / df)
+    q = sps.t.ppf(0.975, df)
+    out = rate_ratio_glm(y, pop, x)  # default quasi-Poisson
+    assert out["family"] == "quasi-poisson"
+    assert out["dispersion"] == pytest.approx(np.sum((y - mu) ** 2 / mu) / df, rel=1e-4)
+    assert out["lower"] == pytest.approx(np.exp(beta[1] - q * se[1] * np.sqrt(phi)), rel=1e-5)
+    assert out["upper"] == pytest.approx(np.exp(beta[1] + q * se[1] * np.sqrt(phi)), rel=1e-5)
+
+
+def test_negative_binomial_matches_independent_mle(years_data) -> None:
+    y, pop, x = years_data
+    design = np.column_stack([np.ones_like(x), x])
+
+    def nll(theta):
+        beta, alpha = theta[:2], np.exp(theta[2])
+        mu = pop * np.exp(design @ beta)
+        size = 1 / alpha
+        return -np.sum(
+            special.gammaln(y + size)
+            - special.gammaln(size)
+            - special.gammaln(y + 1)
+            + size * np.log(size / (size + mu))
+            + y * np.log(mu / (size + mu))
+        )
+
+    start = np.array([np.log(y.sum() / pop.sum()), 0.0, np.log(0.01)])
+    fit = optimize.minimize(
+        nll,
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000},
+    )
+    out = rate_ratio_glm(y, pop, x, family="negative-binomial")
+    assert out["rate_ratio"] == pytest.approx(np.exp(fit.x[1]), rel=1e-4)
+    assert out["dispersion"] == pytest.approx(np.exp(fit.x[2]), rel=1e-2)
+    assert out["lower"] < out["rate_ratio"] < out["upper"]
+
+
+def test_negative_binomial_without_overdispersion_reduces_to_poisson() -> None:
+    y = np.array([5000.0, 5100, 5205, 5300, 5410])
+    pop = np.full(5, 100_000.0)
+    x = np.arange(5.0)
+    nb = rate_ratio_glm(y, pop, x, family="negative-binomial")
+    pois = rate_ratio_glm(y, pop, x, family="poisson")
+    assert nb["rate_ratio"] == pytest.approx(pois["rate_ratio"], rel=1e-6)
+    assert "alpha near 0" in nb["note"]
+
+
+def test_binary_covariate_gives_ratio_of_pooled_rates() -> None:
+    y = [10, 12, 30, 31, 29]
+    pop = [1000, 1200, 1500, 1400, 1600]
+    x = [0, 0, 1, 1, 1]
+    out = rate_ratio_glm(y, pop, x, family="poisson")
+    assert out["rate_ratio"] == pytest.approx((90 / 4500) / (22 / 2200))
+
+
+def test_rate_ratio_glm_not_estimable_and_errors() -> None:
+    out = rate_ratio_glm([0, 0, 5, 6], [100] * 4, [0, 0, 1, 1])
+    assert np.isnan(out["rate_ratio"]) and "not estimable" in out["note"]
+    with pytest.raises(ValueError, match="family must be one of"):
+        rate_ratio_glm([1, 2, 3], [1, 1, 1], [0, 1, 2], family="gaussian")
+    with pytest.raises(ValueError, match="covariate must take at least two"):
+        rate_ratio_glm([1, 2, 3], [1, 1, 1], [1, 1, 1])
+
+
+# --- annual_trend -------------------------------------------------------------------------------
+
+
+def test_annual_trend_recovers_exact_growth() -> None:
+    years = [2019, 2020, 2021, 2022, 2023]
+    pops = [100_000, 101_000, 102_000, 103_000, 104_000]
+    counts = [round(p * 0.05 * 1.1 ** (y - 2019)) for p, y in zip(pops, years, strict=True)]
+    out = annual_trend(counts, pops, years)
+    assert out["annual_pct_change"] == pytest.approx(10, abs=0.05)
+    assert out["lower"] < out["annual_pct_change"] < out["upper"]
+    assert bool(out["significant"])
+    assert (out["first_year"], out["last_year"], out["n_years"]) == (2019, 2023, 5)
+    assert out["conf"] == 0.95
+
+
+def test_annual_trend_allows_gaps_and_unsorted_years() -> None:
+    out = annual_trend([1210, 1000, 1100], [1e5] * 3, [2022, 2018, 2020])
+    assert out["annual_pct_change"] == pytest.approx(100 * (1.1**0.5 - 1), abs=0.01)
+
+
+@pytest.mark.parametrize("n_years", [1, 2])
+def test_annual_trend_too_few_years_says_so(n_years) -> None:
+    out = annual_trend([100, 120][:n_years], [1e4] * n_years, [2023, 2024][:n_years])
+    assert np.isnan(out["annual_pct_change"])
+    assert not out["significant"]
+    assert f"too few years ({n_years})" in out["note"]
+
+
+def test_annual_trend_leaves_out_years_without_population() -> None:
+    out = annual_trend([100, 110, 120, 130], [1e4, 0, 1e4, np.nan], [2020, 2021, 2022, 2023])
+    assert out["n_years"] == 2
+    assert "too few years" in out["note"]
+    assert "[2021, 2023]" in out["note"]
+
+
+def test_annual_trend_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="years must all be different"):
+        annual_trend([1, 2, 3], [1, 1, 1], [2020, 2020, 2021])
+    with pytest.raises(ValueError, match="counts must be >= 0"):
+        annual_trend([1, -2, 3], [1, 1, 1], [2020, 2021, 2022])
+    with pytest.raises(ValueError, match="conf must be between 0 and 1"):
+        annual_trend([1, 2, 3], [1, 1, 1], [2020, 2021, 2022], conf=95)
+
+
+# --- monthly series -----------------------------------------------------------------------------
+
+
+def _seasonal_series(months: int = 48, start: str = "2020-01") -> pd.Series:
+    rng = np.random.default_rng(RNG_SEED)
+    index = pd.date_range(start, periods=months, freq="MS")
+    t = np.arange(months)
+    mu = 500 * np.exp(0.2 * np.sin(2 * np.pi * t / 12))
+    return pd.Series(rng.poisson(mu), index=index)
+
+
+def test_seasonal_forecast_with_enough_months() -> None:
+    series = _seasonal_series().drop(pd.Timestamp("2022-07-01"))  # a gap, kept as missing
+    out = monthly_forecast(series, horizon=12)
+    assert len(out) == 12
+    assert out.index[0] == pd.Timestamp("2024-01-01")
+    assert isinstance(out.index, pd.DatetimeIndex)
+    assert (out["lower"] <= out["forecast"]).all() and (out["forecast"] <= out["upper"]).all()
+    assert out["method"].iloc[0].startswith("seasonal ARIMA")
+    assert "1 missing month left as missing" in out["method"].iloc[0]
+    # The seasonal pattern carries into the forecast: March-ish peak above September-ish trough.
+    assert out["forecast"].iloc[3] > out["forecast"].iloc[9]
+
+
+def test_short_series_falls_back_to_the_mean_model_without_zero_filling() -> None:
+    index = pd.PeriodIndex(["2025-01", "2025-02", "2025-03", "2025-05", "2025-06"], freq="M")
+    series = pd.Series([100, 96, 110, 104, 90], index=index)  # April missing, not zero
+    out = monthly_forecast(series, horizon=3, conf=0.9)
+    values = series.to_numpy(dtype=float)
+    mean, n = values.mean(), len(values)
+    variance = max(mean, values.var(ddof=1)) * (1 + 1 / n)
+    size, prob = mean**2 / (variance - mean), mean / variance
+    assert list(out.index.astype(str)) == ["2025-07", "2025-08", "2025-09"]
+    assert (out["forecast"] == mean).all()
+    assert (out["lower"] == sps.nbinom.ppf(0.05, size, prob)).all()
+    assert (out["upper"] == sps.nbinom.ppf(0.95, size, prob)).all()
+    assert "mean of the last 5 months" in out["method"].iloc[0]
+    assert "no seasonal pattern" in out["method"].iloc[0]
+
+
+def test_long_gap_breaks_the_series_demo_data_shape() -> None:
+    months = ["2018-10", "2018-11", "2018-12", "2019-01", "2022-01", "2024-01", "2024-02"]
+    months += [f"2025-{m:02d}" for m in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11)]
+    series = pd.Series(700, index=pd.PeriodIndex(months, freq="M"))
+    series.iloc[:7] = 10  # old data at another level must not be used
+    out = monthly_forecast(series)
+    assert (out["forecast"] == 700).all()
+    assert "2025-01 to 2025-11" in out["method"].iloc[0]
+    assert out.index[0] == pd.Period("2025-12", freq="M")
+
+
+def test_too_few_months_gives_no_forecast() -> None:
+    series = pd.Series([5, 6], index=pd.PeriodIndex(["2025-01", "2025-02"], freq="M"))
+    out = monthly_forecast(series, horizon=2)
+    assert out[["forecast", "lower", "upper"]].isna().all().all()
+    assert out["method"].iloc[0].startswith("no forecast")
+
+
+def test_zero_counts_give_a_sensible_interval() -> None:
+    series = pd.Series(0, index=pd.period_range("2025-01", periods=6, freq="M"))
+    out = monthly_forecast(series, horizon=1).iloc[0]
+    assert out["forecast"] == 0 and out["lower"] == 0 and out["upper"] > 0
+
+
+@pytest.mark.parametrize(
+    ("series", "kwargs", "message"),
+    [
+        (
+            pd.Series([1, 2], index=pd.PeriodIndex(["2025-01", "2025-01"], freq="M")),
+            {},
+            "repeated months",
+        ),
+        (pd.Series([1, -2], index=pd.PeriodIndex(["2025-01", "2025-02"], freq="M")), {}, ">= 0"),
+        (pd.Series([1, 2], index=["a", "b"]), {}, "indexed by month"),
+        (
+            pd.Series([1, 2], index=pd.PeriodIndex(["2025-01", "2025-02"], freq="M")),
+            {"horizon": 0},
+            "horizon",
+        ),
+        ([1, 2, 3], {}, "pandas Series"),
+    ],
+)
+def test_monthly_forecast_rejects_bad_input(series, kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        monthly_forecast(series, **kwargs)
+
+
+def test_seasonal_decomposition_reconstructs_the_series() -> None:
+    series = _seasonal_series(36)
+    out = seasonal_decomposition(series)
+    assert isinstance(out, Decomposition)
+    comp = out.components
+    assert len(comp) == 36
+    np.testing.assert_allclose(comp["trend"] + comp["seasonal"] + comp["resid"], comp["observed"])
+    assert out.method.startswith("STL decomposition")
+
+
+def test_seasonal_decomposition_uses_the_latest_long_run_and_refuses_short_ones() -> None:
+    series = _seasonal_series(40).drop(pd.Timestamp("2022-10-01"))  # runs of 33 and 6 months
+    out = seasonal_decomposition(series)
+    assert len(out.components) == 33
+    assert "2020-01 to 2022-09" in out.method
+    short = seasonal_decomposition(series.iloc[-20:])
+    assert short.components.empty
+    assert list(short.components.columns) == ["observed", "trend", "seasonal", "resid"]
+    assert "needs at least 24 consecutive months" in short.method
