@@ -18,15 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
-import sys
-import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +36,7 @@ from sna.files import (
     sha256_bytes,
     sha256_file,
 )
-from sna.jobs import BuildJob, JobResult, run_job
+from sna.jobs import BuildJob, JobResult, run_job, run_jobs
 
 __all__ = [
     "BuildJob",
@@ -52,6 +46,7 @@ __all__ = [
     "build_date",
     "run_build",
     "run_job",
+    "run_jobs",
     "slugify",
 ]
 
@@ -60,7 +55,6 @@ OVERVIEW_NOTEBOOK = "area_overview.ipynb"
 LOCK_FILE = ".sna-build.lock"
 STATE_FILE = ".sna-build.json"
 _PACKAGE = Path(__file__).parent
-_EXIT_GRACE = 3.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +135,16 @@ def build(
     SnaError
         If the processed data are missing (run ``sna prepare``), a year or district is not in
         the config, a notebook is missing, or another build holds the reports folder.
+
+    Notes
+    -----
+    Jobs run in worker processes started with ``spawn`` (they inherit no open files, such as
+    the build lock). A script that calls :func:`build` therefore needs the usual
+    ``if __name__ == "__main__":`` guard; the ``sna`` command and notebooks need nothing.
+
+    Two builds from the same inputs give byte-identical HTML: cell ids and papermill metadata
+    are normalised, and the notebooks' kernels get ``SOURCE_DATE_EPOCH`` (yours, or midnight
+    UTC of today), ``PYTHONHASHSEED=0`` and a fixed matplotlib ``svg.hashsalt``.
     """
     notebooks = Path(notebooks_dir) if notebooks_dir else config.path.parent / "notebooks"
     workers = _job_count(jobs)
@@ -160,7 +164,7 @@ def build(
                     outcomes[job.key] = _outcome(job, "up to date")
                 else:
                     pending.append(job)
-            for result in _run(pending, workers=workers, progress=progress):
+            for result in run_jobs(pending, workers=workers, progress=progress):
                 outcomes[result.job.key] = _publish(result, state, reports)
             _write_index(config, state, outcomes)
             return [outcomes[job.key] for job in planned]
@@ -216,15 +220,11 @@ def format_summary(outcomes: Sequence[ReportOutcome], *, reports: Path) -> str:
 
 
 def _job_count(jobs: int | None) -> int:
-    if jobs is None:
-        return (
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1
-        )
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise SnaError(f"--jobs must be 1 or more; got {jobs}")
-    return jobs
+    if jobs is not None:
+        return jobs
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _source_date_epoch() -> int | None:
@@ -310,7 +310,9 @@ def _plan(
     jobs = []
     for year in chosen_years:
         reports = config.reports_dir / str(year)
-        items = [("overview", "Area overview", OVERVIEW_NOTEBOOK, {})]
+        items: list[tuple[str, str, str, dict[str, Any]]] = [
+            ("overview", "Area overview", OVERVIEW_NOTEBOOK, {})
+        ]
         items += [
             (s, d.name, DISTRICT_NOTEBOOK, {"district": d.name})
             for s, d in zip(slugs, chosen, strict=True)
@@ -362,91 +364,6 @@ def _outcome(job: BuildJob, status: Literal["built", "up to date", "failed"]) ->
     return ReportOutcome(job.key, job.year, job.title, status, None, job.html_path)
 
 
-def _run(pending: Sequence[BuildJob], *, workers: int, progress: bool) -> Iterator[JobResult]:
-    """Yield a JobResult per job as each finishes, running them in a pool of processes."""
-    if not pending:
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(
-        total=len(pending),
-        desc="sna build",
-        unit="report",
-        file=sys.stderr,
-        disable=not (progress and sys.stderr.isatty()),
-    )
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(pending)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(os.getpid(),),
-    )
-    try:
-        futures: dict[Future[JobResult], BuildJob] = {
-            pool.submit(_run_in_worker, j): j for j in pending
-        }
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-                result = JobResult(job, "failed", 0.0, error=f"worker failed: {exc!r}")
-            bar.update(1)
-            bar.set_postfix_str(f"{job.key} {result.status}", refresh=False)
-            yield result
-    except BaseException:
-        _stop_workers(pool)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        bar.close()
-
-
-def _init_worker(parent_pid: int) -> None:
-    """Workers leave Ctrl-C to the parent, exit cleanly on SIGTERM and when orphaned."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-
-
-def _exit_on_signal(signum: int, frame: Any) -> None:
-    """Unwind the running job (its kernel is shut down, its temporary files removed), then exit.
-
-    The pool's worker loop catches exceptions from a job, so the exit is made certain by a timer.
-    """
-    timer = threading.Timer(_EXIT_GRACE, os._exit, args=(128 + signum,))
-    timer.daemon = True
-    timer.start()
-    raise SystemExit(128 + signum)
-
-
-def _run_in_worker(job: BuildJob) -> JobResult:
-    try:
-        return run_job(job)
-    except SystemExit as stop:  # SIGTERM: the job has unwound; leave now
-        os._exit(int(stop.code or 1))
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(0.5)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop running notebooks now (Ctrl-C); their kernels exit with their worker."""
-    # The pool has no public way to stop running jobs (terminate_workers() is Python 3.14).
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
-
-
 def _write_index(
     config: Config, state: Mapping[str, Any], outcomes: Mapping[str, ReportOutcome]
 ) -> None:
@@ -496,9 +413,7 @@ def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportO
             error=None,
             notebook=job.ipynb_path.relative_to(reports).as_posix(),
         )
-        outcome = ReportOutcome(
-            job.key, job.year, job.title, "built", result.seconds, job.html_path
-        )
+        outcome = replace(_outcome(job, "built"), seconds=result.seconds)
     else:
         failed = None
         if result.notebook is not None:
@@ -509,13 +424,9 @@ def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportO
             error=result.error,
             notebook=failed.relative_to(reports).as_posix() if failed else None,
         )
-        outcome = ReportOutcome(
-            job.key,
-            job.year,
-            job.title,
-            "failed",
-            result.seconds,
-            job.html_path,
+        outcome = replace(
+            _outcome(job, "failed"),
+            seconds=result.seconds,
             failed_notebook=failed,
             error=result.error,
             stale=job.html_path.is_file(),

@@ -122,15 +122,15 @@ def period_change(
     rr_lower = np.full(total.shape, np.nan)
     rr_upper = np.full(total.shape, np.nan)
     alpha = 1 - conf
-    for i in np.flatnonzero(testable):
-        n, k = int(total[i]), int(after[i])
-        low_tail = _sps.binom.cdf(k, n, pi0[i])
-        high_tail = _sps.binom.sf(k - 1, n, pi0[i])
-        p_value[i] = min(1.0, 2 * min(low_tail, high_tail))
-        pi_lo = _sps.beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
-        pi_hi = _sps.beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
-        rr_lower[i] = pi_lo / (1 - pi_lo) * pop_ratio[i]
-        rr_upper[i] = pi_hi / (1 - pi_hi) * pop_ratio[i] if pi_hi < 1 else np.inf
+    idx = np.flatnonzero(testable)
+    n, k = total[idx], after[idx]
+    tails = np.minimum(_sps.binom.cdf(k, n, pi0[idx]), _sps.binom.sf(k - 1, n, pi0[idx]))
+    p_value[idx] = np.minimum(1.0, 2 * tails)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi_lo = np.where(k > 0, _sps.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+        pi_hi = np.where(k < n, _sps.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+        rr_lower[idx] = pi_lo / (1 - pi_lo) * pop_ratio[idx]
+        rr_upper[idx] = np.where(pi_hi < 1, pi_hi / (1 - pi_hi), np.inf) * pop_ratio[idx]
     # Both periods zero: nothing to test, and nothing changed.
     no_events = pops_ok & (total == 0)
     p_value[no_events] = 1.0
@@ -141,9 +141,9 @@ def period_change(
     ]
     return pd.DataFrame(
         {
-            "before": _as_int_if_whole(before),
-            "after": _as_int_if_whole(after),
-            "change": _as_int_if_whole(after - before),
+            "before": _nullable_int(before),
+            "after": _nullable_int(after),
+            "change": _nullable_int(after - before),
             "pct_change": pct,
             "rate_ratio": rate_ratio,
             "rr_lower": rr_lower,
@@ -156,7 +156,7 @@ def period_change(
     )
 
 
-def _as_int_if_whole(values: np.ndarray) -> pd.Series | np.ndarray:
+def _nullable_int(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Counts as a nullable integer column (missing stays missing)."""
     return pd.array(np.where(np.isnan(values), np.nan, values), dtype="Float64").astype("Int64")
 
@@ -291,7 +291,9 @@ def like_for_like(
     >>> lfl.months_dropped
     {2024: [], 2025: ['2025-03']}
     """
-    groups = [] if by is None else ([by] if isinstance(by, str) or not _is_seq(by) else list(by))
+    groups: list[Hashable] = (
+        [] if by is None else list(by) if isinstance(by, list | tuple) else [by]
+    )
     for col in [month_col, count_col, *groups]:
         if col not in monthly.columns:
             raise ValueError(f"monthly has no column {col!r}; columns are {list(monthly.columns)}")
@@ -315,7 +317,7 @@ def like_for_like(
         frame[col] = monthly[col].to_numpy()
     used = frame[frame["_month"].isin(common)]
     totals = {y: _totals(used[used["_year"] == y], groups) for y in (year, previous_year)}
-    keys = totals[year].index.union(totals[previous_year].index)
+    keys = _totals(frame, groups).index  # every group, with 0 where it has no events
     after = totals[year].reindex(keys, fill_value=0)
     before = totals[previous_year].reindex(keys, fill_value=0)
     dropped = {y: _month_list(y, present[y] - common) for y in (previous_year, year)}
@@ -330,10 +332,6 @@ def like_for_like(
         year=year,
         previous_year=previous_year,
     )
-
-
-def _is_seq(value: object) -> bool:
-    return isinstance(value, list | tuple)
 
 
 def _totals(frame: pd.DataFrame, groups: list[Hashable]) -> pd.Series:

@@ -178,7 +178,7 @@ def top_areas(
             raise ValueError(f"frame has no column {col!r}; columns are {list(frame.columns)}")
     ci = rate_ci(frame[count_col], frame[population_col], per=per, conf=conf)
     result = frame.copy()
-    result[["rate", "lower", "upper"]] = ci[["value", "lower", "upper"]]
+    result[["rate", "lower", "upper"]] = ci[["value", "lower", "upper"]].to_numpy()
     total = result[count_col].sum()
     result["share"] = result[count_col] / total if total > 0 else np.nan
     key = count_col if by == "count" else "rate"

@@ -141,7 +141,7 @@ def deprivation_correlation(
     rate = clean["count"] / clean["population"]
     if n < 4 or rate.nunique() < 2 or clean["decile"].nunique() < 2:
         reason = "fewer than 4 LSOAs" if n < 4 else "no variation in rate or decile"
-        out["note"] = "; ".join(filter(None, [f"not estimable: {reason}", out["note"]]))
+        out["note"] = "; ".join(filter(None, [f"not estimable: {reason}", str(out["note"])]))
         return pd.Series(out)
     res = _sps.spearmanr(rate.to_numpy(), -clean["decile"].to_numpy())
     rho = float(res.statistic)
@@ -333,7 +333,7 @@ def deprived_hotspots(
     clean, _ = _prepare(frame, domain)
     ci = rate_ci(clean["count"], clean["population"], per=per, conf=conf)
     result = frame.loc[clean.index].copy()
-    result[["rate", "lower", "upper"]] = ci[["value", "lower", "upper"]]
+    result[["rate", "lower", "upper"]] = ci[["value", "lower", "upper"]].to_numpy()
     overall = per * clean["count"].sum() / clean["population"].sum() if len(clean) else np.nan
     result["above_average"] = result["lower"] > overall
     result["domain"] = domain

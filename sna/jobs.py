@@ -11,16 +11,22 @@ Importing this module is cheap (papermill and nbconvert load when a job runs).
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
+import signal
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["BuildJob", "JobResult", "run_job"]
+__all__ = ["BuildJob", "JobResult", "run_job", "run_jobs"]
 
+_EXIT_GRACE = 3.0
 START_TIMEOUT = 120
 """Seconds to wait for a kernel to start; start-up is slow when every core is busy."""
 
@@ -172,6 +178,99 @@ def run_job(job: BuildJob) -> JobResult:
         notebook=kept,
         error=error,
     )
+
+
+def run_jobs(
+    jobs: Sequence[BuildJob], *, workers: int, progress: bool = False
+) -> Iterator[JobResult]:
+    """Run jobs in a pool of ``workers`` processes; yield each result as it finishes.
+
+    A job that fails yields a failed result; the others go on. The workers are started with
+    ``spawn`` (they inherit no open files, such as the build lock), ignore Ctrl-C (the caller
+    gets ``KeyboardInterrupt`` and the workers are stopped with their kernels), and exit by
+    themselves if the caller is killed. ``progress`` shows a bar on stderr if it is a terminal.
+    """
+    if not jobs:
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(jobs),
+        desc="sna build",
+        unit="report",
+        file=sys.stderr,
+        disable=not (progress and sys.stderr.isatty()),
+    )
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
+        futures: dict[Future[JobResult], BuildJob] = {
+            pool.submit(_run_in_worker, j): j for j in jobs
+        }
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
+                result = JobResult(job, "failed", 0.0, error=f"worker failed: {exc!r}")
+            bar.update(1)
+            bar.set_postfix_str(f"{job.key} {result.status}", refresh=False)
+            yield result
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Workers leave Ctrl-C to the parent, exit cleanly on SIGTERM and when orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    """Unwind the running job (its kernel is shut down, its temporary files removed), then exit.
+
+    The pool's worker loop catches exceptions from a job, so the exit is made certain by a timer.
+    """
+    timer = threading.Timer(_EXIT_GRACE, os._exit, args=(128 + signum,))
+    timer.daemon = True
+    timer.start()
+    raise SystemExit(128 + signum)
+
+
+def _run_in_worker(job: BuildJob) -> JobResult:
+    try:
+        return run_job(job)
+    except SystemExit as stop:  # SIGTERM: the job has unwound; leave now
+        os._exit(int(stop.code or 1))
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop running notebooks now (Ctrl-C); their kernels exit with their worker."""
+    # The pool has no public way to stop running jobs (terminate_workers() is Python 3.14).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
 
 
 class _Deadline:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -27,7 +27,7 @@ __all__ = [
     "describe_trend",
 ]
 
-Row = Mapping[str, Any] | pd.Series
+Row: TypeAlias = Mapping[str, Any] | pd.Series
 _COMPARE = ("higher", "similar", "lower", "not compared")
 
 
@@ -300,6 +300,21 @@ def _ordinal(n: int) -> str:
 def describe_trend(area: str, crime: str, trend: Row) -> str:
     """A sentence on the average annual change from :func:`sna.trends.annual_trend`.
 
+    Parameters
+    ----------
+    area : str
+        The area.
+    crime : str
+        What was counted, e.g. "Recorded crime".
+    trend : mapping or pandas.Series
+        The output of :func:`sna.trends.annual_trend`.
+
+    Returns
+    -------
+    str
+        A direction only when the trend is statistically significant; otherwise "no
+        statistically significant trend"; or why no trend could be estimated.
+
     Examples
     --------
     >>> from sna.trends import annual_trend
@@ -336,6 +351,20 @@ def describe_proportion(
 ) -> str:
     """A sentence on a proportion from :func:`sna.stats.proportion_ci`.
 
+    Parameters
+    ----------
+    row : mapping or pandas.Series
+        A row of :func:`sna.stats.proportion_ci` (95% interval).
+    subject, category : str, keyword-only
+        The whole and the part: "40.0% of {subject} were {category}".
+    count, total : int, optional, keyword-only
+        The numbers behind the proportion, added as "40 of 100". Leave them out when the count is
+        suppressed in published tables.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> from sna.stats import proportion_ci
@@ -363,6 +392,18 @@ def _strength(rho: float) -> str:
 def describe_correlation(result: Row) -> str:
     """Sentences on :func:`sna.deprivation.deprivation_correlation`.
 
+    Parameters
+    ----------
+    result : mapping or pandas.Series
+        The output of :func:`sna.deprivation.deprivation_correlation`.
+
+    Returns
+    -------
+    str
+        Names the deprivation domain, and warns when it includes crime.
+
+    Notes
+    -----
     Strength words follow the usual bands for |rho|: below 0.1 very weak, 0.1 to 0.3 weak, 0.3
     to 0.5 moderate, 0.5 to 0.7 strong, 0.7 and above very strong; they are used only when the
     correlation is statistically significant.
@@ -395,7 +436,19 @@ def describe_correlation(result: Row) -> str:
 
 
 def describe_deprivation_ratio(result: Row) -> str:
-    """A sentence on :func:`sna.deprivation.deprivation_rate_ratio`."""
+    """A sentence on :func:`sna.deprivation.deprivation_rate_ratio`.
+
+    Parameters
+    ----------
+    result : mapping or pandas.Series
+        The output of :func:`sna.deprivation.deprivation_rate_ratio`.
+
+    Returns
+    -------
+    str
+        The ratio of rates, most against least deprived decile (or quintile), with its interval
+        and whether the difference is statistically significant.
+    """
     domain = result["domain"]
     if _missing(result["rate_ratio"]):
         return (
@@ -424,6 +477,21 @@ def describe_deprivation_ratio(result: Row) -> str:
 def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") -> str:
     """Sentences on :func:`sna.concentration.concentration_summary`.
 
+    Parameters
+    ----------
+    area : str
+        The area.
+    summary : mapping or pandas.Series
+        The output of :func:`sna.concentration.concentration_summary`.
+    places : str, keyword-only
+        What the places are, plural. Default "LSOAs".
+
+    Returns
+    -------
+    str
+        The share of crime in the top places (by number of places, so that "5%" of 10 places is
+        not misreported), and the Gini coefficient, generalised when crimes are fewer than places.
+
     Examples
     --------
     >>> from sna.concentration import concentration_summary
@@ -436,7 +504,7 @@ def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") ->
     parts = []
     seen: set[int] = set()
     n_places = int(summary["n_places"])
-    singular = places[:-1] if places.endswith("s") else places
+    singular = places.removesuffix("s")
     for key in summary.index if isinstance(summary, pd.Series) else summary:
         if not str(key).startswith("share_top_"):
             continue
@@ -464,7 +532,25 @@ def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") ->
 
 
 def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: float = 0.95) -> str:
-    """Sentences on :func:`sna.trends.monthly_forecast`, with the caveat that goes with them."""
+    """Sentences on :func:`sna.trends.monthly_forecast`, with the caveat that goes with them.
+
+    Parameters
+    ----------
+    area : str
+        The area.
+    crime : str
+        What was counted, e.g. "Recorded crime".
+    forecast : pandas.DataFrame
+        The output of :func:`sna.trends.monthly_forecast`.
+    conf : float, keyword-only
+        The level the forecast was made at. Default 0.95.
+
+    Returns
+    -------
+    str
+        The average forecast per month and the range of the prediction intervals, or why there
+        is no forecast.
+    """
     subject = f"{_lower_first(crime)} in {area}"
     if forecast.empty or forecast["forecast"].isna().all():
         method = forecast["method"].iloc[0] if not forecast.empty else "no data"

@@ -53,7 +53,7 @@ _ALLOWED_TAGS = frozenset((
     "th", "thead", "time", "tr", "u", "ul",
 ))  # fmt: skip
 _ALLOWED_ATTRIBUTES = {
-    "*": ["class", "id", "title", "lang", "dir", "style"],
+    "*": ["class", "id", "title", "lang", "dir", "style", "role", "aria-label", "aria-hidden"],
     "a": ["href", "title"],
     "img": ["src", "alt", "width", "height"],
     "table": ["border", "summary"],
@@ -247,7 +247,8 @@ def _safe_url(tag: str, attribute: str, url: str) -> bool:
     if tag == "img" and attribute == "src":
         return bool(re.match(r"data:image/(png|jpeg|gif|svg\+xml)[;,]", url))
     if tag == "a" and attribute == "href":
-        return url.startswith(("#", "http://", "https://", "mailto:"))
+        relative = not re.match(r"^([a-z][a-z0-9+.-]*:|//)", url)  # e.g. a sibling report
+        return relative or url.startswith(("http://", "https://", "mailto:"))
     return False
 
 
@@ -257,7 +258,7 @@ def _slug(text: str) -> str:
 
 
 def _add_contents(soup: BeautifulSoup) -> None:
-    """Give h1-h3 headings stable ids and add a ``<nav>`` linking to them after the title."""
+    """Give h1-h3 headings unique ids (keeping those they have); add a ``<nav>`` linking to them."""
     main = soup.find("main")
     if not isinstance(main, Tag):
         return
@@ -273,7 +274,7 @@ def _add_contents(soup: BeautifulSoup) -> None:
     nav.append(items)
     for h in headings:
         text = " ".join(h.get_text(" ").split())
-        ident = base = _slug(text)
+        ident = base = str(h.get("id") or _slug(text))  # keep ids that links may point to
         n = 1
         while ident in used or ident == "sna-toc-title":
             n += 1
@@ -324,7 +325,8 @@ def index_html(entries: Sequence[IndexEntry], *, title: str, updated: str) -> st
         if e.status == "failed":
             status = '<strong class="failed">failed</strong>'
             if e.href:
-                status += f" &ndash; showing the last good report (stale, built {escape(e.built_at or '')})"
+                built = escape(e.built_at or "")
+                status += f" &ndash; showing the last good report (stale, built {built})"
             else:
                 status += " &ndash; no report yet"
             if e.error:

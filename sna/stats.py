@@ -151,8 +151,14 @@ def _count_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarra
     small = count < EXACT_BELOW
     lower = np.where(small, ex_lo, by_lo)
     upper = np.where(small, ex_hi, by_hi)
-    method = np.where(np.isnan(count), None, np.where(small, "exact Poisson", "Byar"))
-    return lower, upper, method
+    return lower, upper, _labels(np.where(small, "exact Poisson", "Byar"), np.isnan(count))
+
+
+def _labels(names: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Method names as an object array, None where the input was missing."""
+    out = names.astype(object)
+    out[missing] = None
+    return out
 
 
 # --- public statistics ---------------------------------------------------------------------------
@@ -297,7 +303,7 @@ def proportion_ci(count: ArrayLike, total: ArrayLike, *, conf: float = 0.95) -> 
         upper = np.where(usable, (2 * r + z**2 + half) / denom, np.nan)
     lower = np.where(r == 0, 0.0 * lower, lower)  # exact zero, not -1e-17
     upper = np.where(r == n, 0.0 * upper + 1.0, upper)
-    method = np.where(np.isnan(r) | np.isnan(n), None, "Wilson")
+    method = _labels(np.full(r.shape, "Wilson"), np.isnan(r) | np.isnan(n))
     return pd.DataFrame(
         {
             "value": p,

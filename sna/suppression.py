@@ -148,7 +148,10 @@ def suppress_counts(
     ):
         if label is not None and label not in axis:
             raise ValueError(f"{name} {label!r} is not in the table")
-    raw = table.to_numpy(dtype=float, na_value=np.nan)
+    try:
+        raw = table.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise ValueError("table must hold counts (numbers) only") from None
     _check_counts(raw.ravel(), "table")
     grid = _Grid.build(table, raw, total_row, total_col, external_totals)
     suppressed = grid.suppressible & (grid.values >= 1) & (grid.values <= threshold)
@@ -247,7 +250,7 @@ class _Grid:
         return grid_mask[np.ix_(self.rows, self.cols)]
 
     def _matrix(self, hidden: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        cells = [tuple(int(v) for v in cell) for cell in np.argwhere(hidden)]
+        cells = [(int(i), int(j)) for i, j in np.argwhere(hidden)]
         position = {cell: k for k, cell in enumerate(cells)}
         a = np.zeros((len(self.equations), len(cells)))
         for e, eq in enumerate(self.equations):
@@ -390,7 +393,7 @@ def suppress_derived(
         or not derived.index.equals(mask.index)
     ):
         raise ValueError("derived and mask must have the same shape and labels")
-    if isinstance(derived, pd.DataFrame) and not derived.columns.equals(mask.columns):  # type: ignore[union-attr]
+    if isinstance(derived, pd.DataFrame) and not derived.columns.equals(mask.columns):
         raise ValueError("derived and mask must have the same columns")
     return derived.where(~mask.astype(bool))
 

@@ -55,7 +55,10 @@ def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) ->
     threshold
         Suppression threshold.
     """
-    hide = suppressed_mask(overview["count"], threshold=threshold, total=benchmark)
+    others = overview["count"].drop(index=benchmark)
+    # The benchmark row is the table's total when it is made of exactly these districts.
+    is_total = bool(overview.loc[benchmark, "count"] == others.sum())
+    hide = suppressed_mask(overview["count"], threshold=threshold, total=benchmark if is_total else None)
     out = pd.DataFrame(index=overview.index)
     out["Crimes"] = [format_count(v, h) for v, h in zip(overview["count"], hide, strict=True)]
     out["Residents"] = [format_count(v) for v in overview["population"]]

@@ -288,7 +288,7 @@ def annual_trend(
                 None,
                 [
                     f"too few years ({used.size}) to estimate a trend; at least {MIN_YEARS} needed",
-                    result["note"],
+                    str(result["note"]),
                 ],
             )
         )
@@ -301,7 +301,7 @@ def annual_trend(
         "p_value": fit["p_value"],
         "significant": bool(fit["p_value"] < 1 - conf),
         "method": fit["method"],
-        "note": "; ".join(filter(None, [result["note"], fit["note"]])),
+        "note": "; ".join(filter(None, [str(result["note"]), str(fit["note"])])),
     }
     return pd.Series(result)
 
@@ -456,7 +456,8 @@ def monthly_forecast(series: pd.Series, *, horizon: int = 12, conf: float = 0.95
     Returns
     -------
     pandas.DataFrame
-        Indexed by forecast month (same index type as ``series``), columns ``forecast``,
+        Indexed by forecast month (month starts if ``series`` has a DatetimeIndex, otherwise
+        Periods), columns ``forecast``,
         ``lower``, ``upper`` (events per month) and ``method`` (the model, the months used, and
         why, in plain English).
 

@@ -306,7 +306,7 @@ def kill_all(marker: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
-def test_killed_build_leaves_reports_intact(tmp_path: Path, how: signal.Signals) -> None:
+def test_killed_build_leaves_reports_intact(tmp_path: Path, how: signal.Signals, capsys) -> None:
     config = make_project(tmp_path)
     assert cli(config) == 0
     reports = tmp_path / "reports"
@@ -319,7 +319,11 @@ def test_killed_build_leaves_reports_intact(tmp_path: Path, how: signal.Signals)
     proc = start_build(config, marker)
     try:
         wait_for_kernels(marker, at_least=2)
-        time.sleep(1)
+        # A second build on the same folder meanwhile is refused, naming the running one.
+        assert main(["build", "--config", str(config), "--quiet"]) == 2
+        assert (
+            f"another sna build is running on {reports} (pid {proc.pid})" in capsys.readouterr().err
+        )
         proc.send_signal(how)
         _, err = proc.communicate(timeout=30)
         if how == signal.SIGINT:
@@ -342,9 +346,9 @@ def test_killed_build_leaves_reports_intact(tmp_path: Path, how: signal.Signals)
         assert after.keys() == before.keys()
         assert temp_files(reports) == []
     finally:
-        proc.kill()
-        proc.wait()
         kill_all(marker)
+        proc.kill()
+        proc.communicate(timeout=30)
 
 
 @pytest.mark.slow
@@ -362,9 +366,9 @@ def test_orphaned_workers_stop_after_the_build_is_killed(tmp_path: Path) -> None
             time.sleep(0.2)
         assert processes_with(marker) == []
     finally:
-        proc.kill()
-        proc.wait()
         kill_all(marker)
+        proc.kill()
+        proc.communicate(timeout=30)
 
 
 def test_build_jobs_are_picklable(tmp_path: Path) -> None:

@@ -206,6 +206,30 @@ def test_same_content_gives_identical_html() -> None:
     assert "2025-01-01" not in first
 
 
+def test_links_notes_and_heading_ids_from_display_helpers_survive() -> None:
+    """What sna.display emits: relative links to sibling reports, notes, headings with ids."""
+    shown = (
+        '<h2 id="places">Places</h2><div class="sna-note sna-warning" role="note"><p>July is'
+        ' missing</p></div><ul><li><a href="oxford.html">Oxford</a></li>'
+        '<li><a href="//evil.example/x">protocol-relative</a></li>'
+        '<li><a href="data:text/html,x">data</a></li></ul><h2 id="places">Places again</h2>'
+    )
+    nb = new_notebook(
+        cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": shown})])]
+    )
+    page = BeautifulSoup(notebook_html(nb, title="t"), "html.parser")
+    assert [a.get("href") for a in page.main.find_all("a") if a.parent.name == "li"][-3:] == [
+        "oxford.html",
+        None,
+        None,
+    ]
+    assert page.find("div", class_="sna-note")["role"] == "note"
+    assert [h["id"] for h in page.main.find_all("h2") if h.get("id") != "sna-toc-title"] == [
+        "places",
+        "places-2",
+    ]
+
+
 def test_refuses_notebook_with_error_output() -> None:
     nb = executed_notebook()
     nb.cells[2].outputs.append(

@@ -1,0 +1,58 @@
+"""Charts: titles, labels and artists; suppressed values never drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sna import charts
+
+
+def overview() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"rate": [60.0, 90.0, 57.0], "lower95": [58.0, 88.0, 56.5], "upper95": [62.0, 92.0, 57.5]},
+        index=["Cherwell", "Oxford", "Oxfordshire"],
+    )
+
+
+def test_rate_bars():
+    ax = charts.rate_bars(overview(), benchmark="Oxfordshire", title="Rates")
+    assert ax.get_title() == "Rates"
+    assert len(ax.patches) == 2  # one bar per district; the benchmark is a line
+    labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert labels["Cherwell"] > labels["Oxford"]  # districts top to bottom in config order
+    assert "Oxfordshire: 57.0" in ax.get_legend().get_texts()[0].get_text()
+    assert "per 1,000" in ax.get_xlabel()
+
+
+def test_monthly_trend_breaks_at_missing_months():
+    months = pd.to_datetime(["2025-05-01", "2025-06-01", "2025-08-01"])
+    ax = charts.monthly_trend(pd.Series([10, 12, 11], index=months), title="Trend")
+    y = ax.lines[0].get_ydata()
+    assert len(y) == 4 and np.isnan(y[2])  # July is a gap, not a zero
+    assert ax.get_title() == "Trend"
+
+
+def test_heatmap_hides_suppressed_cells():
+    table = pd.DataFrame({2024: [2.0, 40.0], 2025: [30.0, 50.0]}, index=["A", "B"])
+    hidden = pd.DataFrame({2024: [True, False], 2025: [False, False]}, index=["A", "B"])
+    ax = charts.heatmap(table, suppressed=hidden, title="Heat")
+    texts = [t.get_text() for t in ax.texts]
+    assert "[c]" in texts
+    assert "2" not in texts
+    assert sorted(texts) == sorted(["[c]", "30", "40", "50"])
+    colours = ax.collections[0].get_array()
+    assert np.ma.is_masked(colours[0])  # the suppressed cell has no colour either
+
+
+def test_funnel_and_deprivation_charts():
+    points = pd.DataFrame({"population": [100_000, 150_000], "rate": [50.0, 70.0]}, index=["A", "B"])
+    grid = np.geomspace(50_000, 200_000, 5)
+    limits = pd.DataFrame({"population": grid, "lower95": 55.0, "upper95": 65.0, "lower998": 52.0, "upper998": 68.0})
+    ax = charts.funnel_plot(points, limits, benchmark_rate=60.0, title="Funnel")
+    assert ax.get_title() == "Funnel"
+    assert len(ax.lines) == 5
+    by_decile = pd.DataFrame({"rate": np.arange(10.0, 0, -1), "lower": np.arange(9.0, -1, -1), "upper": np.arange(11.0, 1, -1)}, index=range(1, 11))
+    ax = charts.deprivation_bars(by_decile, title="Deciles", domain="Income")
+    assert len(ax.patches) == 10
+    assert "Income domain decile" in ax.get_xlabel()
