@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from sna.config import Config, PopulationSource
-from sna.errors import InputError
+from sna.errors import ConfigError, InputError
 
 __all__ = [
     "assign_districts",
+    "check_districts",
     "district_name_from_lsoa_name",
     "district_populations",
     "lsoa_areas",
@@ -116,7 +117,8 @@ def lsoa_lookup(config: Config) -> pd.DataFrame:
     code_of = dict(zip(v2011["district_name"], v2011["district_code"], strict=False))
     # ONS names such as "Bristol, City of" appear in LSOA names as "Bristol".
     code_of.update({k.split(",")[0]: v for k, v in code_of.items() if "," in k})
-    code_of.update({d.name: d.code for d in config.districts})
+    for district in config.districts:  # districts newer than the 2019 lookup, e.g. Buckinghamshire
+        code_of.setdefault(district.name, district.code)
     v2021 = pd.DataFrame(
         {
             "lsoa_code": l21["lsoa21_code"],
@@ -171,6 +173,35 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
     )
     out.index = codes.index
     return out[["lsoa_vintage", "district_code", "district_name"]]
+
+
+def check_districts(config: Config, lookup: pd.DataFrame) -> None:
+    """Every district of the config (and of its benchmark) must exist in the LSOA lookups.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, if a district code has no LSOA in either vintage or its name is not the
+        ONS name for that code: a typo would otherwise silently count every record out of area.
+    """
+    names_of = lookup.groupby("district_code")["district_name"].agg(set)
+    for i, district in enumerate(config.districts):
+        if district.code not in names_of.index:
+            raise ConfigError(
+                config.path,
+                f"districts[{i}].code",
+                f"{district.code} ({district.name}) has no LSOA in the ONS lookups; check the code",
+            )
+        known = {n.casefold() for n in names_of[district.code]} | {n.split(",")[0].casefold() for n in names_of[district.code]}
+        if district.name.casefold() not in known:
+            raise ConfigError(
+                config.path,
+                f"districts[{i}].name",
+                f"{district.name!r} is not the ONS name of {district.code} ({' or '.join(sorted(names_of[district.code]))})",
+            )
+    for code in config.benchmark.district_codes:
+        if code not in names_of.index:
+            raise ConfigError(config.path, "benchmark.districts", f"{code} has no LSOA in the ONS lookups; check the code")
 
 
 def read_deprivation(config: Config) -> pd.DataFrame:
@@ -322,8 +353,12 @@ def district_populations(config: Config, years: list[int], names: dict[str, str]
     -------
     pandas.DataFrame
         ``year, area_code, area_name, population, source, source_year``; the benchmark appears as
-        ``area_code == "benchmark"``. A district missing from a source has population NaN (the
-        reports then show no rate rather than a wrong one).
+        ``area_code == "benchmark"``.
+
+    Raises
+    ------
+    InputError
+        If a district has no population, or 0, in the source used for a year.
     """
     cache: dict[str, pd.Series] = {}
     rows = []
@@ -338,8 +373,15 @@ def district_populations(config: Config, years: list[int], names: dict[str, str]
                 cache[source.key] = _census_lsoa(source, names)
         pops = cache[source.key]
         for code, name in names.items():
-            value = pops.get(code, np.nan)
-            rows.append((year, code, name, float(value), source.label, source.year))
+            value = float(pops.get(code, np.nan))
+            if not value > 0:
+                problem = "has no population" if np.isnan(value) else f"has population {value:,.0f}"
+                raise InputError(
+                    source.file,
+                    f"{name} ({code}) {problem} in this {source.label} file, needed for {year}",
+                    hint="fix the file, or choose another source for that year in [population.by_year] of the config",
+                )
+            rows.append((year, code, name, value, source.label, source.year))
         bench = [pops.get(c, np.nan) for c in config.benchmark.district_codes]
         rows.append(
             (year, "benchmark", config.benchmark.name, float(np.sum(bench)), source.label, source.year)

@@ -7,6 +7,7 @@ into one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SnaError as exc:
         print(f"sna {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # e.g. `sna prepare | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print(f"sna {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -217,8 +217,8 @@ def run_jobs(
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
                 result = JobResult(job, "failed", 0.0, error=f"worker failed: {exc!r}")
-            bar.update(1)
             bar.set_postfix_str(f"{job.key} {result.status}", refresh=False)
+            bar.update(1)
             yield result
     except BaseException:
         _stop_workers(pool)
@@ -288,7 +288,8 @@ def _describe(exc: Exception, job: BuildJob) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        return f"{exc.ename}: {exc.evalue} (In [{exc.exec_count}])"
+        message = str(exc.evalue).strip().splitlines()
+        return f"{exc.ename}: {message[0] if message else ''} (In [{exc.exec_count}])"
     if isinstance(exc, TimeoutError):
         return (
             f"timed out: ran longer than {job.timeout} s "

@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sna import __version__
-from sna.areas import assign_districts, district_populations, lsoa_areas, lsoa_lookup
+from sna.areas import assign_districts, check_districts, district_populations, lsoa_areas, lsoa_lookup
 from sna.config import Config, load_config
 from sna.errors import InputError
 from sna.files import atomic_path, atomic_write_text, sha256_file
@@ -266,6 +266,7 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
 
     bar.set_postfix_str("area data")
     lookup = lsoa_lookup(config)
+    check_districts(config, lookup)
     keep = config.kept_district_codes
     bar.update(1)
     results: list[FileResult] = []

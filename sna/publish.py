@@ -76,7 +76,6 @@ _UNSAFE_CSS = re.compile(
 _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "background", "poster")
 _STYLER_UUID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"' {])")
 _HEADING = re.compile(r"^\s{0,3}(#{1,3})\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_CSS = (TEMPLATES / "sna_report.css").read_text(encoding="utf-8")
 
 
 def clean_html(html: str) -> str:
@@ -185,7 +184,8 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "en") ->
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS), enabled=True), enabled=True
     )
-    html, _ = exporter.from_notebook_node(nb, resources={"sna_css": _CSS})
+    css = (TEMPLATES / "sna_report.css").read_text(encoding="utf-8")
+    html, _ = exporter.from_notebook_node(nb, resources={"sna_css": css})
     soup = BeautifulSoup(html, "html.parser")
     _make_safe(soup)
     _add_contents(soup)

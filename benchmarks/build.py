@@ -1,0 +1,178 @@
+"""Benchmark `sna build` against sequential `papermill` + `jupyter nbconvert` CLI calls.
+
+Usage: python benchmarks/build.py [--repeat N] [--year YEAR]
+
+In a temporary folder (a copy of sna.toml reading data/raw, with its own processed data and
+reports, and notebooks/ linked to the repo's), after one untimed `sna prepare` and a short
+untimed warm-up build, each of these runs N times (default 3), alternating, for one reporting
+year (default 2025: one report per district plus the area overview):
+
+- `sna build --jobs 1` and `sna build` (default jobs: one per core), each into a fresh, empty
+  reports folder (a cold build);
+- a no-change rebuild: the same `sna build` again straight after the default-jobs cold build;
+- the baseline: for each notebook in turn, `papermill` (cwd: the notebooks folder, the same
+  parameters) then `jupyter nbconvert --to html --no-input`, as fresh CLI processes.
+
+Reported: median wall times, the baseline's papermill and nbconvert shares, the ratios
+baseline / sna, and whether the targets are met (cold default-jobs build >= 1.8x faster than the
+baseline; no-change rebuild < 3 s). Results are also written to benchmarks/results/build.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SNA = [sys.executable, "-m", "sna.cli"]
+PAPERMILL = [sys.executable, "-m", "papermill", "--no-progress-bar"]
+NBCONVERT = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input"]
+BASE, DEFAULT, NOCHANGE = (
+    "baseline (papermill+nbconvert)",
+    "sna (default jobs)",
+    "no-change rebuild",
+)
+SPEEDUP_TARGET = 1.8
+NOCHANGE_TARGET_S = 3.0
+
+
+def run(cmd: list[str]) -> tuple[float, str]:
+    """Wall seconds and stdout of one child process; stop the benchmark if it fails."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-3000:]}"
+        )
+    return elapsed, proc.stdout
+
+
+def make_config(work: Path) -> Path:
+    """The demo config reading the repo's raw data, with processed data and reports in ``work``."""
+    text = (ROOT / "sna.toml").read_text()
+    text = text.replace('raw = "data/raw"', f'raw = "{ROOT / "data" / "raw"}"')
+    if str(ROOT / "data" / "raw") not in text:
+        sys.exit("could not point the config's paths.raw at data/raw")
+    config = work / "sna.toml"
+    config.write_text(text)
+    (work / "notebooks").symlink_to(NOTEBOOKS)  # sna build runs notebooks/ beside the config
+    return config
+
+
+def sna_build(config: Path, year: int, jobs: int | None, expect: int, status: str) -> float:
+    """Wall seconds of one `sna build`; check that all ``expect`` reports got ``status``."""
+    jobs_option = ["--jobs", str(jobs)] if jobs else []
+    seconds, out = run(
+        [*SNA, "build", "--quiet", "--config", str(config), "--years", str(year), *jobs_option]
+    )
+    counts = {s: int(n) for n, s in re.findall(r"(\d+) (built|up to date|failed)", out)}
+    if counts.get(status) != expect:
+        sys.exit(f"`sna build` did not report {expect} {status}:\n{out}")
+    return seconds
+
+
+def cold_build(config: Path, year: int, jobs: int | None, expect: int) -> float:
+    """`sna build` into a fresh, empty reports folder."""
+    shutil.rmtree(config.parent / "reports", ignore_errors=True)
+    return sna_build(config, year, jobs, expect, "built")
+
+
+def baseline(config: Path, year: int, districts: list[str]) -> tuple[float, float]:
+    """Papermill and nbconvert wall seconds of sequential CLI runs of every notebook."""
+    out = config.parent / "baseline"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    runs: list[tuple[str, str, list[str]]] = [("overview", "area_overview.ipynb", [])]
+    runs += [(d, "district_assessment.ipynb", ["-p", "district", d]) for d in districts]
+    papermill = nbconvert = 0.0
+    for name, notebook, extra in runs:
+        executed = str(out / f"{name.replace(' ', '-').lower()}.ipynb")
+        params = ["-p", "config_path", str(config), *extra, "-p", "year", str(year)]
+        papermill += run(
+            [*PAPERMILL, str(NOTEBOOKS / notebook), executed, *params, "--cwd", str(NOTEBOOKS)]
+        )[0]
+        nbconvert += run([*NBCONVERT, "--output-dir", str(out), executed])[0]
+    if len(list(out.glob("*.html"))) != len(runs):
+        sys.exit(f"the baseline did not write {len(runs)} HTML files into {out}")
+    return papermill, nbconvert
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (default 3)")
+    parser.add_argument("--year", type=int, default=2025, help="reporting year (default 2025)")
+    args = parser.parse_args()
+    cores = len(os.sched_getaffinity(0))
+    districts = [d["name"] for d in tomllib.loads((ROOT / "sna.toml").read_text())["districts"]]
+    n = len(districts) + 1
+    times: dict[str, list[float]] = {BASE: [], "sna --jobs 1": [], DEFAULT: [], NOCHANGE: []}
+    shares: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="sna-bench-build-") as tmp:
+        config = make_config(Path(tmp))
+        run([*SNA, "prepare", "--quiet", "--config", str(config)])
+        # Untimed warm-up: checks that the build works and brings the libraries into the file cache.
+        warm_up = ["--years", str(args.year), "--districts", districts[0]]
+        run([*SNA, "build", "--quiet", "--config", str(config), *warm_up])
+
+        def base() -> None:
+            shares.append(baseline(config, args.year, districts))
+            times[BASE].append(sum(shares[-1]))
+
+        def jobs1() -> None:
+            times["sna --jobs 1"].append(cold_build(config, args.year, 1, n))
+
+        def default() -> None:
+            times[DEFAULT].append(cold_build(config, args.year, None, n))
+            times[NOCHANGE].append(sna_build(config, args.year, None, n, "up to date"))
+
+        variants = [default, base, jobs1]
+        for i in range(args.repeat):  # rotate the order so that drift hits every variant alike
+            for variant in variants[i % 3 :] + variants[: i % 3]:
+                variant()
+                print(f"  run {i + 1}/{args.repeat}: {variant.__name__} done", file=sys.stderr)
+    med = {name: statistics.median(runs) for name, runs in times.items()}
+    pm, nc = (statistics.median(s[k] for s in shares) for k in (0, 1))
+    speedup = {name: med[BASE] / med[name] for name in (BASE, "sna --jobs 1", DEFAULT)}
+    cold_ok, nochange_ok = speedup[DEFAULT] >= SPEEDUP_TARGET, med[NOCHANGE] < NOCHANGE_TARGET_S
+    print(
+        f"\nsna build, year {args.year}: {n} reports on {cores} cores; median of {args.repeat} runs\n"
+    )
+    print(f"{'':34}{'wall s':>8}{'s/report':>10}{'baseline/this':>15}")
+    for name, ratio in speedup.items():
+        print(f"{name:34}{med[name]:8.1f}{med[name] / n:10.1f}{ratio:14.2f}x")
+    print(f"{'  of which papermill / nbconvert':34}{pm:8.1f} / {nc:.1f}")
+    print(f"{NOCHANGE:34}{med[NOCHANGE]:8.2f}")
+    print(
+        f"\ntarget: cold build (default jobs) >= {SPEEDUP_TARGET}x faster than the baseline: ",
+        end="",
+    )
+    print(f"{'MET' if cold_ok else 'MISSED'} ({speedup[DEFAULT]:.2f}x)")
+    print(f"target: no-change rebuild < {NOCHANGE_TARGET_S:.0f} s: ", end="")
+    print(f"{'MET' if nochange_ok else 'MISSED'} ({med[NOCHANGE]:.2f} s)")
+    result = {
+        "year": args.year, "reports": n, "cores": cores, "repeat": args.repeat,
+        "runs_s": {name: [round(t, 2) for t in runs] for name, runs in times.items()},
+        "median_s": {name: round(t, 2) for name, t in med.items()},
+        "baseline_papermill_median_s": round(pm, 2), "baseline_nbconvert_median_s": round(nc, 2),
+        "speedup_vs_baseline": {name: round(r, 2) for name, r in speedup.items() if name != BASE},
+        "targets_met": {f"cold >= {SPEEDUP_TARGET}x": cold_ok, f"no-change < {NOCHANGE_TARGET_S} s": nochange_ok},
+    }  # fmt: skip
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "build.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
