@@ -3,7 +3,7 @@
 Usage: python benchmarks/build.py [--repeat N] [--year YEAR]
 
 In a temporary folder (a copy of sna.toml reading data/raw, with its own processed data and
-reports, and notebooks/ linked to the repo's), after one untimed `sna prepare` and a short
+reports, and copies of notebooks/ and of the sna package taken at the start), after one untimed `sna prepare` and a short
 untimed warm-up build, each of these runs N times (default 3), alternating, for one reporting
 year (default 2025: one report per district plus the area overview):
 
@@ -21,6 +21,7 @@ baseline; no-change rebuild < 3 s). Results are also written to benchmarks/resul
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -34,7 +35,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
+IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
 SNA = [sys.executable, "-m", "sna.cli"]
 PAPERMILL = [sys.executable, "-m", "papermill", "--no-progress-bar"]
 NBCONVERT = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input"]
@@ -59,15 +60,27 @@ def run(cmd: list[str]) -> tuple[float, str]:
     return elapsed, proc.stdout
 
 
-def make_config(work: Path) -> Path:
-    """The demo config reading the repo's raw data, with processed data and reports in ``work``."""
+def make_workspace(work: Path) -> Path:
+    """The demo config reading the repo's raw data, with processed data and reports in ``work``.
+
+    The notebooks (beside the config, where `sna build` looks) and the sna package (first on
+    PYTHONPATH, for every child process and kernel) are copies taken now, so that edits made to
+    the repo during the run cannot change the code measured or trigger a no-change rebuild.
+    """
     text = (ROOT / "sna.toml").read_text()
     text = text.replace('raw = "data/raw"', f'raw = "{ROOT / "data" / "raw"}"')
     if str(ROOT / "data" / "raw") not in text:
         sys.exit("could not point the config's paths.raw at data/raw")
     config = work / "sna.toml"
     config.write_text(text)
-    (work / "notebooks").symlink_to(NOTEBOOKS)  # sna build runs notebooks/ beside the config
+    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=IGNORED)
+    shutil.copytree(ROOT / "sna", work / "src" / "sna", ignore=IGNORED)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(work / "src"), os.environ.get("PYTHONPATH")])
+    )
+    used = run([sys.executable, "-c", "import sna; print(sna.__file__)"])[1].strip()
+    if not used.startswith(str(work)):
+        sys.exit(f"the copy of sna is not the one imported ({used})")
     return config
 
 
@@ -91,7 +104,7 @@ def cold_build(config: Path, year: int, jobs: int | None, expect: int) -> float:
 
 def baseline(config: Path, year: int, districts: list[str]) -> tuple[float, float]:
     """Papermill and nbconvert wall seconds of sequential CLI runs of every notebook."""
-    out = config.parent / "baseline"
+    out, notebooks = config.parent / "baseline", config.parent / "notebooks"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     runs: list[tuple[str, str, list[str]]] = [("overview", "area_overview.ipynb", [])]
@@ -101,7 +114,7 @@ def baseline(config: Path, year: int, districts: list[str]) -> tuple[float, floa
         executed = str(out / f"{name.replace(' ', '-').lower()}.ipynb")
         params = ["-p", "config_path", str(config), *extra, "-p", "year", str(year)]
         papermill += run(
-            [*PAPERMILL, str(NOTEBOOKS / notebook), executed, *params, "--cwd", str(NOTEBOOKS)]
+            [*PAPERMILL, str(notebooks / notebook), executed, *params, "--cwd", str(notebooks)]
         )[0]
         nbconvert += run([*NBCONVERT, "--output-dir", str(out), executed])[0]
     if len(list(out.glob("*.html"))) != len(runs):
@@ -119,8 +132,9 @@ def main() -> None:
     n = len(districts) + 1
     times: dict[str, list[float]] = {BASE: [], "sna --jobs 1": [], DEFAULT: [], NOCHANGE: []}
     shares: list[tuple[float, float]] = []
-    with tempfile.TemporaryDirectory(prefix="sna-bench-build-") as tmp:
-        config = make_config(Path(tmp))
+    tmp = tempfile.TemporaryDirectory(prefix="sna-bench-build-")
+    with tmp, contextlib.chdir(tmp.name):  # not the repo: its sna/ would come first on sys.path
+        config = make_workspace(Path(tmp.name))
         run([*SNA, "prepare", "--quiet", "--config", str(config)])
         # Untimed warm-up: checks that the build works and brings the libraries into the file cache.
         warm_up = ["--years", str(args.year), "--districts", districts[0]]
@@ -152,7 +166,7 @@ def main() -> None:
     print(f"{'':34}{'wall s':>8}{'s/report':>10}{'baseline/this':>15}")
     for name, ratio in speedup.items():
         print(f"{name:34}{med[name]:8.1f}{med[name] / n:10.1f}{ratio:14.2f}x")
-    print(f"{'  of which papermill / nbconvert':34}{pm:8.1f} / {nc:.1f}")
+    print(f"{'  baseline: papermill / nbconvert':34}{pm:8.1f} / {nc:.1f}")
     print(f"{NOCHANGE:34}{med[NOCHANGE]:8.2f}")
     print(
         f"\ntarget: cold build (default jobs) >= {SPEEDUP_TARGET}x faster than the baseline: ",

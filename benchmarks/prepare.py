@@ -64,7 +64,16 @@ def main() -> None:
         sys.exit(f"no police.uk street files under {args.shared / 'police_uk'}")
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(args.shared, Path(tmp))
-        sna = [sys.executable, "-m", "sna.cli", "prepare", "--config", str(config), "--quiet", "--force"]
+        sna = [
+            sys.executable,
+            "-m",
+            "sna.cli",
+            "prepare",
+            "--config",
+            str(config),
+            "--quiet",
+            "--force",
+        ]
         base = [sys.executable, "-c", BASELINE, *map(str, files)]
         run(sna)  # warm the file cache and check it works
         timings: dict[str, list[tuple[float, float]]] = {"sna prepare": [], "pandas.read_csv": []}
@@ -75,12 +84,18 @@ def main() -> None:
         noop = [run(sna[:-1])[0] for _ in range(args.repeat)]
     rows = manifest["totals"]["rows_read"]
     result = {"files": len(files), "rows": rows, "repeat": args.repeat}
-    print(f"{len(files)} police.uk street files, {rows:,} rows; median of {args.repeat} runs each\n")
+    print(
+        f"{len(files)} police.uk street files, {rows:,} rows; median of {args.repeat} runs each\n"
+    )
     print(f"{'':18}{'wall s':>9}{'peak MiB':>10}{'rows/s':>12}")
     for name, runs in timings.items():
         wall = statistics.median(t for t, _ in runs)
         peak = statistics.median(m for _, m in runs)
-        result[name] = {"median_s": round(wall, 3), "peak_mib": round(peak, 1), "rows_per_s": round(rows / wall)}
+        result[name] = {
+            "median_s": round(wall, 3),
+            "peak_mib": round(peak, 1),
+            "rows_per_s": round(rows / wall),
+        }
         print(f"{name:18}{wall:9.2f}{peak:10.0f}{rows / wall:12,.0f}")
     ratio = result["sna prepare"]["median_s"] / result["pandas.read_csv"]["median_s"]
     result["ratio_vs_baseline"] = round(ratio, 2)

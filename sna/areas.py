@@ -39,10 +39,12 @@ _DOMAIN_COLUMNS = {
 }
 
 
-def _read_csv(path: Path, *, required: tuple[str, ...], what: str, **kwargs: object) -> pd.DataFrame:
+def _read_csv(
+    path: Path, *, required: tuple[str, ...], what: str, **kwargs: object
+) -> pd.DataFrame:
     """Read a publisher's CSV, check its columns and say which file is wrong if it is."""
     try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)  # type: ignore[call-overload]
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, **kwargs)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as exc:
         raise InputError(path, f"cannot be read as the {what} CSV: {exc}") from None
     missing = [c for c in required if c not in frame.columns]
@@ -192,7 +194,9 @@ def check_districts(config: Config, lookup: pd.DataFrame) -> None:
                 f"districts[{i}].code",
                 f"{district.code} ({district.name}) has no LSOA in the ONS lookups; check the code",
             )
-        known = {n.casefold() for n in names_of[district.code]} | {n.split(",")[0].casefold() for n in names_of[district.code]}
+        known = {n.casefold() for n in names_of[district.code]} | {
+            n.split(",")[0].casefold() for n in names_of[district.code]
+        }
         if district.name.casefold() not in known:
             raise ConfigError(
                 config.path,
@@ -201,7 +205,11 @@ def check_districts(config: Config, lookup: pd.DataFrame) -> None:
             )
     for code in config.benchmark.district_codes:
         if code not in names_of.index:
-            raise ConfigError(config.path, "benchmark.districts", f"{code} has no LSOA in the ONS lookups; check the code")
+            raise ConfigError(
+                config.path,
+                "benchmark.districts",
+                f"{code} has no LSOA in the ONS lookups; check the code",
+            )
 
 
 def read_deprivation(config: Config) -> pd.DataFrame:
@@ -225,7 +233,9 @@ def read_deprivation(config: Config) -> pd.DataFrame:
     out = pd.DataFrame({"lsoa_code": f1["LSOA code (2011)"]})
     out["imd_rank"] = _to_int(f1[f"{imd_col} Rank"], config.sources.imd, f"{imd_col} Rank")
     out["imd_decile"] = _to_int(f1[f"{imd_col} Decile"], config.sources.imd, f"{imd_col} Decile")
-    f2 = _read_csv(config.sources.iod_domains, required=("LSOA code (2011)",), what="IoD2019 File 2 (domains)")
+    f2 = _read_csv(
+        config.sources.iod_domains, required=("LSOA code (2011)",), what="IoD2019 File 2 (domains)"
+    )
     domains = pd.DataFrame({"lsoa_code": f2["LSOA code (2011)"]})
     for domain, prefix in _DOMAIN_COLUMNS.items():
         if domain == "IMD":
@@ -239,7 +249,9 @@ def read_deprivation(config: Config) -> pd.DataFrame:
                     f"no column for the {domain} domain {kind.lower()}; this does not look like IoD2019 File 2",
                     line=1,
                 )
-            domains[f"{key}_{kind.lower()}"] = _to_int(f2[matches[0]], config.sources.iod_domains, matches[0])
+            domains[f"{key}_{kind.lower()}"] = _to_int(
+                f2[matches[0]], config.sources.iod_domains, matches[0]
+            )
     bad = out["imd_decile"].lt(1) | out["imd_decile"].gt(10)
     if bad.any():
         line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
@@ -251,7 +263,9 @@ def _snake(domain: str) -> str:
     return domain.split(",")[0].split(" ")[0].lower() if domain != "IMD" else "imd"
 
 
-def lsoa_areas(config: Config, lookup: pd.DataFrame, district_codes: tuple[str, ...]) -> pd.DataFrame:
+def lsoa_areas(
+    config: Config, lookup: pd.DataFrame, district_codes: tuple[str, ...]
+) -> pd.DataFrame:
     """LSOAs of the given districts with population and deprivation.
 
     Population: Census 2021 usual residents for 2021 LSOAs; IoD2019 mid-2015 denominators for
@@ -272,7 +286,11 @@ def lsoa_areas(config: Config, lookup: pd.DataFrame, district_codes: tuple[str, 
         usecols=["lsoa21_code", "usual_residents"],
     )
     census_pop = (
-        census.assign(usual_residents=_to_int(census["usual_residents"], config.sources.lsoa21_names, "usual_residents"))
+        census.assign(
+            usual_residents=_to_int(
+                census["usual_residents"], config.sources.lsoa21_names, "usual_residents"
+            )
+        )
         .groupby("lsoa21_code")["usual_residents"]
         .sum()
     )
@@ -309,22 +327,33 @@ def _mye_workbook(source: PopulationSource) -> pd.Series:
         )
     except (ValueError, OSError, KeyError) as exc:
         raise InputError(
-            source.file, f"cannot read sheet 'MYE2 - Persons' of the ONS mid-year estimates workbook: {exc}"
+            source.file,
+            f"cannot read sheet 'MYE2 - Persons' of the ONS mid-year estimates workbook: {exc}",
         ) from None
     header_rows = np.flatnonzero(sheet.iloc[:, 0].eq("Code").to_numpy())
     if not len(header_rows):
-        raise InputError(source.file, "sheet 'MYE2 - Persons' has no header row starting with 'Code'")
+        raise InputError(
+            source.file, "sheet 'MYE2 - Persons' has no header row starting with 'Code'"
+        )
     start = int(header_rows[0])
     table = sheet.iloc[start + 1 :].set_axis(sheet.iloc[start].tolist(), axis=1)
     if "All ages" not in table.columns:
-        raise InputError(source.file, "sheet 'MYE2 - Persons' has no 'All ages' column", line=start + 1)
+        raise InputError(
+            source.file, "sheet 'MYE2 - Persons' has no 'All ages' column", line=start + 1
+        )
     table = table.dropna(subset=["Code"])
-    return pd.Series(_to_int(table["All ages"], source.file, "All ages").to_numpy(), index=table["Code"])
+    return pd.Series(
+        _to_int(table["All ages"], source.file, "All ages").to_numpy(), index=table["Code"]
+    )
 
 
 def _mye_csv(source: PopulationSource) -> pd.Series:
-    table = _read_csv(source.file, required=("area_code", "all_ages"), what="mid-year estimates CSV")
-    return pd.Series(_to_int(table["all_ages"], source.file, "all_ages").to_numpy(), index=table["area_code"])
+    table = _read_csv(
+        source.file, required=("area_code", "all_ages"), what="mid-year estimates CSV"
+    )
+    return pd.Series(
+        _to_int(table["all_ages"], source.file, "all_ages").to_numpy(), index=table["area_code"]
+    )
 
 
 def _census_lsoa(source: PopulationSource, names: dict[str, str]) -> pd.Series:
@@ -384,7 +413,14 @@ def district_populations(config: Config, years: list[int], names: dict[str, str]
             rows.append((year, code, name, value, source.label, source.year))
         bench = [pops.get(c, np.nan) for c in config.benchmark.district_codes]
         rows.append(
-            (year, "benchmark", config.benchmark.name, float(np.sum(bench)), source.label, source.year)
+            (
+                year,
+                "benchmark",
+                config.benchmark.name,
+                float(np.sum(bench)),
+                source.label,
+                source.year,
+            )
         )
     return pd.DataFrame(
         rows, columns=["year", "area_code", "area_name", "population", "source", "source_year"]

@@ -8,7 +8,7 @@ Crime totals exclude anti-social behaviour, which is reported on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,11 +93,16 @@ def _year_counts(data: Processed, year: int, crime_types: Sequence[str] | None) 
 
 def _benchmark_count(data: Processed, year: int, crime_types: Sequence[str] | None) -> int:
     counts = data.counts[data.counts["crime_type"].isin(_types(crime_types))]
-    counts = counts[(counts["month"].dt.year == year) & counts["district_code"].isin(data.config.benchmark.district_codes)]
+    counts = counts[
+        (counts["month"].dt.year == year)
+        & counts["district_code"].isin(data.config.benchmark.district_codes)
+    ]
     return int(counts["count"].sum())
 
 
-def district_overview(data: Processed, year: int, *, crime_types: Sequence[str] | None = None) -> pd.DataFrame:
+def district_overview(
+    data: Processed, year: int, *, crime_types: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Every district's count, rate per 1,000 with intervals, and comparison with the benchmark.
 
     Parameters
@@ -121,9 +126,18 @@ def district_overview(data: Processed, year: int, *, crime_types: Sequence[str] 
     pops = population(data, year)
     bench_name = data.config.benchmark.name
     bench_count = _benchmark_count(data, year, crime_types)
-    table = compare_with_benchmark(counts, pops.reindex(counts.index), bench_count, pops.get(bench_name, np.nan))
-    bench = rate_ci(pd.Series([bench_count], index=[bench_name]), pd.Series([pops.get(bench_name, np.nan)], index=[bench_name]))
-    bench99 = rate_ci(pd.Series([bench_count], index=[bench_name]), pd.Series([pops.get(bench_name, np.nan)], index=[bench_name]), conf=0.998)
+    table = compare_with_benchmark(
+        counts, pops.reindex(counts.index), bench_count, pops.get(bench_name, np.nan)
+    )
+    bench = rate_ci(
+        pd.Series([bench_count], index=[bench_name]),
+        pd.Series([pops.get(bench_name, np.nan)], index=[bench_name]),
+    )
+    bench99 = rate_ci(
+        pd.Series([bench_count], index=[bench_name]),
+        pd.Series([pops.get(bench_name, np.nan)], index=[bench_name]),
+        conf=0.998,
+    )
     bench_row = pd.DataFrame(
         {
             "count": [bench_count],
@@ -175,20 +189,31 @@ def change_on_previous_year(
         :func:`sna.change.period_change` per group, and what was compared.
     """
     lfl = like_for_like(
-        monthly, year=year, previous_year=year - 1, by=by, months_available=months_present(data.manifest)
+        monthly,
+        year=year,
+        previous_year=year - 1,
+        by=by,
+        months_available=months_present(data.manifest),
     )
     if populations is None:
         change = period_change(lfl.before, lfl.after)
     else:
         before, after = populations
         change = period_change(
-            lfl.before, lfl.after, population_before=before.reindex(lfl.before.index), population_after=after.reindex(lfl.after.index)
+            lfl.before,
+            lfl.after,
+            population_before=before.reindex(lfl.before.index),
+            population_after=after.reindex(lfl.after.index),
         )
     return change, lfl
 
 
-def _monthly(data: Processed, district: str | None, key: str, mapping: dict[str, Sequence[str]]) -> pd.DataFrame:
-    counts = data.counts if district is None else data.counts[data.counts["district_name"] == district]
+def _monthly(
+    data: Processed, district: str | None, key: str, mapping: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    counts = (
+        data.counts if district is None else data.counts[data.counts["district_name"] == district]
+    )
     parts = []
     for label, types in mapping.items():
         sub = counts[counts["crime_type"].isin(types)]
@@ -212,28 +237,40 @@ def crime_type_table(data: Processed, district: str, year: int) -> tuple[pd.Data
     return _summary_table(data, district, year, mapping, key="crime_type")
 
 
-def crime_group_table(data: Processed, district: str, year: int) -> tuple[pd.DataFrame, LikeForLike]:
+def crime_group_table(
+    data: Processed, district: str, year: int
+) -> tuple[pd.DataFrame, LikeForLike]:
     """All crime and each configured crime group in a district, like :func:`crime_type_table`."""
     mapping: dict[str, Sequence[str]] = {ALL_CRIME: CRIME_ONLY, **data.config.crime_groups}
     return _summary_table(data, district, year, mapping, key="crime_group")
 
 
 def _summary_table(
-    data: Processed, district: str, year: int, mapping: dict[str, Sequence[str]], *, key: str
+    data: Processed, district: str, year: int, mapping: Mapping[str, Sequence[str]], *, key: str
 ) -> tuple[pd.DataFrame, LikeForLike]:
     monthly = _monthly(data, district, key, mapping)
     in_year = monthly[monthly["month"].dt.year == year]
-    counts = in_year.groupby(key)["count"].sum().reindex(list(mapping), fill_value=0).astype("int64")
+    counts = (
+        in_year.groupby(key)["count"].sum().reindex(list(mapping), fill_value=0).astype("int64")
+    )
     pop = population(data, year).get(district, np.nan)
     rates = rate_ci(counts, pd.Series(pop, index=counts.index))
     change, lfl = change_on_previous_year(monthly, data, year, by=key)
-    table = pd.concat([counts.rename("count"), rates[["value", "lower", "upper"]].rename(columns={"value": "rate"})], axis=1)
+    table = pd.concat(
+        [
+            counts.rename("count"),
+            rates[["value", "lower", "upper"]].rename(columns={"value": "rate"}),
+        ],
+        axis=1,
+    )
     table = table.join(change.drop(columns=["note"], errors="ignore"))
     table.index.name = key
     return table, lfl
 
 
-def monthly_counts(data: Processed, district: str | None = None, *, crime_types: Sequence[str] | None = None) -> pd.Series:
+def monthly_counts(
+    data: Processed, district: str | None = None, *, crime_types: Sequence[str] | None = None
+) -> pd.Series:
     """Monthly counts for a district (or all kept districts), only for months with data.
 
     Months absent from police.uk are absent from the series (never zero-filled); a month that is
@@ -244,7 +281,9 @@ def monthly_counts(data: Processed, district: str | None = None, *, crime_types:
     pandas.Series
         Indexed by month start (``DatetimeIndex``), named ``count``.
     """
-    counts = data.counts if district is None else data.counts[data.counts["district_name"] == district]
+    counts = (
+        data.counts if district is None else data.counts[data.counts["district_name"] == district]
+    )
     counts = counts[counts["crime_type"].isin(_types(crime_types))]
     months = pd.DatetimeIndex(pd.to_datetime([m + "-01" for m in months_present(data.manifest)]))
     series = counts.groupby("month")["count"].sum().reindex(months, fill_value=0).astype("int64")
@@ -252,7 +291,9 @@ def monthly_counts(data: Processed, district: str | None = None, *, crime_types:
     return series.rename("count")
 
 
-def lsoa_counts(data: Processed, district: str, year: int, *, crime_types: Sequence[str] | None = None) -> pd.DataFrame:
+def lsoa_counts(
+    data: Processed, district: str, year: int, *, crime_types: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Counts by LSOA in a district and year, with population and deprivation.
 
     Every LSOA of the district in the vintage the year's records use is listed (0 where no
@@ -264,17 +305,23 @@ def lsoa_counts(data: Processed, district: str, year: int, *, crime_types: Seque
         ``lsoa_code``, ``lsoa_name``, ``count``, ``population``, ``population_source``, the
         IoD2019 ranks and deciles, ``deprivation_matched``.
     """
-    counts = data.counts[(data.counts["district_name"] == district) & (data.counts["month"].dt.year == year)]
+    counts = data.counts[
+        (data.counts["district_name"] == district) & (data.counts["month"].dt.year == year)
+    ]
     counts = counts[counts["crime_type"].isin(_types(crime_types))]
     vintages = counts["lsoa_vintage"].unique().tolist() or [2021]
-    areas = data.lsoas[(data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintages)]
+    areas = data.lsoas[
+        (data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintages)
+    ]
     by_lsoa = counts.groupby("lsoa_code")["count"].sum()
     out = areas.drop(columns=["district_code", "district_name"]).copy()
     out.insert(2, "count", out["lsoa_code"].map(by_lsoa).fillna(0).astype("int64"))
     return out.reset_index(drop=True)
 
 
-def group_by_year(data: Processed, *, crime_types: Sequence[str], per_month: bool = True) -> pd.DataFrame:
+def group_by_year(
+    data: Processed, *, crime_types: Sequence[str], per_month: bool = True
+) -> pd.DataFrame:
     """District x year counts of some crime types, as a monthly average when years differ in months.
 
     Parameters
@@ -290,9 +337,15 @@ def group_by_year(data: Processed, *, crime_types: Sequence[str], per_month: boo
         Index district names, columns years with any data.
     """
     counts = data.counts[data.counts["crime_type"].isin(crime_types)]
-    table = counts.groupby(["district_name", counts["month"].dt.year])["count"].sum().unstack(fill_value=0)
+    table = (
+        counts.groupby(["district_name", counts["month"].dt.year])["count"]
+        .sum()
+        .unstack(fill_value=0)
+    )
     years = sorted(int(y) for y in data.manifest["months"])
-    table = table.reindex(index=[d.name for d in data.config.districts], columns=years, fill_value=0)
+    table = table.reindex(
+        index=[d.name for d in data.config.districts], columns=years, fill_value=0
+    )
     if per_month:
         n = pd.Series({y: len(months_present(data.manifest, y)) for y in years})
         table = table / n
@@ -317,25 +370,39 @@ def deprivation_frame(
         10% in England; missing for 2021 LSOAs that IoD2019 cannot be matched to).
     """
     domain = data.config.deprivation_domain
-    column = "imd_decile" if domain == "IMD" else f"{domain.split(',')[0].split(' ')[0].lower()}_decile"
+    column = (
+        "imd_decile" if domain == "IMD" else f"{domain.split(',')[0].split(' ')[0].lower()}_decile"
+    )
     names = [d.name for d in data.config.districts] if district is None else [district]
     frames = [lsoa_counts(data, name, year, crime_types=crime_types) for name in names]
     frame = pd.concat(frames, ignore_index=True)
-    return frame[["lsoa_code", "lsoa_name", "count", "population"]].assign(decile=frame[column].astype("Float64"))
+    return frame[["lsoa_code", "lsoa_name", "count", "population"]].assign(
+        decile=frame[column].astype("Float64")
+    )
 
 
-def lsoa_by_year(data: Processed, district: str, *, crime_types: Sequence[str] | None = None) -> pd.DataFrame:
+def lsoa_by_year(
+    data: Processed, district: str, *, crime_types: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Counts per LSOA (rows, by LSOA name) and year with data (columns), for persistent hotspots.
 
     An LSOA absent from a year (e.g. a 2021 code before the codes changed) is missing, not 0.
     """
-    counts = data.counts[(data.counts["district_name"] == district) & data.counts["crime_type"].isin(_types(crime_types))]
+    counts = data.counts[
+        (data.counts["district_name"] == district)
+        & data.counts["crime_type"].isin(_types(crime_types))
+    ]
     table = counts.groupby(["lsoa_name", counts["month"].dt.year])["count"].sum().unstack()
     years = sorted(int(y) for y in data.manifest["months"])
     for year in years:
         vintage = counts.loc[counts["month"].dt.year == year, "lsoa_vintage"].unique().tolist()
-        known = data.lsoas.loc[(data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintage), "lsoa_name"]
+        known = data.lsoas.loc[
+            (data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintage),
+            "lsoa_name",
+        ]
         if year in table.columns:
-            table.loc[table.index.isin(known), year] = table.loc[table.index.isin(known), year].fillna(0)
+            table.loc[table.index.isin(known), year] = table.loc[
+                table.index.isin(known), year
+            ].fillna(0)
     table.columns.name = "year"
     return table.reindex(columns=[y for y in years if y in table.columns])

@@ -24,7 +24,9 @@ def _new(width: float = 8, height: float = 4.5) -> Axes:
     return ax
 
 
-def rate_bars(table: pd.DataFrame, *, benchmark: str, title: str, per: str = "1,000 residents") -> Axes:
+def rate_bars(
+    table: pd.DataFrame, *, benchmark: str, title: str, per: str = "1,000 residents"
+) -> Axes:
     """Horizontal bars of rates with 95% confidence intervals and the benchmark as a line.
 
     Parameters
@@ -51,7 +53,11 @@ def rate_bars(table: pd.DataFrame, *, benchmark: str, title: str, per: str = "1,
 
 
 def monthly_trend(
-    series: pd.Series, *, title: str, forecast: pd.DataFrame | None = None, ylabel: str = "Crimes per month"
+    series: pd.Series,
+    *,
+    title: str,
+    forecast: pd.DataFrame | None = None,
+    ylabel: str = "Crimes per month",
 ) -> Axes:
     """Monthly counts as a line that breaks at missing months, with an optional forecast band.
 
@@ -64,10 +70,19 @@ def monthly_trend(
     """
     ax = _new()
     full = pd.date_range(series.index.min(), series.index.max(), freq="MS")
-    ax.plot(full, series.reindex(full).to_numpy(dtype=float), marker="o", color=_BLUE, label="Recorded")
+    ax.plot(
+        full, series.reindex(full).to_numpy(dtype=float), marker="o", color=_BLUE, label="Recorded"
+    )
     if forecast is not None and len(forecast):
         ax.plot(forecast.index, forecast["forecast"], color=_GREY, linestyle="--", label="Forecast")
-        ax.fill_between(forecast.index, forecast["lower"], forecast["upper"], color=_GREY, alpha=0.2, label="95% prediction interval")
+        ax.fill_between(
+            forecast.index,
+            forecast["lower"],
+            forecast["upper"],
+            color=_GREY,
+            alpha=0.2,
+            label="95% prediction interval",
+        )
     ax.set_ylim(bottom=0)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Month (gaps: months with no police.uk data)")
@@ -77,7 +92,12 @@ def monthly_trend(
 
 
 def heatmap(
-    table: pd.DataFrame, *, title: str, suppressed: pd.DataFrame | None = None, fmt: str = ",.0f", cbar_label: str = ""
+    table: pd.DataFrame,
+    *,
+    title: str,
+    suppressed: pd.DataFrame | None = None,
+    fmt: str = ",.0f",
+    cbar_label: str = "",
 ) -> Axes:
     """A heat-map of a table (e.g. districts x years) with values written in the cells.
 
@@ -88,21 +108,45 @@ def heatmap(
     suppressed
         Boolean frame like ``table``: True cells are blanked and labelled "[c]".
     """
-    mask = suppressed.reindex_like(table).fillna(False).astype(bool) if suppressed is not None else None
+    mask = (
+        suppressed.reindex_like(table).fillna(False).astype(bool)
+        if suppressed is not None
+        else None
+    )
     shown = table.mask(mask) if mask is not None else table
     ax = _new(1.2 * table.shape[1] + 4, 0.55 * table.shape[0] + 1.5)
-    sns.heatmap(shown.astype(float), ax=ax, cmap="Blues", annot=False, cbar_kws={"label": cbar_label}, linewidths=0.5)
+    sns.heatmap(
+        shown.astype(float),
+        ax=ax,
+        cmap="Blues",
+        annot=False,
+        cbar_kws={"label": cbar_label},
+        linewidths=0.5,
+    )
     for (i, j), value in np.ndenumerate(shown.to_numpy(dtype=float)):
-        text = SUPPRESSED_LABEL if np.isnan(value) and mask is not None and mask.iat[i, j] else format(value, fmt)
+        text = (
+            SUPPRESSED_LABEL
+            if np.isnan(value) and mask is not None and mask.to_numpy()[i, j]
+            else format(value, fmt)
+        )
         dark = not np.isnan(value) and value > np.nanmax(shown.to_numpy(dtype=float)) * 0.6
-        ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", color="white" if dark else "black")
+        ax.text(
+            j + 0.5, i + 0.5, text, ha="center", va="center", color="white" if dark else "black"
+        )
     ax.set_title(title)
     ax.set_xlabel(str(table.columns.name or ""))
     ax.set_ylabel("")
     return ax
 
 
-def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, *, benchmark_rate: float, title: str, per: str = "1,000 residents") -> Axes:
+def funnel_plot(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    benchmark_rate: float,
+    title: str,
+    per: str = "1,000 residents",
+) -> Axes:
     """Funnel plot: each area's rate against its population, with 95% and 99.8% control limits.
 
     Parameters
@@ -114,14 +158,20 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, *, benchmark_rate: f
         columns ``lower95``, ``upper95``, ``lower998``, ``upper998``.
     """
     ax = _new()
-    ax.plot(limits["population"], limits["lower95"], color=_GREY, linestyle="--", label="95% limits")
+    ax.plot(
+        limits["population"], limits["lower95"], color=_GREY, linestyle="--", label="95% limits"
+    )
     ax.plot(limits["population"], limits["upper95"], color=_GREY, linestyle="--")
-    ax.plot(limits["population"], limits["lower998"], color=_GREY, linestyle=":", label="99.8% limits")
+    ax.plot(
+        limits["population"], limits["lower998"], color=_GREY, linestyle=":", label="99.8% limits"
+    )
     ax.plot(limits["population"], limits["upper998"], color=_GREY, linestyle=":")
     ax.axhline(benchmark_rate, color="#c0392b", label=f"Benchmark: {benchmark_rate:.1f}")
     ax.scatter(points["population"], points["rate"], color=_BLUE, zorder=3)
     for name, row in points.iterrows():
-        ax.annotate(str(name), (row["population"], row["rate"]), textcoords="offset points", xytext=(5, 4))
+        ax.annotate(
+            str(name), (row["population"], row["rate"]), textcoords="offset points", xytext=(5, 4)
+        )
     ax.set_xlabel("Population (residents)")
     ax.set_ylabel(f"Rate per {per}")
     ax.set_title(title)
@@ -129,7 +179,9 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, *, benchmark_rate: f
     return ax
 
 
-def deprivation_bars(by_decile: pd.DataFrame, *, title: str, domain: str, per: str = "1,000 residents") -> Axes:
+def deprivation_bars(
+    by_decile: pd.DataFrame, *, title: str, domain: str, per: str = "1,000 residents"
+) -> Axes:
     """Rate per decile of deprivation (1 = most deprived 10% in England) with 95% intervals.
 
     Parameters
@@ -139,7 +191,9 @@ def deprivation_bars(by_decile: pd.DataFrame, *, title: str, domain: str, per: s
     """
     ax = _new()
     x = by_decile.index.to_numpy()
-    err = np.vstack([by_decile["rate"] - by_decile["lower"], by_decile["upper"] - by_decile["rate"]])
+    err = np.vstack(
+        [by_decile["rate"] - by_decile["lower"], by_decile["upper"] - by_decile["rate"]]
+    )
     ax.bar(x, by_decile["rate"], color=_BLUE, yerr=err, capsize=4)
     ax.set_xticks(range(1, 11))
     ax.set_xlabel(f"IoD2019 {domain} domain decile (1 = most deprived 10% of LSOAs in England)")

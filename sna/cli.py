@@ -78,7 +78,11 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     build.add_argument(
-        "--years", type=int, nargs="+", metavar="YEAR", help="reporting years (default: the config's)"
+        "--years",
+        type=int,
+        nargs="+",
+        metavar="YEAR",
+        help="reporting years (default: the config's)",
     )
     build.add_argument(
         "--districts",
@@ -87,7 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         help="district names or ONS codes (default: all in the config)",
     )
     build.add_argument(
-        "--jobs", type=int, default=None, metavar="N", help="notebooks run at once (default: one per core)"
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="notebooks run at once (default: one per core)",
     )
     build.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
     return parser

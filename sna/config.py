@@ -128,9 +128,7 @@ class Config:
         """
         if year in self.population_by_year:
             return self.population_sources[self.population_by_year[year]]
-        return min(
-            self.population_sources.values(), key=lambda s: (abs(s.year - year), -s.year)
-        )
+        return min(self.population_sources.values(), key=lambda s: (abs(s.year - year), -s.year))
 
     def fingerprint(self) -> str:
         """SHA-256 of the config's content, for provenance and incremental builds."""
@@ -166,12 +164,16 @@ class _Reader:
                     raise self.fail(key, "missing (required)")
                 return default
             node = node[part]
-        if isinstance(node, bool) and kind is int or not isinstance(node, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        if (isinstance(node, bool) and kind is int) or not isinstance(node, kind):
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise self.fail(key, f"must be {_article(names)}; got {node!r}")
         return node
 
-    def file(self, key: str, base: Path, default: str | None = None, *, folder: bool = False) -> Path:
+    def file(
+        self, key: str, base: Path, default: str | None = None, *, folder: bool = False
+    ) -> Path:
         value = self.get(key, str) if default is None else self.get(key, str, default)
         path = (base / value).resolve()
         exists = path.is_dir() if folder else path.is_file()
@@ -211,7 +213,9 @@ def load_config(path: str | Path) -> Config:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(path, "(file)", "config file not found; pass --config or run from the project folder")
+        raise ConfigError(
+            path, "(file)", "config file not found; pass --config or run from the project folder"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -226,12 +230,16 @@ def load_config(path: str | Path) -> Config:
     bench_codes = tuple(r.get("benchmark.districts", list, codes))
     for code in bench_codes:
         if not isinstance(code, str) or not _GSS_CODE.match(code):
-            raise r.fail("benchmark.districts", f"{code!r} is not an ONS district code like 'E07000178'")
+            raise r.fail(
+                "benchmark.districts", f"{code!r} is not an ONS district code like 'E07000178'"
+            )
     benchmark = Benchmark(name=r.get("benchmark.name", str), district_codes=bench_codes)
 
     years = r.get("reporting_years", list)
     if not years or not all(isinstance(y, int) and 2010 <= y <= 2100 for y in years):
-        raise r.fail("reporting_years", f"must be a non-empty list of years like [2024, 2025]; got {years!r}")
+        raise r.fail(
+            "reporting_years", f"must be a non-empty list of years like [2024, 2025]; got {years!r}"
+        )
 
     raw_dir = r.file("paths.raw", base, "data/raw", folder=True)
     sources = _sources(r, raw_dir)
@@ -239,9 +247,14 @@ def load_config(path: str | Path) -> Config:
     by_year = {}
     for key, value in r.get("population.by_year", Mapping, {}).items():
         if not key.isdigit():
-            raise r.fail(f"population.by_year.{key}", "keys must be years, e.g. 2024 = \"census2021\"")
+            raise r.fail(
+                f"population.by_year.{key}", 'keys must be years, e.g. 2024 = "census2021"'
+            )
         if value not in pop_sources:
-            raise r.fail(f"population.by_year.{key}", f"unknown source {value!r}; known: {sorted(pop_sources)}")
+            raise r.fail(
+                f"population.by_year.{key}",
+                f"unknown source {value!r}; known: {sorted(pop_sources)}",
+            )
         by_year[int(key)] = value
 
     threshold = r.get("suppression_threshold", int, 4)
@@ -249,10 +262,14 @@ def load_config(path: str | Path) -> Config:
         raise r.fail("suppression_threshold", f"must be 0 or more; got {threshold}")
     domain = r.get("deprivation_domain", str, "Income")
     if domain not in DEPRIVATION_DOMAINS:
-        raise r.fail("deprivation_domain", f"must be one of {', '.join(DEPRIVATION_DOMAINS)}; got {domain!r}")
+        raise r.fail(
+            "deprivation_domain", f"must be one of {', '.join(DEPRIVATION_DOMAINS)}; got {domain!r}"
+        )
     timeout = r.get("build.notebook_timeout", int, 600)
     if timeout <= 0:
-        raise r.fail("build.notebook_timeout", f"must be a positive number of seconds; got {timeout}")
+        raise r.fail(
+            "build.notebook_timeout", f"must be a positive number of seconds; got {timeout}"
+        )
 
     return Config(
         path=path.resolve(),
@@ -285,7 +302,9 @@ def _districts(r: _Reader) -> tuple[District, ...]:
             raise r.fail(key, "each district is a table with code and name ([[districts]])")
         code, name = item.get("code"), item.get("name")
         if not isinstance(code, str) or not _GSS_CODE.match(code):
-            raise r.fail(f"{key}.code", f"must be an ONS district code like 'E07000178'; got {code!r}")
+            raise r.fail(
+                f"{key}.code", f"must be an ONS district code like 'E07000178'; got {code!r}"
+            )
         if not isinstance(name, str) or not name.strip():
             raise r.fail(f"{key}.name", f"must be the district's name; got {name!r}")
         if any(d.code == code for d in out):
@@ -299,7 +318,9 @@ def _crime_groups(r: _Reader) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for name, types in groups.items():
         if not isinstance(types, list) or not types:
-            raise r.fail(f"crime_groups.{name}", "must be a non-empty list of police.uk crime types")
+            raise r.fail(
+                f"crime_groups.{name}", "must be a non-empty list of police.uk crime types"
+            )
         for t in types:
             if t not in CRIME_TYPES:
                 raise r.fail(
@@ -330,7 +351,9 @@ def _population_sources(r: _Reader, raw: Path) -> dict[str, PopulationSource]:
         prefix = f"population.sources.{key}"
         fmt = r.get(f"{prefix}.format", str)
         if fmt not in POPULATION_FORMATS:
-            raise r.fail(f"{prefix}.format", f"must be one of {', '.join(POPULATION_FORMATS)}; got {fmt!r}")
+            raise r.fail(
+                f"{prefix}.format", f"must be one of {', '.join(POPULATION_FORMATS)}; got {fmt!r}"
+            )
         out[key] = PopulationSource(
             key=key,
             label=r.get(f"{prefix}.label", str),

@@ -82,7 +82,9 @@ def load_processed(config: Config | str | Path) -> Processed:
     needed = ["counts.parquet", "populations.parquet", "lsoas.parquet", "manifest.json"]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
-        raise SnaError(f"{folder}: {', '.join(missing)} not found; run `sna prepare --config {config.path}` first")
+        raise SnaError(
+            f"{folder}: {', '.join(missing)} not found; run `sna prepare --config {config.path}` first"
+        )
     return Processed(
         config=config,
         counts=pd.read_parquet(folder / "counts.parquet"),

@@ -18,7 +18,16 @@ import pandas as pd
 from IPython.display import HTML, Image, display
 from matplotlib.axes import Axes
 
-__all__ = ["show_figure", "show_heading", "show_links", "show_list", "show_note", "show_table", "show_text", "table_html"]
+__all__ = [
+    "show_figure",
+    "show_heading",
+    "show_links",
+    "show_list",
+    "show_note",
+    "show_table",
+    "show_text",
+    "table_html",
+]
 
 
 def _slug(text: str) -> str:
@@ -38,7 +47,11 @@ def show_text(text: str) -> None:
 
 def show_note(text: str, *, kind: str = "warning") -> None:
     """A highlighted box for caveats a reader must not miss (e.g. missing months)."""
-    display(HTML(f'<div class="sna-note sna-{html.escape(kind)}" role="note"><p>{html.escape(text)}</p></div>'))
+    display(
+        HTML(
+            f'<div class="sna-note sna-{html.escape(kind)}" role="note"><p>{html.escape(text)}</p></div>'
+        )
+    )
 
 
 def show_list(items: Iterable[str]) -> None:
@@ -49,13 +62,18 @@ def show_list(items: Iterable[str]) -> None:
 
 def show_links(links: Iterable[tuple[str, str]]) -> None:
     """A bulleted list of links, given as (text, relative URL) pairs; both are escaped."""
-    body = "".join(f'<li><a href="{html.escape(url, quote=True)}">{html.escape(text)}</a></li>' for text, url in links)
+    body = "".join(
+        f'<li><a href="{html.escape(url, quote=True)}">{html.escape(text)}</a></li>'
+        for text, url in links
+    )
     display(HTML(f"<ul>{body}</ul>"))
 
 
 def table_html(frame: pd.DataFrame, *, caption: str, index: bool = True, notes: str = "") -> str:
     """HTML of a table with a caption and optional footnote; every cell is escaped."""
-    body = frame.to_html(escape=True, index=index, border=0, classes="sna-table", na_rep="")
+    if index:  # one header row: the index becomes the first column, under its own name
+        frame = frame.reset_index()
+    body = frame.to_html(escape=True, index=False, border=0, classes="sna-table", na_rep="")
     foot = f'<p class="sna-table-note">{html.escape(notes)}</p>' if notes else ""
     return f'<figure class="sna-figure"><figcaption>{html.escape(caption)}</figcaption>{body}{foot}</figure>'
 
@@ -75,8 +93,9 @@ def show_figure(ax: Axes, *, alt: str) -> None:
     alt
         What the chart shows, in words, for readers who cannot see it.
     """
-    fig = ax.figure
+    fig = ax.get_figure(root=True)
+    assert fig is not None
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)  # type: ignore[arg-type]
+    plt.close(fig)
     display(Image(data=buffer.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})

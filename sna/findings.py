@@ -61,7 +61,11 @@ def table_notes(data: Processed, year: int) -> str:
     pops = data.populations[data.populations["year"] == year]
     source = pops["source"].iloc[0] if len(pops) else "not available"
     cover = coverage(data, year)
-    months = "all 12 months" if cover.complete else f"{len(cover.present)} of 12 months (missing: {', '.join(cover.missing)})"
+    months = (
+        "all 12 months"
+        if cover.complete
+        else f"{len(cover.present)} of 12 months (missing: {', '.join(cover.missing)})"
+    )
     return (
         f"{suppression_note(data.config.suppression_threshold)} Population: {source}. "
         f"Source: police.uk street-level crime, {months} of {year}."
@@ -80,7 +84,9 @@ def months_label(compared: LikeForLike) -> str:
         else:
             runs.append([n])
     abbr = [dt.date(2000, m, 1).strftime("%b") for m in range(1, 13)]
-    return ", ".join(abbr[r[0] - 1] if len(r) == 1 else f"{abbr[r[0] - 1]}-{abbr[r[-1] - 1]}" for r in runs)
+    return ", ".join(
+        abbr[r[0] - 1] if len(r) == 1 else f"{abbr[r[0] - 1]}-{abbr[r[-1] - 1]}" for r in runs
+    )
 
 
 def key_findings(data: Processed, district: str, year: int) -> list[str]:
@@ -104,16 +110,26 @@ def key_findings(data: Processed, district: str, year: int) -> list[str]:
             f"behaviour), {row['rate']:.1f} per 1,000 residents (95% confidence interval "
             f"{row['lower95']:.1f} to {row['upper95']:.1f})."
         )
-        out.append(narrative.describe_benchmark(district, row, benchmark_name=config.benchmark.name))
+        out.append(
+            narrative.describe_benchmark(district, row, benchmark_name=config.benchmark.name)
+        )
         districts = overview.drop(index=config.benchmark.name)
-        out.append(narrative.describe_rank(district, rank_areas(districts["count"], districts["population"])))
+        out.append(
+            narrative.describe_rank(
+                district, rank_areas(districts["count"], districts["population"])
+            )
+        )
     groups, compared = crime_group_table(data, district, year)
     if compared.months_compared:
         out.append(compared.note)
         for group, change in groups.iterrows():
             if change["before"] > threshold and change["after"] > threshold:
                 subject = "Recorded crime" if group == ALL_CRIME else str(group)
-                out.append(narrative.describe_change(district, subject, change, previous_label=str(year - 1)))
+                out.append(
+                    narrative.describe_change(
+                        district, subject, change, previous_label=str(year - 1)
+                    )
+                )
     else:
         out.append(f"There are no police.uk data for {year - 1} to compare {year} with.")
     return out
@@ -169,9 +185,15 @@ def describe_deprivation(correlation: pd.Series, ratio: pd.Series) -> list[str]:
 def rate_by_decile(lsoas: pd.DataFrame) -> pd.DataFrame:
     """Crime rate per 1,000 by deprivation decile (1-10), with 95% intervals."""
     matched = lsoas.dropna(subset=["decile"])
-    sums = matched.groupby(matched["decile"].astype(int))[["count", "population"]].sum().reindex(range(1, 11), fill_value=0)
+    sums = (
+        matched.groupby(matched["decile"].astype(int))[["count", "population"]]
+        .sum()
+        .reindex(range(1, 11), fill_value=0)
+    )
     ci = rate_ci(sums["count"], sums["population"].replace(0, np.nan))
-    return pd.DataFrame({"rate": ci["value"], "lower": ci["lower"], "upper": ci["upper"], "count": sums["count"]})
+    return pd.DataFrame(
+        {"rate": ci["value"], "lower": ci["lower"], "upper": ci["upper"], "count": sums["count"]}
+    )
 
 
 def describe_deciles(lsoas: pd.DataFrame, *, domain: str) -> str:
@@ -194,7 +216,8 @@ def persistent_table(persistent: pd.DataFrame) -> pd.DataFrame:
     years = [c for c in persistent.columns if isinstance(c, int | np.integer)]
     rows = persistent[persistent["periods_in_top"] == persistent["n_periods"]]
     table = pd.DataFrame(
-        {str(y): np.where(rows[y].fillna(False).astype(bool), "Top 10%", "") for y in years}, index=rows.index
+        {str(y): np.where(rows[y].fillna(False).astype(bool), "Top 10%", "") for y in years},
+        index=rows.index,
     )
     table.index.name = "LSOA"
     return table
@@ -208,7 +231,9 @@ def funnel_grid(overview: pd.DataFrame, *, benchmark: str) -> pd.DataFrame:
     return limits.assign(population=grid) if "population" not in limits else limits
 
 
-def heatmap_table(data: Processed, *, crime_types: tuple[str, ...] | list[str], threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def heatmap_table(
+    data: Processed, *, crime_types: tuple[str, ...] | list[str], threshold: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """District x year average crimes per month, and which cells are suppressed.
 
     The suppression is decided on the yearly counts behind the averages (with secondary
@@ -224,9 +249,16 @@ def describe_heatmap(average: pd.DataFrame, hidden: pd.DataFrame, *, group: str)
     """Alt text for a heat-map: each district's monthly averages by year."""
     parts = []
     for district, row in average.iterrows():
-        cells = [f"{y}: {'suppressed' if hidden.loc[district, y] else format(v, ',.1f')}" for y, v in row.items()]
+        cells = [
+            f"{y}: {'suppressed' if hidden.loc[district, y] else format(v, ',.1f')}"
+            for y, v in row.items()
+        ]
         parts.append(f"{district} ({', '.join(cells)})")
-    return f"Heat-map of {group.lower()}, average per month by district and year: " + "; ".join(parts) + "."
+    return (
+        f"Heat-map of {group.lower()}, average per month by district and year: "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def district_links(config: Config, year: int) -> list[tuple[str, str]]:
@@ -234,5 +266,3 @@ def district_links(config: Config, year: int) -> list[tuple[str, str]]:
     from sna.build import slugify
 
     return [(f"{d.name} ({d.code})", f"{slugify(d.name)}.html") for d in config.districts]
-
-

@@ -131,7 +131,9 @@ def _read_bytes(path: Path) -> bytes:
             raw = gzip.decompress(raw)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise InputError(
-            path, f"not a complete gzip file ({exc})", hint="the download was cut short: download it again"
+            path,
+            f"not a complete gzip file ({exc})",
+            hint="the download was cut short: download it again",
         ) from None
     if not raw.strip():
         raise InputError(path, "file is empty", hint="download the month again or remove the file")
@@ -161,7 +163,8 @@ def _check_header(path: Path, raw: bytes) -> list[str]:
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
             + renamed,
             line=1,
-            hint="is this a police.uk street-level file? its header must have: " + ", ".join(STREET_COLUMNS),
+            hint="is this a police.uk street-level file? its header must have: "
+            + ", ".join(STREET_COLUMNS),
         )
     return header
 
@@ -193,7 +196,13 @@ def read_street_file(path: str | Path) -> StreetFile:
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         n = row.number if row.number is not None else -1
-        bad.append((n, row.text, f"malformed row ({row.actual_columns} fields, expected {row.expected_columns})"))
+        bad.append(
+            (
+                n,
+                row.text,
+                f"malformed row ({row.actual_columns} fields, expected {row.expected_columns})",
+            )
+        )
         return "skip"
 
     try:
@@ -217,7 +226,10 @@ def read_street_file(path: str | Path) -> StreetFile:
     bad_rows = np.array([b[0] for b in bad], dtype=np.int64)
     row_numbers = np.setdiff1d(np.arange(2, n_rows + 2), bad_rows, assume_unique=True)
     newlines = np.zeros(n_rows + 2, dtype=np.int64)
-    embedded = records["Location"].str.count("\n").to_numpy() + records["Context"].str.count("\n").to_numpy()
+    embedded = (
+        records["Location"].str.count("\n").to_numpy()
+        + records["Context"].str.count("\n").to_numpy()
+    )
     newlines[row_numbers] = embedded
     for number, text, _ in bad:
         if number >= 0:

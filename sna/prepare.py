@@ -19,7 +19,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from sna import __version__
-from sna.areas import assign_districts, check_districts, district_populations, lsoa_areas, lsoa_lookup
+from sna.areas import (
+    assign_districts,
+    check_districts,
+    district_populations,
+    lsoa_areas,
+    lsoa_lookup,
+)
 from sna.config import Config, load_config
 from sna.errors import InputError
 from sna.files import atomic_path, atomic_write_text, sha256_file
@@ -33,7 +39,13 @@ __all__ = [
     "run_prepare",
 ]
 
-OUTPUTS = ("records.parquet", "counts.parquet", "lsoas.parquet", "populations.parquet", "rejects.csv")
+OUTPUTS = (
+    "records.parquet",
+    "counts.parquet",
+    "lsoas.parquet",
+    "populations.parquet",
+    "rejects.csv",
+)
 REJECT_COLUMNS = ["source_file", "line", "reason", *STREET_COLUMNS, "raw"]
 _RECORD_COLUMNS = {
     "Crime ID": "crime_id",
@@ -84,7 +96,8 @@ def discover_street_files(folder: Path) -> tuple[list[Path], list[Path]]:
     Street files are ``*-street.csv`` and ``*-street.csv.gz``; outcomes and stop-and-search
     files are listed as ignored.
     """
-    street, other = [], []
+    street: list[Path] = []
+    other: list[Path] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name.startswith("."):
             continue
@@ -136,8 +149,10 @@ def process_street_file(
     with_id = kept[kept["Crime ID"] != ""]
     identical = int(with_id.duplicated(subset=list(STREET_COLUMNS)).sum())
 
-    rejected = records.loc[~usable, ["line", *STREET_COLUMNS]].assign(reason=reason[~usable], raw="")
-    malformed = street.malformed.assign(**{c: "" for c in STREET_COLUMNS})
+    rejected = records.loc[~usable, ["line", *STREET_COLUMNS]].assign(
+        reason=reason[~usable], raw=""
+    )
+    malformed = street.malformed.assign(**dict.fromkeys(STREET_COLUMNS, ""))
     rejects = pd.concat([rejected, malformed], ignore_index=True).assign(source_file=name)
     rejects = rejects[REJECT_COLUMNS].sort_values("line", ignore_index=True)
     return FileResult(
@@ -191,11 +206,23 @@ def months_by_year(months: list[str]) -> dict[str, dict[str, list[str]]]:
 
 
 def _count_table(records: pd.DataFrame) -> pd.DataFrame:
-    keys = ["month", "district_code", "district_name", "lsoa_code", "lsoa_name", "lsoa_vintage", "crime_type"]
+    keys = [
+        "month",
+        "district_code",
+        "district_name",
+        "lsoa_code",
+        "lsoa_name",
+        "lsoa_vintage",
+        "crime_type",
+    ]
     if records.empty:
         return pd.DataFrame(columns=[*keys, "count"])
     return (
-        records.groupby(keys, observed=True, sort=True).size().rename("count").astype("int64").reset_index()
+        records.groupby(keys, observed=True, sort=True)
+        .size()
+        .rename("count")
+        .astype("int64")
+        .reset_index()
     )
 
 
@@ -254,7 +281,13 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         "iod_domains": config.sources.iod_domains,
         **{f"population:{k}": s.file for k, s in config.population_sources.items()},
     }
-    bar = tqdm(total=len(street) + 2, desc="sna prepare", unit="file", disable=not progress, file=sys.stderr)
+    bar = tqdm(
+        total=len(street) + 2,
+        desc="sna prepare",
+        unit="file",
+        disable=not progress,
+        file=sys.stderr,
+    )
     hashes = {_rel(p, raw): sha256_file(p) for p in [*street, *area_files.values()]}
     fingerprint = _fingerprint(config, hashes)
     manifest_path = out / "manifest.json"
@@ -288,7 +321,11 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
             results.append(_duplicate_file_result(path, raw, hashes[rel], _rel(first, raw)))
         else:
             seen[key] = (path, hashes[rel])
-            results.append(process_street_file(path, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep))
+            results.append(
+                process_street_file(
+                    path, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep
+                )
+            )
         bar.update(1)
 
     bar.set_postfix_str("writing")
@@ -312,7 +349,9 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     _write_parquet(populations, out / "populations.parquet")
     with atomic_path(out / "rejects.csv") as tmp:
         rejects.to_csv(tmp, index=False)
-    manifest = _manifest(config, results, ignored, area_files, hashes, fingerprint, areas, populations)
+    manifest = _manifest(
+        config, results, ignored, area_files, hashes, fingerprint, areas, populations
+    )
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
     bar.update(1)
     bar.close()
@@ -364,7 +403,8 @@ def _manifest(
         "months_by_force": {f: months_by_year(sorted(set(m))) for f, m in sorted(by_force.items())},
         "ignored_files": [_rel(p, raw) for p in ignored],
         "area_files": [
-            {"role": role, "path": _rel(p, raw), "sha256": hashes[_rel(p, raw)]} for role, p in area_files.items()
+            {"role": role, "path": _rel(p, raw), "sha256": hashes[_rel(p, raw)]}
+            for role, p in area_files.items()
         ],
         "lsoas": {
             "lsoa_count": {str(k): int(v) for k, v in areas.groupby("lsoa_vintage").size().items()},
@@ -392,13 +432,19 @@ def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True
     rejected = sum(t["rows_rejected"].values())
     reasons = ", ".join(f"{k} {v:,}" for k, v in t["rows_rejected"].items()) or "none"
     print(f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows read")
-    print(f"  kept           {t['rows_kept']:,} (districts: {', '.join(config.kept_district_codes)})")
+    print(
+        f"  kept           {t['rows_kept']:,} (districts: {', '.join(config.kept_district_codes)})"
+    )
     print(f"  out of area    {t['rows_out_of_area']:,}")
     print(f"  rejected       {rejected:,} ({reasons}) -> {out / 'rejects.csv'}")
     for year, m in manifest["months"].items():
         if m["missing"]:
             flag = "  <- reporting year" if int(year) in config.reporting_years else ""
-            print(f"  {year}: {len(m['present'])} of 12 months; missing {', '.join(m['missing'])}{flag}")
-    print(f"  LSOA 2021 codes without IoD2019 deprivation: {manifest['lsoas']['lsoa21_without_deprivation']}")
+            print(
+                f"  {year}: {len(m['present'])} of 12 months; missing {', '.join(m['missing'])}{flag}"
+            )
+    print(
+        f"  LSOA 2021 codes without IoD2019 deprivation: {manifest['lsoas']['lsoa21_without_deprivation']}"
+    )
     print(f"  wrote {', '.join(OUTPUTS)} and manifest.json to {out}")
     return 0

@@ -12,7 +12,18 @@ import pandas as pd
 
 __all__ = ["input_files", "months_table", "package_versions", "parameters_table", "row_accounting"]
 
-PACKAGES = ("sna", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pyarrow", "papermill", "nbconvert")
+PACKAGES = (
+    "sna",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "papermill",
+    "nbconvert",
+)
 
 
 def months_table(manifest: Mapping[str, Any]) -> pd.DataFrame:
@@ -26,7 +37,10 @@ def months_table(manifest: Mapping[str, Any]) -> pd.DataFrame:
     rows = {}
     for year, months in manifest["months"].items():
         missing = [pd.Timestamp(m + "-01").strftime("%b") for m in months["missing"]]
-        rows[int(year)] = {"Months present": len(months["present"]), "Missing months": ", ".join(missing) or "none"}
+        rows[int(year)] = {
+            "Months present": len(months["present"]),
+            "Missing months": ", ".join(missing) or "none",
+        }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "Year"
     return table
@@ -52,10 +66,17 @@ def row_accounting(manifest: Mapping[str, Any], *, year: int | None = None) -> p
     reasons = sorted({r for f in files for r in f["rows_rejected"]})
     rows = []
     for f in files:
-        row = {"File": f["path"].rsplit("/", 1)[-1], "Read": f["rows_read"], "Kept": f["rows_kept"], "Out of area": f["rows_out_of_area"]}
+        row = {
+            "File": f["path"].rsplit("/", 1)[-1],
+            "Read": f["rows_read"],
+            "Kept": f["rows_kept"],
+            "Out of area": f["rows_out_of_area"],
+        }
         row.update({f"Rejected: {r}": f["rows_rejected"].get(r, 0) for r in reasons})
         rows.append(row)
-    table = pd.DataFrame(rows, columns=["File", "Read", "Kept", "Out of area", *[f"Rejected: {r}" for r in reasons]])
+    table = pd.DataFrame(
+        rows, columns=["File", "Read", "Kept", "Out of area", *[f"Rejected: {r}" for r in reasons]]
+    )
     if len(table):
         total = table.drop(columns="File").sum().to_dict()
         table = pd.concat([table, pd.DataFrame([{"File": "Total", **total}])], ignore_index=True)
@@ -64,8 +85,14 @@ def row_accounting(manifest: Mapping[str, Any], *, year: int | None = None) -> p
 
 def input_files(manifest: Mapping[str, Any]) -> pd.DataFrame:
     """Every input file with its role and SHA-256, so a reviewer can check they hold the same."""
-    rows = [{"File": f["path"], "Role": "police.uk street-level crime", "SHA-256": f["sha256"]} for f in manifest["files"]]
-    rows += [{"File": f["path"], "Role": f["role"], "SHA-256": f["sha256"]} for f in manifest["area_files"]]
+    rows = [
+        {"File": f["path"], "Role": "police.uk street-level crime", "SHA-256": f["sha256"]}
+        for f in manifest["files"]
+    ]
+    rows += [
+        {"File": f["path"], "Role": f["role"], "SHA-256": f["sha256"]}
+        for f in manifest["area_files"]
+    ]
     return pd.DataFrame(rows)
 
 
@@ -82,4 +109,6 @@ def package_versions(packages: tuple[str, ...] = PACKAGES) -> pd.DataFrame:
 
 def parameters_table(**parameters: object) -> pd.DataFrame:
     """The report's parameters as a two-column table."""
-    return pd.DataFrame({"Parameter": list(parameters), "Value": [str(v) for v in parameters.values()]})
+    return pd.DataFrame(
+        {"Parameter": list(parameters), "Value": [str(v) for v in parameters.values()]}
+    )

@@ -12,12 +12,27 @@ import pandas as pd
 
 from sna.suppression import MARKER, MISSING, format_count, suppress_counts
 
-__all__ = ["change_table", "interval", "overview_table", "suppressed_mask", "thousands", "top_areas_table"]
+__all__ = [
+    "change_table",
+    "interval",
+    "overview_table",
+    "suppressed_mask",
+    "thousands",
+    "top_areas_table",
+]
 
-_COMPARE = {"higher": "Higher", "similar": "Similar", "lower": "Lower", "": "Benchmark", "not compared": MISSING}
+_COMPARE = {
+    "higher": "Higher",
+    "similar": "Similar",
+    "lower": "Lower",
+    "": "Benchmark",
+    "not compared": MISSING,
+}
 
 
-def suppressed_mask(counts: pd.Series, *, threshold: int, total: object | None = None, external_total: bool = True) -> pd.Series:
+def suppressed_mask(
+    counts: pd.Series, *, threshold: int, total: object | None = None, external_total: bool = True
+) -> pd.Series:
     """Which counts of a one-column table must be hidden (primary and secondary suppression).
 
     Parameters
@@ -32,7 +47,9 @@ def suppressed_mask(counts: pd.Series, *, threshold: int, total: object | None =
         Whether the column total is published elsewhere (so it must be protected against).
     """
     frame = counts.astype(float).to_frame("count")
-    result = suppress_counts(frame, threshold=threshold, total_row=total, external_totals=external_total)
+    result = suppress_counts(
+        frame, threshold=threshold, total_row=total, external_totals=external_total
+    )
     return result.mask["count"]
 
 
@@ -58,26 +75,39 @@ def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) ->
     others = overview["count"].drop(index=benchmark)
     # The benchmark row is the table's total when it is made of exactly these districts.
     is_total = bool(overview.loc[benchmark, "count"] == others.sum())
-    hide = suppressed_mask(overview["count"], threshold=threshold, total=benchmark if is_total else None)
+    hide = suppressed_mask(
+        overview["count"], threshold=threshold, total=benchmark if is_total else None
+    )
     out = pd.DataFrame(index=overview.index)
     out["Crimes"] = [format_count(v, h) for v, h in zip(overview["count"], hide, strict=True)]
     out["Residents"] = [format_count(v) for v in overview["population"]]
-    out["Rate per 1,000 residents"] = [format_count(v, h, decimals=1) for v, h in zip(overview["rate"], hide, strict=True)]
+    out["Rate per 1,000 residents"] = [
+        format_count(v, h, decimals=1) for v, h in zip(overview["rate"], hide, strict=True)
+    ]
     out["95% confidence interval"] = [
-        MARKER if h else interval(lo, up) for lo, up, h in zip(overview["lower95"], overview["upper95"], hide, strict=True)
+        MARKER if h else interval(lo, up)
+        for lo, up, h in zip(overview["lower95"], overview["upper95"], hide, strict=True)
     ]
     out[f"Compared with {benchmark} (95%)"] = [
-        MARKER if h else _COMPARE.get(c, c) for c, h in zip(overview["compare_95"], hide, strict=True)
+        MARKER if h else _COMPARE.get(c, c)
+        for c, h in zip(overview["compare_95"], hide, strict=True)
     ]
     out[f"Compared with {benchmark} (99.8%)"] = [
-        MARKER if h else _COMPARE.get(c, c) for c, h in zip(overview["compare_998"], hide, strict=True)
+        MARKER if h else _COMPARE.get(c, c)
+        for c, h in zip(overview["compare_998"], hide, strict=True)
     ]
     out.index.name = "Area"
     return out
 
 
 def change_table(
-    table: pd.DataFrame, *, year: int, previous_year: int, threshold: int, months: str, label: str = "Crime type"
+    table: pd.DataFrame,
+    *,
+    year: int,
+    previous_year: int,
+    threshold: int,
+    months: str,
+    label: str = "Crime type",
 ) -> pd.DataFrame:
     """Counts, rates and change on the previous year (like for like) for published reports.
 
@@ -95,17 +125,34 @@ def change_table(
     label
         Name of the row labels (the index).
     """
-    hidden = {c: suppressed_mask(table[c], threshold=threshold) for c in ("count", "before", "after")}
+    hidden = {
+        c: suppressed_mask(table[c], threshold=threshold) for c in ("count", "before", "after")
+    }
     out = pd.DataFrame(index=table.index)
-    out[f"Crimes {year}"] = [format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)]
-    out["Rate per 1,000"] = [format_count(v, h, decimals=2) for v, h in zip(table["rate"], hidden["count"], strict=True)]
-    out[f"{previous_year} ({months})"] = [format_count(v, h) for v, h in zip(table["before"], hidden["before"], strict=True)]
-    out[f"{year} ({months})"] = [format_count(v, h) for v, h in zip(table["after"], hidden["after"], strict=True)]
+    out[f"Crimes {year}"] = [
+        format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)
+    ]
+    out["Rate per 1,000"] = [
+        format_count(v, h, decimals=2) for v, h in zip(table["rate"], hidden["count"], strict=True)
+    ]
+    out[f"{previous_year} ({months})"] = [
+        format_count(v, h) for v, h in zip(table["before"], hidden["before"], strict=True)
+    ]
+    out[f"{year} ({months})"] = [
+        format_count(v, h) for v, h in zip(table["after"], hidden["after"], strict=True)
+    ]
     either = hidden["before"] | hidden["after"]
-    out["Change"] = [MARKER if h else _signed(v) for v, h in zip(table["change"], either, strict=True)]
-    out["Change %"] = [MARKER if h else _percent(v) for v, h in zip(table["pct_change"], either, strict=True)]
+    out["Change"] = [
+        MARKER if h else _signed(v) for v, h in zip(table["change"], either, strict=True)
+    ]
+    out["Change %"] = [
+        MARKER if h else _percent(v) for v, h in zip(table["pct_change"], either, strict=True)
+    ]
     out["Statistically significant (95%)"] = [
-        MARKER if h else _significance(s, b, a) for s, b, a, h in zip(table["significant"], table["before"], table["after"], either, strict=True)
+        MARKER if h else _significance(s, b, a)
+        for s, b, a, h in zip(
+            table["significant"], table["before"], table["after"], either, strict=True
+        )
     ]
     out.index.name = label
     return out
@@ -124,8 +171,13 @@ def top_areas_table(top: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     out = pd.DataFrame(index=top.index)
     out["Crimes"] = [format_count(v, h) for v, h in zip(top["count"], hide, strict=True)]
     out["Residents (Census 2021)"] = [format_count(v) for v in top["population"]]
-    out["Rate per 1,000"] = [format_count(v, h, decimals=1) for v, h in zip(top["rate"], hide, strict=True)]
-    out["95% confidence interval"] = [MARKER if h else interval(lo, up) for lo, up, h in zip(top["lower"], top["upper"], hide, strict=True)]
+    out["Rate per 1,000"] = [
+        format_count(v, h, decimals=1) for v, h in zip(top["rate"], hide, strict=True)
+    ]
+    out["95% confidence interval"] = [
+        MARKER if h else interval(lo, up)
+        for lo, up, h in zip(top["lower"], top["upper"], hide, strict=True)
+    ]
     if "decile" in top:
         out["Deprivation decile"] = [MISSING if pd.isna(d) else str(int(d)) for d in top["decile"]]
     out.index.name = "LSOA"

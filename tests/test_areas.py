@@ -22,14 +22,24 @@ LOOKUP = pd.DataFrame(
 
 def test_same_code_in_two_vintages_resolves_by_record_name():
     codes = pd.Series(["E01000001", "E01000001", "E01000002", "E01099999", "E01077777"])
-    names = pd.Series(["Aylesbury Vale 001A", "Buckinghamshire 001A", "Oxford 001A", "Oxford 099Z", "X 001A"])
+    names = pd.Series(
+        ["Aylesbury Vale 001A", "Buckinghamshire 001A", "Oxford 001A", "Oxford 099Z", "X 001A"]
+    )
     got = assign_districts(codes, names, LOOKUP)
-    assert got["district_name"].tolist() == ["Aylesbury Vale", "Buckinghamshire", "Oxford", "Oxford", ""]
+    assert got["district_name"].tolist() == [
+        "Aylesbury Vale",
+        "Buckinghamshire",
+        "Oxford",
+        "Oxford",
+        "",
+    ]
     assert got["lsoa_vintage"].tolist() == [2011, 2021, 2011, 2021, 0]
 
 
 def test_district_name_from_lsoa_name():
-    names = pd.Series(["Oxford 008A", "Vale of White Horse 012C", "Bournemouth, Christchurch and Poole 001A"])
+    names = pd.Series(
+        ["Oxford 008A", "Vale of White Horse 012C", "Bournemouth, Christchurch and Poole 001A"]
+    )
     assert district_name_from_lsoa_name(names).tolist() == [
         "Oxford", "Vale of White Horse", "Bournemouth, Christchurch and Poole",
     ]  # fmt: skip

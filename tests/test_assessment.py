@@ -19,14 +19,20 @@ STREET = RAW / "police_uk" / "thames-valley"
 OXFORDSHIRE = ("Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire")
 
 
-def independent_counts(months: list[str], *, include_asb: bool = False) -> Counter[tuple[str, str, str]]:
+def independent_counts(
+    months: list[str], *, include_asb: bool = False
+) -> Counter[tuple[str, str, str]]:
     """(district, month, crime type) counts from the raw files with the csv module, districts by LSOA name."""
     counts: Counter[tuple[str, str, str]] = Counter()
     for month in months:
-        with gzip.open(STREET / f"{month}-thames-valley-street.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        with gzip.open(
+            STREET / f"{month}-thames-valley-street.csv.gz", "rt", encoding="utf-8", newline=""
+        ) as f:
             for row in csv.DictReader(f):
                 district = row["LSOA name"].rsplit(" ", 1)[0]
-                if district in OXFORDSHIRE and (include_asb or row["Crime type"] != "Anti-social behaviour"):
+                if district in OXFORDSHIRE and (
+                    include_asb or row["Crime type"] != "Anti-social behaviour"
+                ):
                     counts[(district, month, row["Crime type"])] += 1
     return counts
 
@@ -56,28 +62,45 @@ def test_load_processed_needs_prepare(tmp_path):
 def test_district_overview_counts_and_rates(data, raw_2025):
     overview = assessment.district_overview(data, 2025)
     for district in OXFORDSHIRE:
-        expected = sum(n for (d, _, t), n in raw_2025.items() if d == district and t != "Anti-social behaviour")
+        expected = sum(
+            n for (d, _, t), n in raw_2025.items() if d == district and t != "Anti-social behaviour"
+        )
         assert overview.loc[district, "count"] == expected
     # Census 2021 populations (LSOA sums, shared/data/PROVENANCE.md) and the rate per 1,000.
     assert overview.loc["Oxford", "population"] == 162030
-    assert overview.loc["Oxford", "rate"] == pytest.approx(overview.loc["Oxford", "count"] / 162030 * 1000)
+    assert overview.loc["Oxford", "rate"] == pytest.approx(
+        overview.loc["Oxford", "count"] / 162030 * 1000
+    )
     bench = overview.loc["Oxfordshire"]
     assert bench["count"] == overview.loc[list(OXFORDSHIRE), "count"].sum()
     assert bench["population"] == 161013 + 162030 + 149061 + 138909 + 114262
     # Oxford's rate is far above the county's: its 99.8% interval excludes it.
     assert overview.loc["Oxford", "compare_998"] == "higher"
     assert overview.loc["South Oxfordshire", "compare_95"] == "lower"
-    assert (overview.loc[list(OXFORDSHIRE), "lower95"] < overview.loc[list(OXFORDSHIRE), "rate"]).all()
+    assert (
+        overview.loc[list(OXFORDSHIRE), "lower95"] < overview.loc[list(OXFORDSHIRE), "rate"]
+    ).all()
 
 
 def test_change_is_like_for_like(data):
     """2025 against 2024 on January to April only (2024 has no later months, 2025 lacks July)."""
     table, compared = assessment.crime_type_table(data, "West Oxfordshire", 2025)
     assert compared.months_compared == ["January", "February", "March", "April"]
-    raw = independent_counts(["2024-01", "2024-02", "2024-03", "2024-04", "2025-01", "2025-02", "2025-03", "2025-04"], include_asb=True)
+    raw = independent_counts(
+        ["2024-01", "2024-02", "2024-03", "2024-04", "2025-01", "2025-02", "2025-03", "2025-04"],
+        include_asb=True,
+    )
     for crime_type in ("Violence and sexual offences", "Shoplifting", "Anti-social behaviour"):
-        before = sum(n for (d, m, t), n in raw.items() if d == "West Oxfordshire" and m.startswith("2024") and t == crime_type)
-        after = sum(n for (d, m, t), n in raw.items() if d == "West Oxfordshire" and m.startswith("2025") and t == crime_type)
+        before = sum(
+            n
+            for (d, m, t), n in raw.items()
+            if d == "West Oxfordshire" and m.startswith("2024") and t == crime_type
+        )
+        after = sum(
+            n
+            for (d, m, t), n in raw.items()
+            if d == "West Oxfordshire" and m.startswith("2025") and t == crime_type
+        )
         assert table.loc[crime_type, ["before", "after"]].tolist() == [before, after]
         assert table.loc[crime_type, "pct_change"] == pytest.approx(100 * (after - before) / before)
     assert "January to April only" in compared.note
@@ -88,7 +111,10 @@ def test_crime_groups_sum_their_types(data):
     types, _ = assessment.crime_type_table(data, "Oxford", 2025)
     for group, members in data.config.crime_groups.items():
         assert groups.loc[group, "count"] == types.loc[list(members), "count"].sum()
-    assert groups.loc[assessment.ALL_CRIME, "count"] == types.drop(index="Anti-social behaviour")["count"].sum()
+    assert (
+        groups.loc[assessment.ALL_CRIME, "count"]
+        == types.drop(index="Anti-social behaviour")["count"].sum()
+    )
 
 
 def test_coverage_flags_missing_july(data):

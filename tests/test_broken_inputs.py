@@ -17,12 +17,22 @@ CORPUS = Path(__file__).parent / "data" / "broken"
 
 # case: (expected exit status, stderr pattern or None, {reason: rows rejected}, rows kept)
 STREET_CASES = {
-    "wrong_header": (2, r"line 1: column 'LSOA code' is missing from the header; found instead: 'LSOA'", {}, 0),
+    "wrong_header": (
+        2,
+        r"line 1: column 'LSOA code' is missing from the header; found instead: 'LSOA'",
+        {},
+        0,
+    ),
     "missing_column": (2, r"line 1: column 'Context' is missing from the header", {}, 0),
     "truncated_gzip": (2, r"not a complete gzip file .*download it again", {}, 0),
     "non_utf8": (2, r"line 3: bytes that are not UTF-8 text \(0xe9\)", {}, 0),
     "empty_file": (2, r"file is empty", {}, 0),
-    "same_month_twice_different": (2, r"a second, different file for thames-valley 2024-01 .*keep one of them", {}, 0),
+    "same_month_twice_different": (
+        2,
+        r"a second, different file for thames-valley 2024-01 .*keep one of them",
+        {},
+        0,
+    ),
     "reordered_header": (0, None, {}, 3),
     "extra_column": (0, None, {}, 3),
     "quoted_location": (0, None, {}, 4),
@@ -30,9 +40,19 @@ STREET_CASES = {
     "out_of_range_coordinates": (0, None, {"coordinates missing or outside the UK": 2}, 3),
     "unknown_crime_type": (0, None, {"unknown crime type": 1}, 3),
     "month_mismatch": (0, None, {"month does not match file name": 1, "malformed month": 1}, 3),
-    "malformed_row": (0, None, {"malformed row (13 fields, expected 12)": 1, "malformed row (8 fields, expected 12)": 1}, 3),
+    "malformed_row": (
+        0,
+        None,
+        {"malformed row (13 fields, expected 12)": 1, "malformed row (8 fields, expected 12)": 1},
+        3,
+    ),
     "unknown_lsoa": (0, None, {"unknown LSOA code": 1, "no location": 1}, 3),
-    "same_month_twice": (0, None, {"duplicate record (file is a copy of police_uk/2024-01-thames-valley-street.csv)": 3}, 3),
+    "same_month_twice": (
+        0,
+        None,
+        {"duplicate record (file is a copy of police_uk/2024-01-thames-valley-street.csv)": 3},
+        3,
+    ),
 }
 
 
@@ -67,7 +87,9 @@ def test_street_file_case(tmp_path, capsys, case):
     assert totals["rows_rejected"] == rejected
     assert totals["rows_kept"] == kept
     assert totals["rows_read"] == kept + totals["rows_out_of_area"] + sum(rejected.values())
-    rejects = pd.read_csv(tmp_path / "data" / "processed" / "rejects.csv", dtype=str, keep_default_na=False)
+    rejects = pd.read_csv(
+        tmp_path / "data" / "processed" / "rejects.csv", dtype=str, keep_default_na=False
+    )
     assert rejects["reason"].value_counts().to_dict() == rejected
     accounting = row_accounting(manifest).set_index("File").loc["Total"]  # what reports show
     for reason, n in rejected.items():
@@ -85,8 +107,12 @@ def test_quoted_location_survives(tmp_path, capsys):
 def test_rejects_name_file_and_line(tmp_path, capsys):
     config = write_config(tmp_path, raw=raw_with(tmp_path, "malformed_row"))
     assert run_prepare(config, capsys)[0] == 0
-    rejects = pd.read_csv(tmp_path / "data" / "processed" / "rejects.csv", dtype=str, keep_default_na=False)
-    assert rejects["source_file"].unique().tolist() == ["police_uk/2024-01-thames-valley-street.csv"]
+    rejects = pd.read_csv(
+        tmp_path / "data" / "processed" / "rejects.csv", dtype=str, keep_default_na=False
+    )
+    assert rejects["source_file"].unique().tolist() == [
+        "police_uk/2024-01-thames-valley-street.csv"
+    ]
     assert rejects["line"].tolist() == ["5", "6"]
     assert rejects["raw"].str.endswith(",extra").iloc[0]
 
@@ -105,9 +131,18 @@ def test_missing_month_is_reported(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("replace", "message"),
     [
-        ({r'^code = "E07000178"': 'code = "E07000999"'}, r"districts\[1\]\.code: E07000999 \(Oxford\) has no LSOA in the ONS lookups"),
-        ({r'^name = "Oxford"$': 'name = "Oxfordd"'}, r"districts\[1\]\.name: 'Oxfordd' is not the ONS name of E07000178 \(Oxford\)"),
-        ({r"^# districts = \[\.\.\.\].*": 'districts = ["E07000999"]'}, r"benchmark\.districts: E07000999 has no LSOA"),
+        (
+            {r'^code = "E07000178"': 'code = "E07000999"'},
+            r"districts\[1\]\.code: E07000999 \(Oxford\) has no LSOA in the ONS lookups",
+        ),
+        (
+            {r'^name = "Oxford"$': 'name = "Oxfordd"'},
+            r"districts\[1\]\.name: 'Oxfordd' is not the ONS name of E07000178 \(Oxford\)",
+        ),
+        (
+            {r"^# districts = \[\.\.\.\].*": 'districts = ["E07000999"]'},
+            r"benchmark\.districts: E07000999 has no LSOA",
+        ),
     ],
 )
 def test_config_naming_unknown_district(tmp_path, capsys, replace, message):
@@ -119,7 +154,10 @@ def test_config_naming_unknown_district(tmp_path, capsys, replace, message):
 
 @pytest.mark.parametrize(
     ("case", "message"),
-    [("population_zero", r"Oxford \(E07000178\) has population 0"), ("population_missing", r"Oxford \(E07000178\) has no population")],
+    [
+        ("population_zero", r"Oxford \(E07000178\) has population 0"),
+        ("population_missing", r"Oxford \(E07000178\) has no population"),
+    ],
 )
 def test_population_zero_or_missing(tmp_path, capsys, case, message):
     raw = raw_with(tmp_path, "reordered_header")
@@ -141,5 +179,10 @@ def test_imd_with_unexpected_layout(tmp_path, capsys):
     config = write_config(tmp_path, raw=raw, replace={r'^imd = ".*"': 'imd = "broken/imd.csv"'})
     status, err = run_prepare(config, capsys)
     assert status == 2 and "Traceback" not in err
-    assert "broken/imd.csv, line 1: column 'LSOA code (2011)' is missing" not in err  # it is present
-    assert "line 1: column 'Index of Multiple Deprivation (IMD) Rank' is missing; this does not look like the IoD2019 File 1 (IMD)" in err
+    assert (
+        "broken/imd.csv, line 1: column 'LSOA code (2011)' is missing" not in err
+    )  # it is present
+    assert (
+        "line 1: column 'Index of Multiple Deprivation (IMD) Rank' is missing; this does not look like the IoD2019 File 1 (IMD)"
+        in err
+    )

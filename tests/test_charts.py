@@ -46,13 +46,24 @@ def test_heatmap_hides_suppressed_cells():
 
 
 def test_funnel_and_deprivation_charts():
-    points = pd.DataFrame({"population": [100_000, 150_000], "rate": [50.0, 70.0]}, index=["A", "B"])
+    points = pd.DataFrame(
+        {"population": [100_000, 150_000], "rate": [50.0, 70.0]}, index=["A", "B"]
+    )
     grid = np.geomspace(50_000, 200_000, 5)
-    limits = pd.DataFrame({"population": grid, "lower95": 55.0, "upper95": 65.0, "lower998": 52.0, "upper998": 68.0})
+    limits = pd.DataFrame(
+        {"population": grid, "lower95": 55.0, "upper95": 65.0, "lower998": 52.0, "upper998": 68.0}
+    )
     ax = charts.funnel_plot(points, limits, benchmark_rate=60.0, title="Funnel")
     assert ax.get_title() == "Funnel"
     assert len(ax.lines) == 5
-    by_decile = pd.DataFrame({"rate": np.arange(10.0, 0, -1), "lower": np.arange(9.0, -1, -1), "upper": np.arange(11.0, 1, -1)}, index=range(1, 11))
+    by_decile = pd.DataFrame(
+        {
+            "rate": np.arange(10.0, 0, -1),
+            "lower": np.arange(9.0, -1, -1),
+            "upper": np.arange(11.0, 1, -1),
+        },
+        index=range(1, 11),
+    )
     ax = charts.deprivation_bars(by_decile, title="Deciles", domain="Income")
     assert len(ax.patches) == 10
     assert "Income domain decile" in ax.get_xlabel()

@@ -25,7 +25,9 @@ def test_text_from_data_is_escaped(shown, payload):
     display.show_note(payload)
     display.show_list([payload])
     display.show_links([(payload, f'x.html" onclick="{payload}')])
-    display.show_table(pd.DataFrame({payload: [payload]}, index=[payload]), caption=payload, notes=payload)
+    display.show_table(
+        pd.DataFrame({payload: [payload]}, index=[payload]), caption=payload, notes=payload
+    )
     for obj, _ in shown:
         soup = BeautifulSoup(obj.data, "html.parser")
         assert not soup.find_all(["script", "img", "iframe"])
@@ -35,7 +37,9 @@ def test_text_from_data_is_escaped(shown, payload):
 
 
 def test_figure_has_alt_text_and_no_timestamp(shown):
-    ax = charts.monthly_trend(pd.Series([1, 2], index=pd.to_datetime(["2025-01-01", "2025-02-01"])), title="T")
+    ax = charts.monthly_trend(
+        pd.Series([1, 2], index=pd.to_datetime(["2025-01-01", "2025-02-01"])), title="T"
+    )
     display.show_figure(ax, alt="Two months of crime")
     image, kwargs = shown[0]
     assert kwargs["metadata"] == {"image/png": {"alt": "Two months of crime"}}

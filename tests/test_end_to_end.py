@@ -20,7 +20,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def built(prepared):
     config, _ = prepared
-    outcomes = build(config, years=[2025], districts=["West Oxfordshire"], jobs=2, notebooks_dir=ROOT / "notebooks")
+    outcomes = build(
+        config,
+        years=[2025],
+        districts=["West Oxfordshire"],
+        jobs=2,
+        notebooks_dir=ROOT / "notebooks",
+    )
     return config, outcomes
 
 
@@ -42,13 +48,24 @@ def test_reports_built(built):
 def test_figures_in_html_match_processed_data(built):
     config, _ = built
     data = load_processed(config)
-    counts = data.crimes[(data.crimes["district_name"] == "West Oxfordshire") & (data.crimes["month"].dt.year == 2025)]
+    counts = data.crimes[
+        (data.crimes["district_name"] == "West Oxfordshire")
+        & (data.crimes["month"].dt.year == 2025)
+    ]
     total = int(counts["count"].sum())
     page = soup(config.reports_dir / "2025" / "west-oxfordshire.html")
     text = page.get_text(" ")
     assert f"West Oxfordshire had {total:,} recorded crimes in 2025" in text
-    table = next(t for t in page.find_all("table") if "Recorded crime by district" in t.find_previous("figcaption").get_text())
-    rows = {r.find("th").get_text(strip=True): [td.get_text(strip=True) for td in r.find_all("td")] for r in table.find("tbody").find_all("tr")}
+    table = next(
+        t
+        for t in page.find_all("table")
+        if "Recorded crime by district" in t.find_previous("figcaption").get_text()
+    )
+    cells = [
+        [td.get_text(strip=True) for td in r.find_all("td")]
+        for r in table.find("tbody").find_all("tr")
+    ]
+    rows = {row[0]: row[1:] for row in cells}
     assert rows["West Oxfordshire"][0] == f"{total:,}"
     assert rows["West Oxfordshire"][1] == "114,262"
 
@@ -67,7 +84,9 @@ def test_no_code_no_external_resources_no_errors(built):
     config, _ = built
     for path in published(config):
         page = soup(path)
-        assert not page.select(".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .highlight, .input_area"), path
+        assert not page.select(
+            ".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .highlight, .input_area"
+        ), path
         assert not page.find_all("script"), path
         for tag in page.find_all(src=True) + page.find_all(href=True):
             url = tag.get("src") or tag.get("href")
@@ -78,7 +97,9 @@ def test_no_code_no_external_resources_no_errors(built):
         assert "Traceback" not in text and "Warning:" not in text, path
         if path.name != "index.html":
             images = page.find_all("img")
-            assert images and all(i["src"].startswith("data:image/png;base64,") and i.get("alt") for i in images)
+            assert images and all(
+                i["src"].startswith("data:image/png;base64,") and i.get("alt") for i in images
+            )
             assert page.find("nav")
 
 
@@ -95,7 +116,11 @@ def test_no_unsuppressed_small_counts(built):
                 cells = [c.get_text(strip=True) for c in row.find_all(["th", "td"])]
                 for header, cell in zip(headers, cells, strict=False):
                     if header.startswith("Crimes") or re.match(r"^\d{4} \(", header):
-                        assert not (cell.isdigit() and 1 <= int(cell) <= threshold), (path.name, header, cells)
+                        assert not (cell.isdigit() and 1 <= int(cell) <= threshold), (
+                            path.name,
+                            header,
+                            cells,
+                        )
 
 
 def test_index_lists_reports(built):

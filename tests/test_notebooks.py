@@ -25,7 +25,9 @@ def test_committed_without_outputs(path):
     nbformat.validate(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs (nbstripout)"
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}: strip outputs (nbstripout)"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -47,4 +49,6 @@ def test_story_not_logic(path):
         tree = ast.parse(cell.source)
         kinds = {type(n) for n in ast.walk(tree)}
         assert not kinds & {ast.FunctionDef, ast.ClassDef, ast.Lambda, ast.If}, cell.source[:80]
-        assert len(cell.source.splitlines()) <= 16, f"cell too long, move it into sna: {cell.source[:80]}"
+        assert len(cell.source.splitlines()) <= 16, (
+            f"cell too long, move it into sna: {cell.source[:80]}"
+        )

@@ -81,7 +81,10 @@ def test_reordered_and_extra_columns_are_read_by_name(tmp_path):
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        ([HEADER.replace("LSOA code", "LSOA"), GOOD], "column 'LSOA code' is missing from the header; found instead: 'LSOA'"),
+        (
+            [HEADER.replace("LSOA code", "LSOA"), GOOD],
+            "column 'LSOA code' is missing from the header; found instead: 'LSOA'",
+        ),
         ([HEADER.replace(",Context", ""), GOOD], "column 'Context' is missing"),
         (["", ""], "file is empty"),
     ],
@@ -95,7 +98,11 @@ def test_bad_header_or_empty_names_file(tmp_path, lines, message):
 
 def test_non_utf8_names_the_line(tmp_path):
     path = tmp_path / "2024-01-thames-valley-street.csv"
-    path.write_bytes((HEADER + "\n" + GOOD + "\n").encode() + GOOD.replace("High", "H\xe9gh").encode("latin-1") + b"\n")
+    path.write_bytes(
+        (HEADER + "\n" + GOOD + "\n").encode()
+        + GOOD.replace("High", "H\xe9gh").encode("latin-1")
+        + b"\n"
+    )
     with pytest.raises(InputError, match=r"line 3: bytes that are not UTF-8 text \(0xe9\)"):
         read_street_file(path)
 
@@ -109,9 +116,12 @@ def test_truncated_gzip(tmp_path):
 
 
 def test_bad_file_name(tmp_path):
-    with pytest.raises(InputError, match="not a police.uk street file name"):
+    with pytest.raises(InputError, match=r"not a police\.uk street file name"):
         read_street_file(write(tmp_path, [HEADER, GOOD], name="thames-valley-street.csv"))
-    assert parse_street_filename(Path("2025-03-thames-valley-street.csv.gz")) == ("2025-03", "thames-valley")
+    assert parse_street_filename(Path("2025-03-thames-valley-street.csv.gz")) == (
+        "2025-03",
+        "thames-valley",
+    )
 
 
 def test_validation_reasons(tmp_path):
@@ -140,6 +150,8 @@ def test_validation_reasons(tmp_path):
 
 
 def test_normalise_crime_type():
-    got = normalise_crime_type(pd.Series(["anti-social  behaviour", "Anti social behaviour", "VEHICLE CRIME", "Fraud"]))
+    got = normalise_crime_type(
+        pd.Series(["anti-social  behaviour", "Anti social behaviour", "VEHICLE CRIME", "Fraud"])
+    )
     assert got.tolist()[:3] == ["Anti-social behaviour", "Anti-social behaviour", "Vehicle crime"]
     assert pd.isna(got.iloc[3])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-
 import json
 import shutil
 from collections import Counter
@@ -44,7 +43,9 @@ def test_rows_reconcile_per_file(prepared):
     config, manifest = prepared
     assert len(manifest["files"]) == 22
     for entry in manifest["files"]:
-        accounted = entry["rows_kept"] + entry["rows_out_of_area"] + sum(entry["rows_rejected"].values())
+        accounted = (
+            entry["rows_kept"] + entry["rows_out_of_area"] + sum(entry["rows_rejected"].values())
+        )
         assert accounted == entry["rows_read"], entry["path"]
     rejects = pd.read_csv(config.processed_dir / "rejects.csv", dtype=str, keep_default_na=False)
     assert len(rejects) == sum(sum(e["rows_rejected"].values()) for e in manifest["files"])
@@ -71,7 +72,9 @@ def test_no_location_rows_are_rejected_not_dropped(prepared):
     assert by_month["2025-11"] == 341
 
 
-@pytest.mark.parametrize("name", ["2018-06-thames-valley-street.csv.gz", "2025-03-thames-valley-street.csv.gz"])
+@pytest.mark.parametrize(
+    "name", ["2018-06-thames-valley-street.csv.gz", "2025-03-thames-valley-street.csv.gz"]
+)
 def test_district_monthly_counts_equal_independent_count(prepared, name):
     """Counts by district and crime type equal a csv-module count by LSOA *name* prefix."""
     config, _ = prepared
@@ -118,13 +121,17 @@ def test_months_present_and_missing(prepared):
 
 def test_area_data(prepared):
     config, manifest = prepared
-    pops = pd.read_parquet(config.processed_dir / "populations.parquet").set_index(["year", "area_name"])
+    pops = pd.read_parquet(config.processed_dir / "populations.parquet").set_index(
+        ["year", "area_name"]
+    )
     # Census 2021 LSOA sums and ONS mid-2020 estimates, as in shared/data/PROVENANCE.md.
     assert pops.loc[(2025, "Cherwell"), "population"] == 161013
     assert pops.loc[(2024, "West Oxfordshire"), "population"] == 114262
     assert pops.loc[(2018, "Oxford"), "population"] == 151584
     assert pops.loc[(2018, "Oxford"), "source"].startswith("ONS mid-2020")
-    assert pops.loc[(2025, "Oxfordshire"), "population"] == 161013 + 162030 + 149061 + 138909 + 114262
+    assert (
+        pops.loc[(2025, "Oxfordshire"), "population"] == 161013 + 162030 + 149061 + 138909 + 114262
+    )
     lsoas = pd.read_parquet(config.processed_dir / "lsoas.parquet")
     # IoD2019 File 1, read independently with the csv module (ranks like "29,199").
     with gzip.open(config.sources.imd, "rt", encoding="utf-8-sig") as handle:
@@ -132,7 +139,9 @@ def test_area_data(prepared):
     old = lsoas[lsoas["lsoa_vintage"] == 2011].set_index("lsoa_code")
     assert len(old) == 93 + 83 + 89 + 76 + 66
     for code in old.index[:20]:
-        assert old.loc[code, "imd_rank"] == int(imd[code]["Index of Multiple Deprivation (IMD) Rank"].replace(",", ""))
+        assert old.loc[code, "imd_rank"] == int(
+            imd[code]["Index of Multiple Deprivation (IMD) Rank"].replace(",", "")
+        )
     unmatched = manifest["lsoas"]["lsoa21_without_deprivation"]
     assert unmatched == (~lsoas.loc[lsoas["lsoa_vintage"] == 2021, "deprivation_matched"]).sum() > 0
 

@@ -32,13 +32,19 @@ def test_overview_table_suppresses_small_district_counts():
 
 def test_change_table_hides_change_of_suppressed_counts():
     counts = pd.DataFrame(
-        {"count": [10, 1200, 0, 150], "before": [3, 400, 0, 50], "after": [7, 380, 0, 55]}, index=["X", "Y", "Z", "W"]
+        {"count": [10, 1200, 0, 150], "before": [3, 400, 0, 50], "after": [7, 380, 0, 55]},
+        index=["X", "Y", "Z", "W"],
     )
     change = period_change(counts["before"], counts["after"])
-    table = pd.concat([counts, change.drop(columns=["before", "after"])], axis=1).assign(rate=[0.1, 12.0, 0.0, 1.5])
+    table = pd.concat([counts, change.drop(columns=["before", "after"])], axis=1).assign(
+        rate=[0.1, 12.0, 0.0, 1.5]
+    )
     out = change_table(table, year=2025, previous_year=2024, threshold=4, months="Jan-Apr")
     assert out.loc["X", "2024 (Jan-Apr)"] == "[c]"
-    assert out.loc["X", ["Change", "Change %", "Statistically significant (95%)"]].tolist() == ["[c]"] * 3
+    assert (
+        out.loc["X", ["Change", "Change %", "Statistically significant (95%)"]].tolist()
+        == ["[c]"] * 3
+    )
     # W (the smallest other count) is hidden too, so X cannot be worked out from the column total.
     assert out.loc["W", "2024 (Jan-Apr)"] == "[c]"
     assert out.loc["Y", "Crimes 2025"] == "1,200"
@@ -50,7 +56,14 @@ def test_change_table_hides_change_of_suppressed_counts():
 
 def test_top_areas_table():
     top = pd.DataFrame(
-        {"count": [1955, 2], "population": [9899, 1500], "rate": [197.5, 1.3], "lower": [188.8, 0.2], "upper": [206.4, 4.8], "decile": [10, np.nan]},
+        {
+            "count": [1955, 2],
+            "population": [9899, 1500],
+            "rate": [197.5, 1.3],
+            "lower": [188.8, 0.2],
+            "upper": [206.4, 4.8],
+            "decile": [10, np.nan],
+        },
         index=["Oxford 008A", "Oxford 001A"],
     )
     out = top_areas_table(top, threshold=4)
