@@ -190,7 +190,28 @@ def run_build(
         config, years=years, districts=districts, jobs=jobs, force=force, progress=progress
     )
     print(format_summary(outcomes, reports=config.reports_dir))
+    for line in coverage_warnings(config, sorted({o.year for o in outcomes})):
+        print(line)
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def coverage_warnings(config: Config, years: Sequence[int]) -> list[str]:
+    """One line per reporting year with missing months of police.uk data, for the build summary."""
+    manifest = json.loads((config.processed_dir / "manifest.json").read_text())
+    if "months" not in manifest:
+        return []
+    lines = []
+    for year in years:
+        months = manifest["months"].get(
+            str(year), {"present": [], "missing": [f"{year}-{m:02d}" for m in range(1, 13)]}
+        )
+        if months["missing"]:
+            lines.append(
+                f"WARNING: {year} has police.uk data for {len(months['present'])} of 12 months "
+                f"(missing: {', '.join(months['missing'])}); its reports flag this and compare "
+                "with the previous year on the months both have."
+            )
+    return lines
 
 
 def format_summary(outcomes: Sequence[ReportOutcome], *, reports: Path) -> str:

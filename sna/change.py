@@ -219,6 +219,11 @@ class LikeForLike:
     @property
     def note(self) -> str:
         """One plain-English sentence saying what was compared, for a report."""
+        if not self.months_compared:
+            return (
+                f"{self.previous_year} has no police.uk data for any month that {self.year} has, "
+                f"so no change on {self.previous_year} is given."
+            )
         span = _month_span(self.months_compared)
         if self.complete_years:
             return f"Full calendar years {self.previous_year} and {self.year} are compared."

@@ -63,7 +63,7 @@ class BuildJob:
     fingerprint
         Hash of everything the report depends on (for incremental builds).
     timeout
-        Seconds the whole notebook may run.
+        Seconds the notebook's cells may run altogether (after the kernel has started).
     environment
         Environment variables for the kernel (a value of ``None`` unsets the variable).
     start_timeout
@@ -147,7 +147,7 @@ def run_job(job: BuildJob) -> JobResult:
                 cwd=job.notebook.parent,
                 start_timeout=job.start_timeout,
                 progress_bar=False,
-                timeout_func=_Deadline(start + job.timeout),
+                timeout_func=_Deadline(job.timeout),
                 extra_arguments=list(KERNEL_ARGUMENTS),
                 # The outputs are in once the last cell has run: stop the kernel at once rather
                 # than interrupt it and wait (which logs a KeyboardInterrupt after we return).
@@ -274,12 +274,16 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 class _Deadline:
-    """nbclient ``timeout_func``: each cell may run until the notebook's deadline."""
+    """nbclient ``timeout_func``: the cells together may run ``seconds`` (from the first cell;
+    kernel start-up has its own limit, ``start_timeout``)."""
 
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline: float | None = None
 
     def __call__(self, cell: Any) -> int:
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.seconds
         return max(1, round(self.deadline - time.monotonic()))
 
 

@@ -246,12 +246,12 @@ def test_failure_keeps_last_good_report_and_does_not_stop_others(
 
 @pytest.mark.slow
 def test_notebook_timeout(tmp_path: Path) -> None:
-    config = load_config(make_project(tmp_path, control={"sleep": {"overview": 60}}, timeout=3))
+    config = load_config(make_project(tmp_path, control={"sleep": {"overview": 60}}, timeout=8))
     started = time.monotonic()
     outcomes = build(config, districts=["Oxford"], years=[2024])
-    assert time.monotonic() - started < 40
-    assert [o.status for o in outcomes] == ["failed", "built"]
-    assert "timed out: ran longer than 3 s" in outcomes[0].error
+    assert time.monotonic() - started < 50
+    assert [o.status for o in outcomes] == ["failed", "built"], outcomes
+    assert "timed out: ran longer than 8 s" in outcomes[0].error
 
 
 @pytest.mark.slow
