@@ -192,7 +192,9 @@ def change_on_previous_year(
     months = {y: {m[5:] for m in available if m.startswith(f"{y}-")} for y in (year, year - 1)}
     if not months[year] & months[year - 1]:
         return _no_comparison(monthly[by].unique(), year, months)
-    lfl = like_for_like(monthly, year=year, previous_year=year - 1, by=by, months_available=available)
+    lfl = like_for_like(
+        monthly, year=year, previous_year=year - 1, by=by, months_available=available
+    )
     if populations is None:
         change = period_change(lfl.before, lfl.after)
     else:
@@ -211,9 +213,20 @@ def _no_comparison(
 ) -> tuple[pd.DataFrame, LikeForLike]:
     """The change table and note when the previous year shares no month with ``year``."""
     index = pd.Index(groups)
-    columns = ["before", "after", "change", "pct_change", "rate_ratio", "rr_lower", "rr_upper", "p_value"]
+    columns = [
+        "before",
+        "after",
+        "change",
+        "pct_change",
+        "rate_ratio",
+        "rr_lower",
+        "rr_upper",
+        "p_value",
+    ]
     change = pd.DataFrame(np.nan, index=index, columns=columns).assign(significant=False, note="")
-    missing = {y: [f"{y}-{m:02d}" for m in range(1, 13) if f"{m:02d}" not in months[y]] for y in months}
+    missing = {
+        y: [f"{y}-{m:02d}" for m in range(1, 13) if f"{m:02d}" not in months[y]] for y in months
+    }
     empty = pd.Series(np.nan, index=index)
     compared = LikeForLike(
         before=empty, after=empty, months_compared=[], months_dropped={}, months_missing=missing,

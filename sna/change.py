@@ -24,7 +24,7 @@ from scipy import stats as _sps
 
 from sna.stats import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
 
-__all__ = ["LikeForLike", "like_for_like", "period_change"]
+__all__ = ["LikeForLike", "like_for_like", "month_runs", "period_change"]
 
 
 def period_change(
@@ -371,15 +371,26 @@ def _name(month: str) -> str:
     return calendar.month_name[int(month[-2:])]
 
 
-def _month_span(names: list[str]) -> str:
-    """['January', 'February', 'March'] -> 'January to March'; gaps listed with commas."""
-    numbers = [list(calendar.month_name).index(n) for n in names]
+def month_runs(names: list[str]) -> list[list[int]]:
+    """Month names grouped into runs of consecutive month numbers.
+
+    Examples
+    --------
+    >>> month_runs(["January", "February", "March", "August"])
+    [[1, 2, 3], [8]]
+    """
     runs: list[list[int]] = []
-    for m in numbers:
+    for m in (list(calendar.month_name).index(n) for n in names):
         if runs and m == runs[-1][-1] + 1:
             runs[-1].append(m)
         else:
             runs.append([m])
+    return runs
+
+
+def _month_span(names: list[str]) -> str:
+    """['January', 'February', 'March'] -> 'January to March'; gaps listed with commas."""
+    runs = month_runs(names)
     parts = [
         calendar.month_name[r[0]]
         if len(r) == 1

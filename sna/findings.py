@@ -15,7 +15,7 @@ import pandas as pd
 from sna import narrative
 from sna.assessment import ALL_CRIME, coverage, crime_group_table, district_overview, group_by_year
 from sna.benchmark import funnel_limits, rank_areas
-from sna.change import LikeForLike
+from sna.change import LikeForLike, month_runs
 from sna.config import Config, District
 from sna.data import Processed
 from sna.stats import rate_ci
@@ -76,13 +76,7 @@ def months_label(compared: LikeForLike) -> str:
     """Short label of the months compared, e.g. "Jan-Apr" or "Jan-Jun, Aug-Dec"."""
     if not compared.months_compared:
         return "no common months"
-    numbers = [dt.datetime.strptime(m, "%B").month for m in compared.months_compared]
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
+    runs = month_runs(compared.months_compared)
     abbr = [dt.date(2000, m, 1).strftime("%b") for m in range(1, 13)]
     return ", ".join(
         abbr[r[0] - 1] if len(r) == 1 else f"{abbr[r[0] - 1]}-{abbr[r[-1] - 1]}" for r in runs
