@@ -1,7 +1,7 @@
 """Plain-English sentences from sna's statistics, in the register of published SNAs.
 
 Every function takes a result row from :mod:`sna.change`, :mod:`sna.benchmark`,
-:mod:`sna.trends`, :mod:`sna.deprivation`, :mod:`sna.concentration` or :mod:`sna.stats` and
+:mod:`sna.trends`, :mod:`sna.forecast`, :mod:`sna.deprivation`, :mod:`sna.concentration` or :mod:`sna.stats` and
 returns plain text (no HTML; escape it where it is published). A sentence says "significantly"
 only when the test says so, gives a direction only where the numbers have one, and a rank only
 with the test against the runner-up; where a comparison is not like-for-like it says so.
@@ -532,7 +532,7 @@ def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") ->
 
 
 def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: float = 0.95) -> str:
-    """Sentences on :func:`sna.trends.monthly_forecast`, with the caveat that goes with them.
+    """Sentences on :func:`sna.forecast.monthly_forecast`, with the caveat that goes with them.
 
     Parameters
     ----------
@@ -541,7 +541,7 @@ def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: fl
     crime : str
         What was counted, e.g. "Recorded crime".
     forecast : pandas.DataFrame
-        The output of :func:`sna.trends.monthly_forecast`.
+        The output of :func:`sna.forecast.monthly_forecast`.
     conf : float, keyword-only
         The level the forecast was made at. Default 0.95.
 
