@@ -1,7 +1,8 @@
 """Plain-English sentences from sna's statistics, in the register of published SNAs.
 
 Every function takes a result row from :mod:`sna.change`, :mod:`sna.benchmark`,
-:mod:`sna.trends`, :mod:`sna.forecast`, :mod:`sna.deprivation`, :mod:`sna.concentration` or :mod:`sna.stats` and
+:mod:`sna.trends`, :mod:`sna.forecast`, :mod:`sna.deprivation`, :mod:`sna.concentration` or
+:mod:`sna.stats` and
 returns plain text (no HTML; escape it where it is published). A sentence says "significantly"
 only when the test says so, gives a direction only where the numbers have one, and a rank only
 with the test against the runner-up; where a comparison is not like-for-like it says so.

@@ -19,6 +19,7 @@ from sna.benchmark import compare_with_benchmark, rank_areas
 from sna.change import period_change
 from sna.concentration import concentration_summary
 from sna.deprivation import deprivation_correlation, deprivation_rate_ratio
+from sna.forecast import monthly_forecast
 from sna.narrative import (
     describe_benchmark,
     describe_change,
@@ -31,7 +32,7 @@ from sna.narrative import (
     describe_trend,
 )
 from sna.stats import proportion_ci
-from sna.trends import annual_trend, monthly_forecast
+from sna.trends import annual_trend
 
 
 def test_docstring_examples() -> None:
