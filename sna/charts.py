@@ -187,7 +187,8 @@ def deprivation_bars(
     Parameters
     ----------
     by_decile
-        Indexed by decile 1-10, with ``rate``, ``lower``, ``upper``.
+        Indexed by decile 1-10, with ``rate``, ``lower``, ``upper`` and optionally
+        ``suppressed`` (True: no bar, labelled "[c]").
     """
     ax = _new()
     x = by_decile.index.to_numpy()
@@ -195,6 +196,9 @@ def deprivation_bars(
         [by_decile["rate"] - by_decile["lower"], by_decile["upper"] - by_decile["rate"]]
     )
     ax.bar(x, by_decile["rate"], color=_BLUE, yerr=err, capsize=4)
+    if "suppressed" in by_decile:  # no bar for a suppressed decile: say so instead
+        for decile in by_decile.index[by_decile["suppressed"].astype(bool)]:
+            ax.text(decile, 0, SUPPRESSED_LABEL, ha="center", va="bottom")
     ax.set_xticks(range(1, 11))
     ax.set_xlabel(f"IoD2019 {domain} domain decile (1 = most deprived 10% of LSOAs in England)")
     ax.set_ylabel(f"Rate per {per}")

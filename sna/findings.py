@@ -176,25 +176,32 @@ def describe_deprivation(correlation: pd.Series, ratio: pd.Series) -> list[str]:
     return out
 
 
-def rate_by_decile(lsoas: pd.DataFrame) -> pd.DataFrame:
-    """Crime rate per 1,000 by deprivation decile (1-10), with 95% intervals."""
+def rate_by_decile(lsoas: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """Crime rate per 1,000 by deprivation decile (1-10), with 95% intervals.
+
+    A decile whose count is suppressed (1 to ``threshold``, or hidden to protect one) has no rate,
+    so that no chart bar reveals a small count through rate times population.
+    """
     matched = lsoas.dropna(subset=["decile"])
-    sums = (
-        matched.groupby(matched["decile"].astype(int))[["count", "population"]]
-        .sum()
-        .reindex(range(1, 11), fill_value=0)
-    )
+    sums = matched.groupby(matched["decile"].astype(int))[["count", "population"]].sum()
+    sums = sums.reindex(range(1, 11), fill_value=0)
     ci = rate_ci(sums["count"], sums["population"].replace(0, np.nan))
-    return pd.DataFrame(
-        {"rate": ci["value"], "lower": ci["lower"], "upper": ci["upper"], "count": sums["count"]}
+    hidden = suppress_counts(sums[["count"]], threshold=threshold).mask["count"]
+    out = pd.DataFrame({"rate": ci["value"], "lower": ci["lower"], "upper": ci["upper"]})
+    return out.mask(hidden).assign(count=sums["count"].mask(hidden), suppressed=hidden)
+
+
+def describe_deciles(by_decile: pd.DataFrame, *, domain: str) -> str:
+    """Alt text for the rate-by-decile chart (from :func:`rate_by_decile`)."""
+    parts = [
+        f"decile {d}: {'suppressed' if row['suppressed'] else format(row['rate'], '.1f')}"
+        for d, row in by_decile.iterrows()
+        if row["suppressed"] or not pd.isna(row["rate"])
+    ]
+    return (
+        f"Bar chart of crime rate per 1,000 residents by {domain} deprivation decile: "
+        f"{'; '.join(parts)}."
     )
-
-
-def describe_deciles(lsoas: pd.DataFrame, *, domain: str) -> str:
-    """Alt text for the rate-by-decile chart."""
-    rates = rate_by_decile(lsoas)["rate"].dropna()
-    parts = [f"decile {int(d)}: {r:.1f}" for d, r in rates.items()]
-    return f"Bar chart of crime rate per 1,000 residents by {domain} deprivation decile: {'; '.join(parts)}."
 
 
 def deprived_hotspot_table(lsoas: pd.DataFrame, *, domain: str) -> pd.DataFrame:

@@ -67,3 +67,22 @@ def test_funnel_and_deprivation_charts():
     ax = charts.deprivation_bars(by_decile, title="Deciles", domain="Income")
     assert len(ax.patches) == 10
     assert "Income domain decile" in ax.get_xlabel()
+
+
+def test_deprivation_bars_do_not_draw_suppressed_deciles():
+    rates = np.arange(10.0, 0, -1)
+    hidden = np.zeros(10, dtype=bool)
+    hidden[[0, 4]] = True
+    by_decile = pd.DataFrame(
+        {
+            "rate": np.where(hidden, np.nan, rates),
+            "lower": rates - 1,
+            "upper": rates + 1,
+            "suppressed": hidden,
+        },
+        index=range(1, 11),
+    )
+    ax = charts.deprivation_bars(by_decile, title="Deciles", domain="Income")
+    heights = [p.get_height() for p in ax.patches]
+    assert np.isnan(heights[0]) and np.isnan(heights[4])
+    assert [t.get_text() for t in ax.texts] == ["[c]", "[c]"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
@@ -130,3 +132,38 @@ def test_index_lists_reports(built):
     assert {"2025/overview.html", "2025/west-oxfordshire.html"} <= links
     overview = soup(config.reports_dir / "2025" / "overview.html")
     assert "west-oxfordshire.html" in {a["href"] for a in overview.find_all("a")}
+
+
+def test_aggregates_only_no_record_level_data(built):
+    config, _ = built
+    records = pd.read_parquet(config.processed_dir / "records.parquet")
+    mine = records[
+        (records["district_name"] == "West Oxfordshire") & (records["month"].dt.year == 2025)
+    ]
+    ids = set(mine["crime_id"]) - {""}
+    locations = set(mine["location"])
+    for path in published(config):
+        text = path.read_text(encoding="utf-8")
+        assert not any(i in text for i in ids), path
+        assert "On or near" not in text and not any(loc in text for loc in list(locations)[:200]), (
+            path
+        )
+
+
+def test_rebuild_is_byte_identical(built):
+    config, _ = built
+    before = {
+        p: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in published(config)
+        if p.name != "index.html"
+    }
+    build(
+        config,
+        years=[2025],
+        districts=["West Oxfordshire"],
+        jobs=2,
+        force=True,
+        notebooks_dir=ROOT / "notebooks",
+    )
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before}
+    assert after == before

@@ -71,3 +71,20 @@ def test_alt_text_names_every_district(data):
     alt = findings.describe_rates(overview, benchmark="Oxfordshire", year=2025)
     for district in data.config.districts:
         assert district.name in alt
+
+
+def test_rate_by_decile_hides_small_counts():
+    lsoas = pd.DataFrame(
+        {
+            "count": [3, 200, 150, 0],
+            "population": [1500, 2000, 1800, 1200],
+            "decile": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    by_decile = findings.rate_by_decile(lsoas, threshold=4)
+    assert by_decile.loc[1, "suppressed"] and pd.isna(by_decile.loc[1, "rate"])
+    assert by_decile.loc[3, "suppressed"]  # secondary: the smallest other decile
+    assert by_decile.loc[2, "rate"] == pytest.approx(100.0)
+    assert by_decile.loc[4, "rate"] == 0 and not by_decile.loc[4, "suppressed"]
+    alt = findings.describe_deciles(by_decile, domain="Income")
+    assert "decile 1: suppressed" in alt and "decile 2: 100.0" in alt
