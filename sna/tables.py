@@ -78,16 +78,12 @@ def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) ->
     hide = suppressed_mask(
         overview["count"], threshold=threshold, total=benchmark if is_total else None
     )
-    out = pd.DataFrame(index=overview.index)
-    out["Crimes"] = [format_count(v, h) for v, h in zip(overview["count"], hide, strict=True)]
-    out["Residents"] = [format_count(v) for v in overview["population"]]
-    out["Rate per 1,000 residents"] = [
-        format_count(v, h, decimals=1) for v, h in zip(overview["rate"], hide, strict=True)
-    ]
-    out["95% confidence interval"] = [
-        MARKER if h else interval(lo, up)
-        for lo, up, h in zip(overview["lower95"], overview["upper95"], hide, strict=True)
-    ]
+    out = _count_and_rate(
+        overview.rename(columns={"lower95": "lower", "upper95": "upper"}),
+        hide,
+        residents="Residents",
+        rate="Rate per 1,000 residents",
+    )
     out[f"Compared with {benchmark} (95%)"] = [
         MARKER if h else _COMPARE.get(c, c)
         for c, h in zip(overview["compare_95"], hide, strict=True)
@@ -168,16 +164,7 @@ def top_areas_table(top: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
         optionally ``decile``.
     """
     hide = suppressed_mask(top["count"], threshold=threshold, external_total=False)
-    out = pd.DataFrame(index=top.index)
-    out["Crimes"] = [format_count(v, h) for v, h in zip(top["count"], hide, strict=True)]
-    out["Residents (Census 2021)"] = [format_count(v) for v in top["population"]]
-    out["Rate per 1,000"] = [
-        format_count(v, h, decimals=1) for v, h in zip(top["rate"], hide, strict=True)
-    ]
-    out["95% confidence interval"] = [
-        MARKER if h else interval(lo, up)
-        for lo, up, h in zip(top["lower"], top["upper"], hide, strict=True)
-    ]
+    out = _count_and_rate(top, hide, residents="Residents (Census 2021)", rate="Rate per 1,000")
     if "decile" in top:
         out["Deprivation decile"] = [MISSING if pd.isna(d) else str(int(d)) for d in top["decile"]]
     out.index.name = "LSOA"
@@ -193,6 +180,21 @@ def thousands(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if pd.api.types.is_integer_dtype(out[column]):
             out[column] = out[column].map(lambda v: f"{v:,}")
+    return out
+
+
+def _count_and_rate(
+    table: pd.DataFrame, hide: pd.Series, *, residents: str, rate: str
+) -> pd.DataFrame:
+    """Crimes, residents, rate and its 95% CI as published; hidden rows show the marker."""
+    out = pd.DataFrame(index=table.index)
+    out["Crimes"] = [format_count(v, h) for v, h in zip(table["count"], hide, strict=True)]
+    out[residents] = [format_count(v) for v in table["population"]]
+    out[rate] = [format_count(v, h, decimals=1) for v, h in zip(table["rate"], hide, strict=True)]
+    out["95% confidence interval"] = [
+        MARKER if h else interval(lo, up)
+        for lo, up, h in zip(table["lower"], table["upper"], hide, strict=True)
+    ]
     return out
 
 
