@@ -8,6 +8,7 @@ into place, the manifest last, so an interrupted run leaves the previous outputs
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -29,7 +30,13 @@ from sna.areas import (
 from sna.config import Config, load_config
 from sna.errors import InputError
 from sna.files import atomic_path, atomic_write_text, sha256_file
-from sna.policeuk import STREET_COLUMNS, normalise_crime_type, read_street_file, validate_records
+from sna.policeuk import (
+    STREET_COLUMNS,
+    normalise_crime_type,
+    parse_street_filename,
+    read_street_file,
+    validate_records,
+)
 
 __all__ = [
     "FileResult",
@@ -227,8 +234,6 @@ def _count_table(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
-    import hashlib
-
     payload = json.dumps(
         {"sna": __version__, "config": config.fingerprint(), "inputs": hashes}, sort_keys=True
     )
@@ -307,8 +312,6 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     for path in street:
         bar.set_postfix_str(path.name)
         rel = _rel(path, raw)
-        from sna.policeuk import parse_street_filename
-
         key = parse_street_filename(path)
         if key in seen:
             first, first_hash = seen[key]
@@ -329,12 +332,19 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         bar.update(1)
 
     bar.set_postfix_str("writing")
-    records = pd.concat([r.records for r in results if not r.records.empty], ignore_index=True)
-    names = dict(zip(records["district_code"], records["district_name"], strict=False))
-    names.update({d.code: d.name for d in config.districts})
-    for code in keep:
-        names.setdefault(code, lookup.loc[lookup["district_code"] == code, "district_name"].iloc[0]
-                         if (lookup["district_code"] == code).any() else code)  # fmt: skip
+    kept = [r.records for r in results if len(r.records)]
+    if not kept:
+        raise InputError(
+            config.sources.police_uk,
+            f"no record in any street file belongs to the districts {', '.join(keep)}",
+            hint="check that the folder holds the police.uk files of your force",
+        )
+    records = pd.concat(kept, ignore_index=True)
+    names = {d.code: d.name for d in config.districts}
+    for code in keep:  # benchmark-only districts take their ONS name
+        names.setdefault(
+            code, lookup.loc[lookup["district_code"] == code, "district_name"].iloc[-1]
+        )
     records["district_name"] = records["district_code"].map(names)
     months = sorted({r.month for r in results})
     years = sorted({int(m[:4]) for m in months} | set(config.reporting_years))

@@ -186,3 +186,17 @@ def test_imd_with_unexpected_layout(tmp_path, capsys):
         "line 1: column 'Index of Multiple Deprivation (IMD) Rank' is missing; this does not look like the IoD2019 File 1 (IMD)"
         in err
     )
+
+
+def test_files_of_another_force_are_an_error(tmp_path, capsys):
+    raw = raw_with(tmp_path, "reordered_header")
+    elsewhere = raw / "police_uk" / "2024-01-thames-valley-street.csv"
+    elsewhere.write_text(
+        elsewhere.read_text()
+        .replace("E01028522", "E01016252")
+        .replace("Oxford 008A", "Bracknell Forest 001C")
+    )
+    status, err = run_prepare(write_config(tmp_path, raw=raw), capsys)
+    assert status == 2 and "Traceback" not in err
+    assert "no record in any street file belongs to the districts E07000177" in err
+    assert "police.uk files of your force" in err
