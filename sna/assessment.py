@@ -16,6 +16,7 @@ import pandas as pd
 
 from sna.benchmark import compare_with_benchmark
 from sna.change import LikeForLike, like_for_like, period_change
+from sna.config import Config
 from sna.data import Processed, months_present
 from sna.policeuk import ASB, CRIME_TYPES
 from sna.stats import rate_ci
@@ -30,6 +31,7 @@ __all__ = [
     "crime_type_table",
     "district_overview",
     "group_by_year",
+    "group_members",
     "lsoa_counts",
     "monthly_counts",
     "population",
@@ -268,8 +270,12 @@ def crime_group_table(
     data: Processed, district: str, year: int
 ) -> tuple[pd.DataFrame, LikeForLike]:
     """All crime and each configured crime group in a district, like :func:`crime_type_table`."""
-    mapping: dict[str, Sequence[str]] = {ALL_CRIME: CRIME_ONLY, **data.config.crime_groups}
-    return _summary_table(data, district, year, mapping, key="crime_group")
+    return _summary_table(data, district, year, group_members(data.config), key="crime_group")
+
+
+def group_members(config: Config) -> dict[str, Sequence[str]]:
+    """Every crime group a report publishes a total of, with its crime types: all crime first."""
+    return {ALL_CRIME: CRIME_ONLY, **config.crime_groups}
 
 
 def _summary_table(

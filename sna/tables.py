@@ -7,14 +7,20 @@ everything derived from them (rates, changes, significance). Only these go into 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from sna.group_suppression import suppress_grouped
 from sna.suppression import MARKER, MISSING, format_count, suppress_counts
 
 __all__ = [
+    "LinkedMasks",
     "change_table",
     "interval",
+    "linked_masks",
     "overview_table",
     "suppressed_mask",
     "thousands",
@@ -96,12 +102,61 @@ def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) ->
     return out
 
 
+@dataclass(frozen=True)
+class LinkedMasks:
+    """Suppression masks shared by a report's linked tables (crime types and crime groups).
+
+    Attributes
+    ----------
+    types
+        Indexed by crime type; columns ``count``, ``before``, ``after``; True where hidden.
+    groups
+        Indexed by crime group; same columns.
+    """
+
+    types: pd.DataFrame
+    groups: pd.DataFrame
+
+
+COUNT_COLUMNS = ("count", "before", "after")
+
+
+def linked_masks(
+    types: pd.DataFrame, members: Mapping[str, Sequence[str]], *, threshold: int
+) -> LinkedMasks:
+    """One suppression decision for the crime-type table and every crime-group table of a report.
+
+    Tables that show the same counts, or totals of overlapping groups of them, must hide the same
+    cells, or a count hidden in one is shown in another or follows from a group total. Each count
+    column is decided by :func:`sna.group_suppression.suppress_grouped` with every group total.
+
+    Parameters
+    ----------
+    types
+        From :func:`sna.assessment.crime_type_table` (index: crime types).
+    members
+        Crime group name to its crime types, every group whose total is published
+        (:func:`sna.assessment.group_members`).
+    threshold
+        Counts from 1 to this are suppressed.
+    """
+    by_type, by_group = {}, {}
+    for column in COUNT_COLUMNS:
+        values = types[column]
+        if values.isna().all():  # e.g. no previous year to compare with: shown as not available
+            by_type[column] = pd.Series(False, index=types.index)
+            by_group[column] = pd.Series(False, index=pd.Index(list(members)))
+            continue
+        by_type[column], by_group[column] = suppress_grouped(values, members, threshold=threshold)
+    return LinkedMasks(types=pd.DataFrame(by_type), groups=pd.DataFrame(by_group))
+
+
 def change_table(
     table: pd.DataFrame,
     *,
+    hidden: pd.DataFrame,
     year: int,
     previous_year: int,
-    threshold: int,
     months: str,
     label: str = "Crime type",
 ) -> pd.DataFrame:
@@ -110,20 +165,20 @@ def change_table(
     Parameters
     ----------
     table
-        From :func:`sna.assessment.crime_type_table` or :func:`~sna.assessment.crime_group_table`.
+        From :func:`sna.assessment.crime_type_table` or :func:`~sna.assessment.crime_group_table`
+        (or some of its rows).
+    hidden
+        Suppression mask of the count columns (``count``, ``before``, ``after``) for these rows,
+        from :func:`linked_masks`; the rate, change, percentage and significance of a row with a
+        hidden count are hidden too.
     year, previous_year
         The years compared.
-    threshold
-        Suppression threshold; each count column is suppressed with its total protected, and the
-        change, percentage and significance of a row with a suppressed count are hidden.
     months
         Which months the change compares, e.g. "Jan-Apr", for the column names.
     label
         Name of the row labels (the index).
     """
-    hidden = {
-        c: suppressed_mask(table[c], threshold=threshold) for c in ("count", "before", "after")
-    }
+    hidden = hidden.reindex(table.index)
     out = pd.DataFrame(index=table.index)
     out[f"Crimes {year}"] = [
         format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)

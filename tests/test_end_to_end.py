@@ -167,3 +167,19 @@ def test_rebuild_is_byte_identical(built):
     )
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before}
     assert after == before
+
+
+def test_linked_tables_agree_on_every_cell(built):
+    """A count shown in one table is never hidden in another (or the reverse): no cross-table leak."""
+    config, _ = built
+    page = soup(config.reports_dir / "2025" / "west-oxfordshire.html")
+    seen: dict[tuple[str, str], set[str]] = {}
+    for table in page.find_all("table"):
+        headers = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+        for row in table.find("tbody").find_all("tr"):
+            cells = [c.get_text(strip=True) for c in row.find_all("td")]
+            for header, cell in zip(headers[1:], cells[1:], strict=False):
+                if header.startswith("Crimes") or re.match(r"^\d{4} \(", header):
+                    seen.setdefault((cells[0], header), set()).add(cell)
+    assert seen
+    assert {key: values for key, values in seen.items() if len(values) > 1} == {}

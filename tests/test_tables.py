@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from sna.change import period_change
-from sna.tables import change_table, interval, overview_table, thousands, top_areas_table
+from sna.tables import (
+    change_table,
+    interval,
+    linked_masks,
+    overview_table,
+    thousands,
+    top_areas_table,
+)
 
 
 def test_overview_table_suppresses_small_district_counts():
@@ -39,19 +46,45 @@ def test_change_table_hides_change_of_suppressed_counts():
     table = pd.concat([counts, change.drop(columns=["before", "after"])], axis=1).assign(
         rate=[0.1, 12.0, 0.0, 1.5]
     )
-    out = change_table(table, year=2025, previous_year=2024, threshold=4, months="Jan-Apr")
+    hidden = linked_masks(table, {"All": ["X", "Y", "Z", "W"]}, threshold=4)
+    out = change_table(table, hidden=hidden.types, year=2025, previous_year=2024, months="Jan-Apr")
     assert out.loc["X", "2024 (Jan-Apr)"] == "[c]"
     assert (
         out.loc["X", ["Change", "Change %", "Statistically significant (95%)"]].tolist()
         == ["[c]"] * 3
     )
-    # W (the smallest other count) is hidden too, so X cannot be worked out from the column total.
+    # W (the smallest other count) is hidden too, so X cannot be worked out from the total.
     assert out.loc["W", "2024 (Jan-Apr)"] == "[c]"
     assert out.loc["Y", "Crimes 2025"] == "1,200"
     assert out.loc["Y", "Change"] == "-20"
     assert out.loc["Y", "Change %"] == "-5.0%"
     assert out.loc["Z", "Change %"] == "[x]"  # no crimes in either year: no percentage
     assert out.loc["Z", "Statistically significant (95%)"] == "[x]"
+
+
+def test_linked_tables_hide_the_same_cells():
+    """A count hidden in the crime-type table is hidden in every group table that shows it."""
+    types = pd.DataFrame(
+        {"count": [38, 35, 203, 373], "before": [3, 11, 76, 123], "after": [11, 9, 59, 125]},
+        index=["Bicycle theft", "Robbery", "Burglary", "Shoplifting"],
+    )
+    change = period_change(types["before"], types["after"])
+    table = pd.concat([types, change.drop(columns=["before", "after"])], axis=1).assign(rate=1.0)
+    members = {
+        "All": list(types.index),
+        "Violence": ["Robbery"],
+        "Theft": ["Bicycle theft", "Shoplifting"],
+    }
+    hidden = linked_masks(table, members, threshold=4)
+    whole = change_table(
+        table, hidden=hidden.types, year=2025, previous_year=2024, months="Jan-Apr"
+    )
+    part = change_table(
+        table.loc[["Robbery"]], hidden=hidden.types, year=2025, previous_year=2024, months="Jan-Apr"
+    )
+    assert whole.loc["Robbery", "2024 (Jan-Apr)"] == part.loc["Robbery", "2024 (Jan-Apr)"]
+    assert whole.loc["Bicycle theft", "2024 (Jan-Apr)"] == "[c]"
+    assert hidden.types["before"].sum() == 2 and not hidden.groups["before"].any()
 
 
 def test_top_areas_table():

@@ -1,0 +1,122 @@
+"""Suppression across overlapping groups, checked by integer programming (an independent solver)."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize
+
+import sna.group_suppression
+from sna.group_suppression import suppress_grouped
+
+
+def test_docstring_examples():
+    assert doctest.testmod(sna.group_suppression, raise_on_error=False).failed == 0
+
+
+def feasible_range(values, groups, hidden, hidden_total, cell):
+    """Smallest and largest whole value a hidden cell can take given everything published (MILP)."""
+    labels = list(values.index)
+    names = list(groups)
+    cells = [("m", m) for m in labels if hidden[m]] + [("g", g) for g in names if hidden_total[g]]
+    a, b = [], []
+    for g in names:
+        row = np.zeros(len(cells))
+        known = sum(values[m] for m in groups[g] if not hidden[m])
+        for m in groups[g]:
+            if hidden[m]:
+                row[cells.index(("m", m))] = 1
+        if hidden_total[g]:
+            row[cells.index(("g", g))] = -1
+            target = -known
+        else:
+            target = sum(values[m] for m in groups[g]) - known
+        a.append(row)
+        b.append(target)
+    bounds = []
+    for k in range(2):
+        objective = np.zeros(len(cells))
+        objective[cells.index(cell)] = 1 if k == 0 else -1
+        result = optimize.milp(
+            objective,
+            constraints=optimize.LinearConstraint(np.array(a), b, b),
+            integrality=np.ones(len(cells)),
+            bounds=optimize.Bounds(0, 10_000),
+        )
+        assert result.status == 0
+        bounds.append(result.fun if k == 0 else -result.fun)
+    return bounds
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 30), min_size=3, max_size=7),
+    memberships=st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=1, max_size=4),
+    threshold=st.integers(1, 5),
+)
+def test_no_small_count_can_be_worked_out(counts, memberships, threshold):
+    values = pd.Series(counts, index=[f"t{i}" for i in range(len(counts))])
+    groups = {"all": list(values.index)}
+    for g, member in enumerate(memberships):
+        chosen = [label for label, keep in zip(values.index, member, strict=False) if keep]
+        if chosen:
+            groups[f"g{g}"] = chosen
+    hidden, hidden_total = suppress_grouped(values, groups, threshold=threshold)
+    # every small count is hidden, and none is pinned to a single whole number
+    small = (values >= 1) & (values <= threshold)
+    assert hidden[small].all()
+    for label in values.index[small]:
+        low, high = feasible_range(values, groups, hidden, hidden_total, ("m", label))
+        assert high > low, (label, low, high)
+    totals = pd.Series({g: values[m].sum() for g, m in groups.items()})
+    assert hidden_total[(totals >= 1) & (totals <= threshold)].all()
+
+
+def test_cross_table_leak_of_the_demo_report_is_closed():
+    """West Oxfordshire, Jan-Apr 2024: Bicycle theft 3 must not follow from any published total."""
+    values = pd.Series(
+        {"Bicycle theft": 3, "Burglary": 76, "Robbery": 11, "Shoplifting": 123, "Theft from the person": 13,
+         "Vehicle crime": 103, "Other theft": 137, "Possession of weapons": 13, "Drugs": 37}
+    )  # fmt: skip
+    groups = {
+        "All": list(values.index),
+        "Acquisitive": [
+            "Burglary",
+            "Robbery",
+            "Vehicle crime",
+            "Shoplifting",
+            "Theft from the person",
+            "Bicycle theft",
+            "Other theft",
+        ],
+        "Neighbourhood": ["Burglary", "Robbery", "Theft from the person", "Vehicle crime"],
+        "Drugs and weapons": ["Drugs", "Possession of weapons"],
+    }
+    hidden, hidden_total = suppress_grouped(values, groups, threshold=4)
+    assert hidden["Bicycle theft"] and hidden.sum() == 2 and not hidden_total.any()
+    assert hidden[["Shoplifting", "Other theft"]].any()  # a partner in exactly its groups
+
+
+@pytest.mark.parametrize(
+    ("values", "groups", "message"),
+    [
+        (pd.Series({"a": -1}), {"g": ["a"]}, "whole numbers >= 0"),
+        (pd.Series({"a": 1.5}), {"g": ["a"]}, "whole numbers >= 0"),
+        (pd.Series({"a": 1}), {"g": ["b"]}, "group 'g' names 'b'"),
+    ],
+)
+def test_bad_arguments(values, groups, message):
+    with pytest.raises(ValueError, match=message):
+        suppress_grouped(values, groups)
+
+
+def test_single_member_group_hides_its_total():
+    hidden, hidden_total = suppress_grouped(
+        pd.Series({"ASB": 3, "Drugs": 50}), {"ASB": ["ASB"], "All": ["ASB", "Drugs"]}
+    )
+    assert hidden["ASB"] and hidden_total["ASB"]
