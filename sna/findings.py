@@ -35,6 +35,7 @@ __all__ = [
     "months_label",
     "overview_findings",
     "overview_subtitle",
+    "period_label",
     "persistent_table",
     "rate_by_decile",
     "report_subtitle",
@@ -72,15 +73,30 @@ def table_notes(data: Processed, year: int) -> str:
     )
 
 
+def period_label(data: Processed, year: int) -> str:
+    """The reporting period as readers should read it: "2025", or with its months when some are
+    missing, e.g. "2025 (11 months with data: Jan-Jun, Aug-Dec)"."""
+    cover = coverage(data, year)
+    if cover.complete:
+        return str(year)
+    names = [dt.date(year, int(m[5:]), 1).strftime("%B") for m in cover.present]
+    return f"{year} ({len(names)} months with data: {_short_months(names)})"
+
+
+def _short_months(names: list[str]) -> str:
+    """["January", "February", "March", "June"] -> "Jan-Mar, Jun"."""
+    abbr = [dt.date(2000, m, 1).strftime("%b") for m in range(1, 13)]
+    return ", ".join(
+        abbr[r[0] - 1] if len(r) == 1 else f"{abbr[r[0] - 1]}-{abbr[r[-1] - 1]}"
+        for r in month_runs(names)
+    )
+
+
 def months_label(compared: LikeForLike) -> str:
     """Short label of the months compared, e.g. "Jan-Apr" or "Jan-Jun, Aug-Dec"."""
     if not compared.months_compared:
         return "no common months"
-    runs = month_runs(compared.months_compared)
-    abbr = [dt.date(2000, m, 1).strftime("%b") for m in range(1, 13)]
-    return ", ".join(
-        abbr[r[0] - 1] if len(r) == 1 else f"{abbr[r[0] - 1]}-{abbr[r[-1] - 1]}" for r in runs
-    )
+    return _short_months(compared.months_compared)
 
 
 def key_findings(data: Processed, district: str, year: int) -> list[str]:
@@ -100,9 +116,9 @@ def key_findings(data: Processed, district: str, year: int) -> list[str]:
     threshold = config.suppression_threshold
     if row["count"] > threshold and not np.isnan(row["rate"]):
         out.append(
-            f"{district} had {int(row['count']):,} recorded crimes in {year} (excluding anti-social "
-            f"behaviour), {row['rate']:.1f} per 1,000 residents (95% confidence interval "
-            f"{row['lower95']:.1f} to {row['upper95']:.1f})."
+            f"{district} had {int(row['count']):,} recorded crimes (excluding anti-social "
+            f"behaviour) in {period_label(data, year)}: {row['rate']:.1f} per 1,000 residents "
+            f"(95% confidence interval {row['lower95']:.1f} to {row['upper95']:.1f})."
         )
         out.append(
             narrative.describe_benchmark(district, row, benchmark_name=config.benchmark.name)

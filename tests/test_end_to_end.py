@@ -57,7 +57,10 @@ def test_figures_in_html_match_processed_data(built):
     total = int(counts["count"].sum())
     page = soup(config.reports_dir / "2025" / "west-oxfordshire.html")
     text = page.get_text(" ")
-    assert f"West Oxfordshire had {total:,} recorded crimes in 2025" in text
+    assert (
+        f"West Oxfordshire had {total:,} recorded crimes (excluding anti-social behaviour) in 2025 "
+        "(11 months with data: Jan-Jun, Aug-Dec)" in text
+    )
     table = next(
         t
         for t in page.find_all("table")

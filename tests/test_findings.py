@@ -88,3 +88,10 @@ def test_rate_by_decile_hides_small_counts():
     assert by_decile.loc[4, "rate"] == 0 and not by_decile.loc[4, "suppressed"]
     alt = findings.describe_deciles(by_decile, domain="Income")
     assert "decile 1: suppressed" in alt and "decile 2: 100.0" in alt
+
+
+def test_period_label_names_the_months_of_a_partial_year(data):
+    assert findings.period_label(data, 2025) == "2025 (11 months with data: Jan-Jun, Aug-Dec)"
+    assert findings.period_label(data, 2024) == "2024 (4 months with data: Jan-Apr)"
+    sentence = findings.key_findings(data, "Oxford", 2024)[1]
+    assert sentence.startswith("Oxford had 5,401 recorded crimes (excluding anti-social behaviour) in 2024 (4 months")
