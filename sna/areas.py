@@ -58,15 +58,21 @@ def _read_csv(
     return frame
 
 
-def _to_int(values: pd.Series, path: Path, column: str) -> pd.Series:
-    """Integers from text that may carry thousands separators ("29,199")."""
+def _to_int(values: pd.Series, path: Path, column: str, *, first_line: int = 2) -> pd.Series:
+    """Whole numbers from text that may carry thousands separators ("29,199").
+
+    An empty cell or other text is an error naming the line (``first_line`` is the line of the
+    first value: 2 in a CSV with a header).
+    """
     cleaned = values.str.replace(",", "", regex=False).str.strip()
     numbers = pd.to_numeric(cleaned, errors="coerce")
-    bad = numbers.isna() & values.notna()
+    bad = numbers.isna() | (numbers % 1 != 0)
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
+        value = values.iloc[first]
+        shown = "an empty cell" if pd.isna(value) or not str(value).strip() else repr(value)
         raise InputError(
-            path, f"column {column!r} has {values.iloc[first]!r}, not a number", line=first + 2
+            path, f"column {column!r} has {shown}, not a whole number", line=first + first_line
         )
     return numbers.astype("int64")
 
@@ -152,7 +158,8 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
     Returns
     -------
     pandas.DataFrame
-        Same index as ``codes``; columns ``lsoa_vintage`` (0 when unknown), ``district_code``,
+        Same index as ``codes``; columns ``lsoa_vintage`` (0 when unknown), ``lsoa_name`` (the
+        lookup's name for the code, which the record's may not match), ``district_code``,
         ``district_name``.
     """
     pairs = pd.DataFrame({"lsoa_code": codes.str.strip(), "record_name": names.str.strip()})
@@ -167,14 +174,16 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
     best = candidates.sort_values("score", ascending=False, kind="stable")
     best = best.drop_duplicates(["lsoa_code", "record_name"])
     best = best.assign(lsoa_vintage=best["lsoa_vintage"].fillna(0).astype("int64"))
-    best = best.fillna({"district_code": "", "district_name": ""})
+    best = best.fillna({"district_code": "", "district_name": "", "lsoa_name": ""})
     out = pairs.merge(
-        best[["lsoa_code", "record_name", "lsoa_vintage", "district_code", "district_name"]],
+        best[["lsoa_code", "record_name", "lsoa_vintage", "lsoa_name", "district_code", "district_name"]],
         on=["lsoa_code", "record_name"],
         how="left",
     )
     out.index = codes.index
-    return out[["lsoa_vintage", "district_code", "district_name"]]
+    return out[
+        ["lsoa_vintage", "lsoa_name", "district_code", "district_name"]
+    ]
 
 
 def check_districts(config: Config, lookup: pd.DataFrame) -> None:
@@ -325,10 +334,11 @@ def _mye_workbook(source: PopulationSource) -> pd.Series:
         sheet = pd.read_excel(
             source.file, sheet_name="MYE2 - Persons", header=None, dtype=str, engine="calamine"
         )
-    except (ValueError, OSError, KeyError) as exc:
+    except Exception as exc:  # calamine raises its own errors for corrupt or non-xlsx files
         raise InputError(
             source.file,
             f"cannot read sheet 'MYE2 - Persons' of the ONS mid-year estimates workbook: {exc}",
+            hint="is it the ONS workbook, complete and saved as .xlsx?",
         ) from None
     header_rows = np.flatnonzero(sheet.iloc[:, 0].eq("Code").to_numpy())
     if not len(header_rows):
@@ -343,7 +353,8 @@ def _mye_workbook(source: PopulationSource) -> pd.Series:
         )
     table = table.dropna(subset=["Code"])
     return pd.Series(
-        _to_int(table["All ages"], source.file, "All ages").to_numpy(), index=table["Code"]
+        _to_int(table["All ages"], source.file, "All ages", first_line=start + 2).to_numpy(),
+        index=table["Code"],
     )
 
 

@@ -258,8 +258,10 @@ def load_config(path: str | Path) -> Config:
         by_year[int(key)] = value
 
     threshold = r.get("suppression_threshold", int, 4)
-    if threshold < 0:
-        raise r.fail("suppression_threshold", f"must be 0 or more; got {threshold}")
+    if threshold < 1:
+        raise r.fail(
+            "suppression_threshold", f"must be 1 or more (counts 1 to it are hidden); got {threshold}"
+        )
     domain = r.get("deprivation_domain", str, "Income")
     if domain not in DEPRIVATION_DOMAINS:
         raise r.fail(

@@ -220,6 +220,12 @@ def read_street_file(path: str | Path) -> StreetFile:
         )
     except pa.ArrowInvalid as exc:
         raise InputError(path, f"cannot be read as CSV: {exc}") from None
+    if table.num_rows + len(bad) == 0:
+        raise InputError(
+            path,
+            "has a header but no data rows",
+            hint="a police.uk month is never empty: download it again, or remove the file",
+        )
     records = table.to_pandas()
     # Physical row numbers: header is row 1; the data rows are 2..; invalid ones are known.
     n_rows = table.num_rows + len(bad)

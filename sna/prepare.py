@@ -8,6 +8,7 @@ into place, the manifest last, so an interrupted run leaves the previous outputs
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sys
@@ -81,6 +82,7 @@ class FileResult:
     identical_rows_kept: int
     records: pd.DataFrame = field(repr=False)
     rejects: pd.DataFrame = field(repr=False)
+    lsoa_name_mismatches: int = 0
 
     def manifest_entry(self) -> dict[str, Any]:
         """The file's entry in ``manifest.json``."""
@@ -94,6 +96,7 @@ class FileResult:
             "rows_out_of_area": self.rows_out_of_area,
             "rows_rejected": dict(sorted(self.rows_rejected.items())),
             "identical_rows_kept": self.identical_rows_kept,
+            "lsoa_name_mismatches": self.lsoa_name_mismatches,
         }
 
 
@@ -148,6 +151,8 @@ def process_street_file(
     tidy["latitude"] = pd.to_numeric(kept["Latitude"], errors="coerce")
     tidy["crime_type"] = normalise_crime_type(kept["Crime type"])
     tidy["lsoa_code"] = tidy["lsoa_code"].str.strip()
+    tidy["lsoa_name"] = placed.loc[in_area, "lsoa_name"]  # the lookup's name for the code
+    renamed = int((kept["LSOA name"].str.strip() != tidy["lsoa_name"]).sum())
     tidy["lsoa_vintage"] = placed.loc[in_area, "lsoa_vintage"].astype("int16")
     tidy["district_code"] = placed.loc[in_area, "district_code"]
     tidy["district_name"] = placed.loc[in_area, "district_name"]
@@ -172,6 +177,7 @@ def process_street_file(
         rows_out_of_area=out_of_area,
         rows_rejected=dict(Counter(rejects["reason"])),
         identical_rows_kept=identical,
+        lsoa_name_mismatches=renamed,
         records=tidy.reset_index(drop=True),
         rejects=rejects,
     )
@@ -315,7 +321,7 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         key = parse_street_filename(path)
         if key in seen:
             first, first_hash = seen[key]
-            if first_hash != hashes[rel]:
+            if first_hash != hashes[rel] and _content_sha(first) != _content_sha(path):
                 raise InputError(
                     path,
                     f"a second, different file for {key[1]} {key[0]} (the first is {first})",
@@ -351,6 +357,7 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     populations = district_populations(config, years, {c: names[c] for c in keep})
     areas = lsoa_areas(config, lookup, keep)
     rejects = pd.concat([r.rejects for r in results], ignore_index=True)
+    rejects["line"] = pd.to_numeric(rejects["line"]).astype("Int64")
 
     out.mkdir(parents=True, exist_ok=True)
     _write_parquet(records, out / "records.parquet")
@@ -366,6 +373,12 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     bar.update(1)
     bar.close()
     return {**manifest, "up_to_date": False}
+
+
+def _content_sha(path: Path) -> str:
+    """SHA-256 of a file's text, decompressed: ``x.csv`` and ``x.csv.gz`` of one download match."""
+    data = path.read_bytes()
+    return hashlib.sha256(gzip.decompress(data) if path.suffix == ".gz" else data).hexdigest()
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -389,8 +402,11 @@ def _manifest(
     rejected: Counter[str] = Counter()
     for r in results:
         rejected.update(r.rows_rejected)
+    # A month is present when its file has at least one usable row (kept or out of area): a file
+    # whose every row was rejected does not make a month of zero crimes.
+    usable = [r for r in results if r.rows_kept + r.rows_out_of_area > 0]
     by_force: dict[str, list[str]] = {}
-    for r in results:
+    for r in usable:
         by_force.setdefault(r.force, []).append(r.month)
     recent = areas[areas["lsoa_vintage"] == 2021]
     unmatched = recent.loc[~recent["deprivation_matched"], "lsoa_code"].tolist()
@@ -408,8 +424,9 @@ def _manifest(
             "rows_out_of_area": sum(r.rows_out_of_area for r in results),
             "rows_rejected": dict(sorted(rejected.items())),
             "identical_rows_kept": sum(r.identical_rows_kept for r in results),
+            "lsoa_name_mismatches": sum(r.lsoa_name_mismatches for r in results),
         },
-        "months": months_by_year(sorted({r.month for r in results})),
+        "months": months_by_year(sorted({r.month for r in usable})),
         "months_by_force": {f: months_by_year(sorted(set(m))) for f, m in sorted(by_force.items())},
         "ignored_files": [_rel(p, raw) for p in ignored],
         "area_files": [
@@ -456,5 +473,10 @@ def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True
     print(
         f"  LSOA 2021 codes without IoD2019 deprivation: {manifest['lsoas']['lsoa21_without_deprivation']}"
     )
+    if t["lsoa_name_mismatches"]:
+        print(
+            f"  LSOA names not matching their code (kept; the ONS name is used): "
+            f"{t['lsoa_name_mismatches']:,}"
+        )
     print(f"  wrote {', '.join(OUTPUTS)} and manifest.json to {out}")
     return 0

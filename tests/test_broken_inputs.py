@@ -27,6 +27,7 @@ STREET_CASES = {
     "truncated_gzip": (2, r"not a complete gzip file .*download it again", {}, 0),
     "non_utf8": (2, r"line 3: bytes that are not UTF-8 text \(0xe9\)", {}, 0),
     "empty_file": (2, r"file is empty", {}, 0),
+    "header_only": (2, r"line 1: has a header but no data rows|has a header but no data rows", {}, 0),
     "same_month_twice_different": (
         2,
         r"a second, different file for thames-valley 2024-01 .*keep one of them",
@@ -47,6 +48,8 @@ STREET_CASES = {
         3,
     ),
     "unknown_lsoa": (0, None, {"unknown LSOA code": 1, "no location": 1}, 3),
+    "csv_and_gz": (0, None, {"duplicate record (file is a copy of police_uk/2024-01-thames-valley-street.csv)": 3}, 3),
+    "lsoa_name_mismatch": (0, None, {}, 4),
     "same_month_twice": (
         0,
         None,
@@ -194,9 +197,26 @@ def test_files_of_another_force_are_an_error(tmp_path, capsys):
     elsewhere.write_text(
         elsewhere.read_text()
         .replace("E01028522", "E01016252")
-        .replace("Oxford 008A", "Bracknell Forest 001C")
+        .replace("Oxford 008B", "Bracknell Forest 001C")
     )
     status, err = run_prepare(write_config(tmp_path, raw=raw), capsys)
     assert status == 2 and "Traceback" not in err
     assert "no record in any street file belongs to the districts E07000177" in err
     assert "police.uk files of your force" in err
+
+
+def test_lsoa_name_not_matching_its_code_uses_the_ons_name(tmp_path, capsys):
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "lsoa_name_mismatch"))
+    assert run_prepare(config, capsys)[0] == 0
+    manifest = json.loads((tmp_path / "data" / "processed" / "manifest.json").read_text())
+    assert manifest["totals"]["lsoa_name_mismatches"] == 1
+    counts = pd.read_parquet(tmp_path / "data" / "processed" / "counts.parquet")
+    assert set(counts["lsoa_name"]) == {"Oxford 008B"}  # one LSOA, as the code says
+    assert counts["count"].sum() == 4
+
+
+def test_rejects_lines_are_whole_numbers(tmp_path, capsys):
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "same_month_twice"))
+    assert run_prepare(config, capsys)[0] == 0
+    text = (tmp_path / "data" / "processed" / "rejects.csv").read_text()
+    assert ".0," not in text

@@ -46,9 +46,9 @@ def test_district_lookup_by_name_or_code():
         (r"^reporting_years = .*", "", "reporting_years", "missing"),
         (
             r"^suppression_threshold = 4",
-            "suppression_threshold = -1",
+            "suppression_threshold = 0",
             "suppression_threshold",
-            "0 or more",
+            "1 or more",
         ),
         (
             r'"Robbery", "Possession',

@@ -21,9 +21,9 @@ from tests.conftest import RAW
 HEADER = ",".join(STREET_COLUMNS)
 GOOD = (
     "abc123,2024-01,Thames Valley Police,Thames Valley Police,-1.257,51.752,On or near High Street,"
-    "E01028522,Oxford 008A,Burglary,Under investigation,"
+    "E01028522,Oxford 008B,Burglary,Under investigation,"
 )
-ASB_ROW = ",2024-01,Thames Valley Police,Thames Valley Police,-1.257,51.752,On or near Park,E01028522,Oxford 008A,Anti-social behaviour,,"
+ASB_ROW = ",2024-01,Thames Valley Police,Thames Valley Police,-1.257,51.752,On or near Park,E01028522,Oxford 008B,Anti-social behaviour,,"
 
 
 def write(folder: Path, lines: list[str], name: str = "2024-01-thames-valley-street.csv") -> Path:
@@ -130,7 +130,7 @@ def test_validation_reasons(tmp_path):
         GOOD.replace("2024-01", "2024-13"),
         GOOD.replace("2024-01", "2023-12"),
         GOOD.replace("Burglary", "Violent crime"),
-        GOOD.replace("E01028522,Oxford 008A", ","),
+        GOOD.replace("E01028522,Oxford 008B", ","),
         GOOD.replace("-1.257,51.752", "-1.257,91.0"),
         GOOD.replace("-1.257,51.752", "east,north"),
         GOOD.replace("Burglary", "burglary"),
