@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 
 from sna.config import Config, PopulationSource
 from sna.errors import ConfigError, InputError
@@ -176,14 +177,21 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
     best = best.assign(lsoa_vintage=best["lsoa_vintage"].fillna(0).astype("int64"))
     best = best.fillna({"district_code": "", "district_name": "", "lsoa_name": ""})
     out = pairs.merge(
-        best[["lsoa_code", "record_name", "lsoa_vintage", "lsoa_name", "district_code", "district_name"]],
+        best[
+            [
+                "lsoa_code",
+                "record_name",
+                "lsoa_vintage",
+                "lsoa_name",
+                "district_code",
+                "district_name",
+            ]
+        ],
         on=["lsoa_code", "record_name"],
         how="left",
     )
     out.index = codes.index
-    return out[
-        ["lsoa_vintage", "lsoa_name", "district_code", "district_name"]
-    ]
+    return out[["lsoa_vintage", "lsoa_name", "district_code", "district_name"]]
 
 
 def check_districts(config: Config, lookup: pd.DataFrame) -> None:
@@ -334,7 +342,7 @@ def _mye_workbook(source: PopulationSource) -> pd.Series:
         sheet = pd.read_excel(
             source.file, sheet_name="MYE2 - Persons", header=None, dtype=str, engine="calamine"
         )
-    except Exception as exc:  # calamine raises its own errors for corrupt or non-xlsx files
+    except (ValueError, OSError, KeyError, CalamineError, PasswordError, XmlError, ZipError) as exc:
         raise InputError(
             source.file,
             f"cannot read sheet 'MYE2 - Persons' of the ONS mid-year estimates workbook: {exc}",

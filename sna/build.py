@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from sna import __version__
 from sna.config import Config, load_config
+from sna.data import check_prepared_with
 from sna.errors import SnaError
 from sna.files import (
     FolderLocked,
@@ -281,7 +282,9 @@ def _data_fingerprint(config: Config) -> str:
     manifest = config.processed_dir / "manifest.json"
     if not manifest.is_file():
         raise SnaError(f"no processed data: {manifest} not found; run `sna prepare` first")
-    return sha256_bytes(manifest.read_bytes() + config.fingerprint().encode())
+    content = manifest.read_bytes()
+    check_prepared_with(config, json.loads(content))
+    return sha256_bytes(content + config.fingerprint().encode())
 
 
 def _package_fingerprint() -> str:

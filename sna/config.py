@@ -260,7 +260,8 @@ def load_config(path: str | Path) -> Config:
     threshold = r.get("suppression_threshold", int, 4)
     if threshold < 1:
         raise r.fail(
-            "suppression_threshold", f"must be 1 or more (counts 1 to it are hidden); got {threshold}"
+            "suppression_threshold",
+            f"must be 1 or more (counts 1 to it are hidden); got {threshold}",
         )
     domain = r.get("deprivation_domain", str, "Income")
     if domain not in DEPRIVATION_DOMAINS:

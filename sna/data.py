@@ -18,7 +18,7 @@ from sna.config import Config, load_config
 from sna.errors import SnaError
 from sna.policeuk import ASB
 
-__all__ = ["Processed", "load_processed", "months_present"]
+__all__ = ["Processed", "check_prepared_with", "load_processed", "months_present"]
 
 
 @dataclass(frozen=True)
@@ -85,13 +85,34 @@ def load_processed(config: Config | str | Path) -> Processed:
         raise SnaError(
             f"{folder}: {', '.join(missing)} not found; run `sna prepare --config {config.path}` first"
         )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    check_prepared_with(config, manifest)
     return Processed(
         config=config,
         counts=pd.read_parquet(folder / "counts.parquet"),
         populations=pd.read_parquet(folder / "populations.parquet"),
         lsoas=pd.read_parquet(folder / "lsoas.parquet"),
-        manifest=json.loads((folder / "manifest.json").read_text()),
+        manifest=manifest,
     )
+
+
+def check_prepared_with(config: Config, manifest: dict[str, Any]) -> None:
+    """Refuse processed data prepared with another version of the config.
+
+    Populations, kept districts and the benchmark are fixed by ``sna prepare``; a config edited
+    since would give figures that mix the two.
+
+    Raises
+    ------
+    SnaError
+        If the manifest records a different config fingerprint.
+    """
+    prepared = manifest.get("config_fingerprint")
+    if prepared is not None and prepared != config.fingerprint():
+        raise SnaError(
+            f"{config.path} has changed since the data in {config.processed_dir} were prepared; "
+            f"run `sna prepare --config {config.path}` again"
+        )
 
 
 def months_present(manifest: dict[str, Any], year: int | None = None) -> list[str]:

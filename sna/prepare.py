@@ -240,8 +240,14 @@ def _count_table(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
+    """What the outputs depend on: inputs, config, and the data layer's code (not just its version)."""
+    package = Path(__file__).parent
+    code = {
+        m: sha256_file(package / m) for m in ("policeuk.py", "areas.py", "prepare.py", "config.py")
+    }
     payload = json.dumps(
-        {"sna": __version__, "config": config.fingerprint(), "inputs": hashes}, sort_keys=True
+        {"sna": __version__, "code": code, "config": config.fingerprint(), "inputs": hashes},
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -27,7 +27,12 @@ STREET_CASES = {
     "truncated_gzip": (2, r"not a complete gzip file .*download it again", {}, 0),
     "non_utf8": (2, r"line 3: bytes that are not UTF-8 text \(0xe9\)", {}, 0),
     "empty_file": (2, r"file is empty", {}, 0),
-    "header_only": (2, r"line 1: has a header but no data rows|has a header but no data rows", {}, 0),
+    "header_only": (
+        2,
+        r"line 1: has a header but no data rows|has a header but no data rows",
+        {},
+        0,
+    ),
     "same_month_twice_different": (
         2,
         r"a second, different file for thames-valley 2024-01 .*keep one of them",
@@ -48,7 +53,12 @@ STREET_CASES = {
         3,
     ),
     "unknown_lsoa": (0, None, {"unknown LSOA code": 1, "no location": 1}, 3),
-    "csv_and_gz": (0, None, {"duplicate record (file is a copy of police_uk/2024-01-thames-valley-street.csv)": 3}, 3),
+    "csv_and_gz": (
+        0,
+        None,
+        {"duplicate record (file is a copy of police_uk/2024-01-thames-valley-street.csv)": 3},
+        3,
+    ),
     "lsoa_name_mismatch": (0, None, {}, 4),
     "same_month_twice": (
         0,
@@ -220,3 +230,35 @@ def test_rejects_lines_are_whole_numbers(tmp_path, capsys):
     assert run_prepare(config, capsys)[0] == 0
     text = (tmp_path / "data" / "processed" / "rejects.csv").read_text()
     assert ".0," not in text
+
+
+def test_population_workbook_corrupt(tmp_path, capsys):
+    raw = raw_with(tmp_path, "reordered_header")
+    (raw / "broken").symlink_to(CORPUS / "population_workbook_corrupt")
+    replace = {
+        r'^file = "population/ukpop.*"': 'file = "broken/mye.xlsx"',
+        r'^2024 = "census2021"': '2024 = "mye2020"',
+    }
+    status, err = run_prepare(write_config(tmp_path, raw=raw, replace=replace), capsys)
+    assert status == 2 and "Traceback" not in err
+    assert "mye.xlsx: cannot read sheet 'MYE2 - Persons'" in err and "saved as .xlsx" in err
+
+
+def test_config_edited_after_prepare_is_refused(prepared, tmp_path, capsys):
+    """Benchmark, districts and populations are fixed by prepare: a later edit must not mix in."""
+    from sna.build import build
+    from sna.config import load_config
+    from sna.errors import SnaError
+
+    config, _ = prepared
+    edited = config.path.read_text().replace(
+        "# districts = [...]", 'districts = ["E07000177", "E07000178"]'
+    )
+    path = config.path.with_name("edited.toml")
+    path.write_text(edited)
+    with pytest.raises(
+        SnaError, match=r"has changed since the data .* were prepared; run `sna prepare"
+    ):
+        build(load_config(path), years=[2025], districts=["Oxford"])
+    status = main(["build", "--config", str(path), "--years", "2025", "--quiet"])
+    assert status == 2 and "run `sna prepare" in capsys.readouterr().err

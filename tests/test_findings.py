@@ -94,4 +94,6 @@ def test_period_label_names_the_months_of_a_partial_year(data):
     assert findings.period_label(data, 2025) == "2025 (11 months with data: Jan-Jun, Aug-Dec)"
     assert findings.period_label(data, 2024) == "2024 (4 months with data: Jan-Apr)"
     sentence = findings.key_findings(data, "Oxford", 2024)[1]
-    assert sentence.startswith("Oxford had 5,401 recorded crimes (excluding anti-social behaviour) in 2024 (4 months")
+    assert sentence.startswith(
+        "Oxford had 5,401 recorded crimes (excluding anti-social behaviour) in 2024 (4 months"
+    )
