@@ -302,12 +302,17 @@ def _summary_table(
 
 
 def monthly_counts(
-    data: Processed, district: str | None = None, *, crime_types: Sequence[str] | None = None
+    data: Processed,
+    district: str | None = None,
+    *,
+    crime_types: Sequence[str] | None = None,
+    through: int | None = None,
 ) -> pd.Series:
     """Monthly counts for a district (or all kept districts), only for months with data.
 
     Months absent from police.uk are absent from the series (never zero-filled); a month that is
-    present with no crimes of these types is 0.
+    present with no crimes of these types is 0. ``through`` (a year) leaves out later months, so
+    a report for a past year does not use data from after it.
 
     Returns
     -------
@@ -318,7 +323,8 @@ def monthly_counts(
         data.counts if district is None else data.counts[data.counts["district_name"] == district]
     )
     counts = counts[counts["crime_type"].isin(_types(crime_types))]
-    months = pd.DatetimeIndex(pd.to_datetime([m + "-01" for m in months_present(data.manifest)]))
+    present = [m for m in months_present(data.manifest) if through is None or int(m[:4]) <= through]
+    months = pd.DatetimeIndex(pd.to_datetime([m + "-01" for m in present]))
     series = counts.groupby("month")["count"].sum().reindex(months, fill_value=0).astype("int64")
     series.index.name = "month"
     return series.rename("count")
@@ -329,8 +335,9 @@ def lsoa_counts(
 ) -> pd.DataFrame:
     """Counts by LSOA in a district and year, with population and deprivation.
 
-    Every LSOA of the district in the vintage the year's records use is listed (0 where no
-    crime), so that concentration measures see the places with none.
+    Every LSOA of the district in the vintage(s) the year's records use is listed once (0 where
+    no crime), so that concentration measures see the places with none. In a year whose files mix
+    2011 and 2021 codes, a code in both vintages is one LSOA with its 2021 population.
 
     Returns
     -------
@@ -346,14 +353,19 @@ def lsoa_counts(
     areas = data.lsoas[
         (data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintages)
     ]
+    areas = areas.sort_values("lsoa_vintage", ascending=False).drop_duplicates("lsoa_code")
     by_lsoa = counts.groupby("lsoa_code")["count"].sum()
-    out = areas.drop(columns=["district_code", "district_name"]).copy()
+    out = areas.drop(columns=["district_code", "district_name"]).sort_values("lsoa_code").copy()
     out.insert(2, "count", out["lsoa_code"].map(by_lsoa).fillna(0).astype("int64"))
     return out.reset_index(drop=True)
 
 
 def group_by_year(
-    data: Processed, *, crime_types: Sequence[str], per_month: bool = True
+    data: Processed,
+    *,
+    crime_types: Sequence[str],
+    per_month: bool = True,
+    through: int | None = None,
 ) -> pd.DataFrame:
     """District x year counts of some crime types, as a monthly average when years differ in months.
 
@@ -363,11 +375,13 @@ def group_by_year(
         police.uk crime types to count.
     per_month
         Divide each year's count by its months with data, so years with missing months compare.
+    through
+        Last year to show (a report for a past year shows no later data).
 
     Returns
     -------
     pandas.DataFrame
-        Index district names, columns years with any data.
+        Index district names, columns years with any data (up to ``through``).
     """
     counts = data.counts[data.counts["crime_type"].isin(crime_types)]
     table = (
@@ -375,7 +389,7 @@ def group_by_year(
         .sum()
         .unstack(fill_value=0)
     )
-    years = sorted(int(y) for y in data.manifest["months"])
+    years = _years_with_data(data, through)
     table = table.reindex(
         index=[d.name for d in data.config.districts], columns=years, fill_value=0
     )
@@ -415,27 +429,38 @@ def deprivation_frame(
 
 
 def lsoa_by_year(
-    data: Processed, district: str, *, crime_types: Sequence[str] | None = None
+    data: Processed,
+    district: str,
+    *,
+    crime_types: Sequence[str] | None = None,
+    through: int | None = None,
 ) -> pd.DataFrame:
     """Counts per LSOA (rows, by LSOA name) and year with data (columns), for persistent hotspots.
 
-    An LSOA absent from a year (e.g. a 2021 code before the codes changed) is missing, not 0.
+    Rows are LSOA codes named by the lookup (the 2021 name where a code has both). An LSOA
+    absent from a year's vintage (e.g. a 2021 code before the codes changed) is missing, not 0.
+    ``through`` leaves out later years.
     """
     counts = data.counts[
         (data.counts["district_name"] == district)
         & data.counts["crime_type"].isin(_types(crime_types))
     ]
-    table = counts.groupby(["lsoa_name", counts["month"].dt.year])["count"].sum().unstack()
-    years = sorted(int(y) for y in data.manifest["months"])
-    for year in years:
+    years = _years_with_data(data, through)
+    table = counts.groupby(["lsoa_code", counts["month"].dt.year])["count"].sum().unstack()
+    table = table.reindex(columns=[y for y in years if y in table.columns])
+    areas = data.lsoas[data.lsoas["district_name"] == district]
+    for year in table.columns:
         vintage = counts.loc[counts["month"].dt.year == year, "lsoa_vintage"].unique().tolist()
-        known = data.lsoas.loc[
-            (data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintage),
-            "lsoa_name",
-        ]
-        if year in table.columns:
-            table.loc[table.index.isin(known), year] = table.loc[
-                table.index.isin(known), year
-            ].fillna(0)
+        known = table.index.isin(areas.loc[areas["lsoa_vintage"].isin(vintage), "lsoa_code"])
+        table.loc[known, year] = table.loc[known, year].fillna(0)
+    names = areas.sort_values("lsoa_vintage").drop_duplicates("lsoa_code", keep="last")
+    named = table.index.map(names.set_index("lsoa_code")["lsoa_name"])
+    table.index = pd.Index(np.where(pd.isna(named), table.index, named))
+    table.index.name = "lsoa_name"
     table.columns.name = "year"
-    return table.reindex(columns=[y for y in years if y in table.columns])
+    return table
+
+
+def _years_with_data(data: Processed, through: int | None) -> list[int]:
+    years = sorted(int(y) for y in data.manifest["months"])
+    return [y for y in years if through is None or y <= through]

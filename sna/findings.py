@@ -249,16 +249,17 @@ def funnel_grid(overview: pd.DataFrame, *, benchmark: str) -> pd.DataFrame:
 
 
 def heatmap_table(
-    data: Processed, *, crime_types: tuple[str, ...] | list[str], threshold: int
+    data: Processed, *, crime_types: tuple[str, ...] | list[str], threshold: int, through: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """District x year average crimes per month, and which cells are suppressed.
+    """District x year average crimes per month up to ``through``, and which cells are suppressed.
 
     The suppression is decided on the yearly counts behind the averages (with secondary
     suppression), so a small count cannot be read off an average either.
     """
-    counts = group_by_year(data, crime_types=list(crime_types), per_month=False)
+    types = list(crime_types)
+    counts = group_by_year(data, crime_types=types, per_month=False, through=through)
     hidden = suppress_counts(counts, threshold=threshold).mask
-    average = group_by_year(data, crime_types=list(crime_types), per_month=True)
+    average = group_by_year(data, crime_types=types, per_month=True, through=through)
     return average, hidden
 
 

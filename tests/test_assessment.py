@@ -146,3 +146,35 @@ def test_group_by_year_is_a_monthly_average(data):
     assert average.loc["Oxford", 2025] == pytest.approx(table.loc["Oxford", 2025] / 11)
     assert average.loc["Oxford", 2022] == table.loc["Oxford", 2022]  # one month of data
     assert np.all(table.to_numpy() >= 0)
+
+
+def test_a_past_year_uses_no_later_data(data):
+    monthly = assessment.monthly_counts(data, "Oxford", through=2024)
+    assert monthly.index.max() == pd.Timestamp("2024-04-01")
+    assert list(assessment.group_by_year(data, crime_types=["Robbery"], through=2024).columns) == [
+        2018,
+        2019,
+        2022,
+        2024,
+    ]
+    assert list(assessment.lsoa_by_year(data, "Oxford", through=2022).columns) == [2018, 2019, 2022]
+
+
+def test_lsoa_counts_with_mixed_vintages_list_each_code_once(data):
+    """A year whose files mix 2011 and 2021 codes (the year police.uk switched) counts each LSOA once."""
+    from dataclasses import replace
+
+    counts = data.counts.copy()
+    january = (counts["month"] == "2025-01-01") & (counts["district_name"] == "Oxford")
+    counts.loc[january, "lsoa_vintage"] = 2011  # as if January still carried 2011 codes
+    mixed = replace(data, counts=counts)
+    lsoas = assessment.lsoa_counts(mixed, "Oxford", 2025)
+    assert lsoas["lsoa_code"].is_unique
+    assert lsoas["count"].sum() == assessment.lsoa_counts(data, "Oxford", 2025)["count"].sum()
+    assert len(lsoas) >= 84
+
+
+def test_lsoa_by_year_is_named_by_the_lookup(data):
+    table = assessment.lsoa_by_year(data, "Oxford")
+    assert table.index.is_unique
+    assert "Oxford 008A" in table.index

@@ -56,7 +56,7 @@ def test_table_notes(data):
 
 def test_heatmap_hides_cells_behind_small_counts(data):
     average, hidden = findings.heatmap_table(
-        data, crime_types=["Possession of weapons"], threshold=4
+        data, crime_types=["Possession of weapons"], threshold=4, through=2025
     )
     counts = assessment.group_by_year(data, crime_types=["Possession of weapons"], per_month=False)
     assert (hidden | (counts > 4) | (counts == 0)).all().all()  # every small count is hidden
