@@ -413,8 +413,9 @@ def deprivation_frame(
     Returns
     -------
     pandas.DataFrame
-        ``lsoa_code``, ``lsoa_name``, ``count``, ``population``, ``decile`` (1 = most deprived
-        10% in England; missing for 2021 LSOAs that IoD2019 cannot be matched to).
+        ``lsoa_code``, ``lsoa_name``, ``count``, ``population``, ``population_source``,
+        ``decile`` (1 = most deprived 10% in England; missing for 2021 LSOAs that IoD2019 cannot
+        be matched to).
     """
     domain = data.config.deprivation_domain
     column = (
@@ -423,7 +424,7 @@ def deprivation_frame(
     names = [d.name for d in data.config.districts] if district is None else [district]
     frames = [lsoa_counts(data, name, year, crime_types=crime_types) for name in names]
     frame = pd.concat(frames, ignore_index=True)
-    return frame[["lsoa_code", "lsoa_name", "count", "population"]].assign(
+    return frame[["lsoa_code", "lsoa_name", "count", "population", "population_source"]].assign(
         decile=frame[column].astype("Float64")
     )
 

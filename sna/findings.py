@@ -157,11 +157,11 @@ def overview_findings(data: Processed, overview: pd.DataFrame, year: int) -> lis
     return out
 
 
-def describe_rates(overview: pd.DataFrame, *, benchmark: str, year: int) -> str:
-    """Alt text for a chart of district rates."""
+def describe_rates(overview: pd.DataFrame, *, benchmark: str, period: str) -> str:
+    """Alt text for a chart of district rates; ``period`` from :func:`period_label`."""
     parts = [f"{name} {row['rate']:.1f}" for name, row in overview.drop(index=benchmark).iterrows()]
     return (
-        f"Crime rate per 1,000 residents in {year} by district: {'; '.join(parts)}. "
+        f"Crime rate per 1,000 residents in {period} by district: {'; '.join(parts)}. "
         f"{benchmark} overall: {overview.loc[benchmark, 'rate']:.1f}."
     )
 
@@ -225,7 +225,8 @@ def deprived_hotspot_table(lsoas: pd.DataFrame, *, domain: str) -> pd.DataFrame:
     from sna.deprivation import deprived_hotspots
 
     hot = deprived_hotspots(lsoas, domain=domain)
-    return hot.set_index("lsoa_name")[["count", "population", "rate", "lower", "upper", "decile"]]
+    columns = ["count", "population", "population_source", "rate", "lower", "upper", "decile"]
+    return hot.set_index("lsoa_name")[columns]
 
 
 def persistent_table(persistent: pd.DataFrame) -> pd.DataFrame:

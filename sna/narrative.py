@@ -287,9 +287,27 @@ def describe_rank(
             f"{base}, but the difference from {other_text} is not statistically significant, "
             "so the two cannot be ranked with confidence."
         )
-    return (
+    base = (
         f"{area} had the {'joint ' if tied else ''}{_ordinal(rank)} highest {measure} of the {n} "
-        f"{group} {own}."
+        f"{group} {own}"
+    )
+    above, below = rated.index[pos - 1], rated.index[pos + 1]
+    unclear = [
+        name
+        for name, differs in (
+            (above, rated.iloc[pos - 1]["differs_from_next"]),
+            (below, rated.iloc[pos]["differs_from_next"]),
+        )
+        if not bool(differs)
+    ]
+    if tied or not unclear:
+        return (
+            f"{base}." if tied else f"{base}, significantly different from the {group} either side."
+        )
+    others = " or ".join(f"{o} ({_rate(rated.loc[o, 'rate'], per)})" for o in unclear)
+    return (
+        f"{base}, but the difference from {others} is not statistically significant, so its "
+        "rank is not certain."
     )
 
 

@@ -216,10 +216,12 @@ def top_areas_table(top: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     ----------
     top
         Indexed by LSOA name with ``count``, ``population``, ``rate``, ``lower``, ``upper`` and
-        optionally ``decile``.
+        optionally ``decile`` and ``population_source`` (named in the residents column).
     """
     hide = suppressed_mask(top["count"], threshold=threshold, external_total=False)
-    out = _count_and_rate(top, hide, residents="Residents (Census 2021)", rate="Rate per 1,000")
+    sources = sorted(set(top["population_source"])) if "population_source" in top else []
+    residents = f"Residents ({'; '.join(sources)})" if sources else "Residents"
+    out = _count_and_rate(top, hide, residents=residents, rate="Rate per 1,000")
     if "decile" in top:
         out["Deprivation decile"] = [MISSING if pd.isna(d) else str(int(d)) for d in top["decile"]]
     out.index.name = "LSOA"

@@ -68,7 +68,10 @@ def test_heatmap_hides_cells_behind_small_counts(data):
 
 def test_alt_text_names_every_district(data):
     overview = assessment.district_overview(data, 2025)
-    alt = findings.describe_rates(overview, benchmark="Oxfordshire", year=2025)
+    alt = findings.describe_rates(
+        overview, benchmark="Oxfordshire", period="2025 (11 months with data: Jan-Jun, Aug-Dec)"
+    )
+    assert "in 2025 (11 months with data" in alt
     for district in data.config.districts:
         assert district.name in alt
 

@@ -267,3 +267,14 @@ def test_no_markup_in_any_sentence(ranked) -> None:
         describe_change("A & B <x>", "Crime", period_change(1, 2).iloc[0], previous_label="2024")
     ]
     assert all("<b>" not in t and "&amp;" not in t for t in texts)
+
+
+def test_middle_rank_claimed_only_when_both_neighbours_differ():
+    pops = pd.Series(10_000, index=list("ABCDE"))
+    ranked = rank_areas(pd.Series({"A": 900, "B": 600, "C": 410, "D": 400, "E": 100}), pops)
+    assert describe_rank("B", ranked).endswith(
+        "significantly different from the districts either side."
+    )
+    for area in ("C", "D"):
+        text = describe_rank(area, ranked)
+        assert "is not statistically significant, so its rank is not certain" in text
