@@ -111,7 +111,8 @@ def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` without what changes from run to run or must not be published.
 
     Removes papermill and execution-timing metadata and widget state, numbers cell ids
-    (``cell-0001``...), drops script and widget outputs, and renames the random ids of pandas
+    (``cell-0001``...), drops script and widget outputs and stderr streams (warnings, logs: they
+    stay in the executed notebook for analysts), and renames the random ids of pandas
     Styler tables (``T_1a2b3``) to ``T_sna1``... in order of appearance.
     """
     nb = copy.deepcopy(nb)
@@ -124,6 +125,8 @@ def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata.pop(key, None)
         outputs = []
         for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue  # warnings and logs are for analysts (kept in the .ipynb), not readers
             data = output.get("data", {})
             for mimetype in _UNSAFE_MIMETYPES:
                 data.pop(mimetype, None)

@@ -371,3 +371,20 @@ def test_sha256_file(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"abc")
     assert sha256_file(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_stderr_warnings_are_not_published():
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "import warnings",
+                outputs=[
+                    new_output("stream", name="stderr", text="UserWarning: something internal\n"),
+                    new_output("stream", name="stdout", text="shown\n"),
+                ],
+            )
+        ]
+    )
+    page = notebook_html(nb, title="T")
+    assert "UserWarning" not in page
+    assert "shown" in page
