@@ -198,21 +198,26 @@ def run_build(
 
 def coverage_warnings(config: Config, years: Sequence[int]) -> list[str]:
     """One line per reporting year with missing months of police.uk data, for the build summary."""
+    return [f"WARNING: {note}" for note in coverage_notes(config, years).values()]
+
+
+def coverage_notes(config: Config, years: Sequence[int]) -> dict[int, str]:
+    """For each year with missing months of police.uk data, a sentence saying so."""
     manifest = json.loads((config.processed_dir / "manifest.json").read_text())
     if "months" not in manifest:
-        return []
-    lines = []
+        return {}
+    notes = {}
     for year in years:
         months = manifest["months"].get(
             str(year), {"present": [], "missing": [f"{year}-{m:02d}" for m in range(1, 13)]}
         )
         if months["missing"]:
-            lines.append(
-                f"WARNING: {year} has police.uk data for {len(months['present'])} of 12 months "
+            notes[year] = (
+                f"{year} has police.uk data for {len(months['present'])} of 12 months "
                 f"(missing: {', '.join(months['missing'])}); its reports flag this and compare "
                 "with the previous year on the months both have."
             )
-    return lines
+    return notes
 
 
 def format_summary(outcomes: Sequence[ReportOutcome], *, reports: Path) -> str:
@@ -410,7 +415,10 @@ def _write_index(
                 error=entry.get("error") if entry["status"] == "failed" else None,
             )
         )
-    page = index_html(entries, title=config.name, updated=_now())
+    years = sorted({e.year for e in entries})
+    page = index_html(
+        entries, title=config.name, updated=_now(), notes=coverage_notes(config, years)
+    )
     atomic_write_text(config.reports_dir / "index.html", page)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -315,14 +315,25 @@ class IndexEntry:
     error: str | None = None
 
 
-def index_html(entries: Sequence[IndexEntry], *, title: str, updated: str) -> str:
+def index_html(
+    entries: Sequence[IndexEntry],
+    *,
+    title: str,
+    updated: str,
+    notes: Mapping[int, str] | None = None,
+) -> str:
     """The reports index: a self-contained page listing every report with its status.
 
-    Reports are grouped by year (latest first), the area overview before the districts.
+    Reports are grouped by year (latest first), the area overview before the districts; a
+    year's note (e.g. missing months of data) is shown above its reports.
     """
     rows = []
     ordered = sorted(entries, key=lambda e: (-e.year, e.title != "Area overview", e.title))
+    shown: set[int] = set()
     for e in ordered:
+        if notes and e.year in notes and e.year not in shown:
+            shown.add(e.year)
+            rows.append(f'<tr><td colspan="5" class="note">{escape(notes[e.year])}</td></tr>')
         link = f'<a href="{escape(e.href)}">{escape(e.title)}</a>' if e.href else escape(e.title)
         status = escape(e.status)
         if e.status == "failed":
@@ -351,6 +362,7 @@ th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #d0d
   vertical-align: top; }
 thead th { border-bottom: 2px solid #57606a; }
 .failed { color: #b42318; }
+.note { background: #fff8c5; border-left: 4px solid #bf8700; }
 .error { font-family: monospace; font-size: 0.9em; }
 @media print { a { color: inherit; text-decoration: none; } }"""
 
