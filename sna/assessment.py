@@ -215,16 +215,7 @@ def _no_comparison(
 ) -> tuple[pd.DataFrame, LikeForLike]:
     """The change table and note when the previous year shares no month with ``year``."""
     index = pd.Index(groups)
-    columns = [
-        "before",
-        "after",
-        "change",
-        "pct_change",
-        "rate_ratio",
-        "rr_lower",
-        "rr_upper",
-        "p_value",
-    ]
+    columns = period_change(0, 0).columns.drop(["significant", "note"])  # same schema, no figures
     change = pd.DataFrame(np.nan, index=index, columns=columns).assign(significant=False, note="")
     missing = {
         y: [f"{y}-{m:02d}" for m in range(1, 13) if f"{m:02d}" not in months[y]] for y in months

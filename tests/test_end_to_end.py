@@ -192,7 +192,8 @@ def test_index_flags_missing_months(built):
     config, _ = built
     index = soup(config.reports_dir / "index.html")
     notes = [td.get_text() for td in index.find_all("td", class_="note")]
-    assert notes == [
+    expected = (
         "2025 has police.uk data for 11 of 12 months (missing: 2025-07); its reports flag this and "
         "compare with the previous year on the months both have."
-    ]
+    )
+    assert notes == [expected]
