@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-SNA = [sys.executable, "-m", "sna.cli"]
+SNA = [sys.executable, "-m", "sna.build.cli"]
 PAPERMILL = [sys.executable, "-m", "papermill", "--no-progress-bar"]
 NBCONVERT = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input"]
 BASE, DEFAULT, NOCHANGE = (

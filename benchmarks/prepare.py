@@ -67,7 +67,7 @@ def main() -> None:
         sna = [
             sys.executable,
             "-m",
-            "sna.cli",
+            "sna.build.cli",
             "prepare",
             "--config",
             str(config),

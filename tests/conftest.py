@@ -35,8 +35,8 @@ def write_config(folder: Path, *, raw: Path = RAW, replace: dict[str, str] | Non
 @pytest.fixture(scope="session")
 def prepared(tmp_path_factory: pytest.TempPathFactory):
     """The demo data prepared once per test session into a temporary folder."""
-    from sna.config import load_config
-    from sna.prepare import prepare
+    from sna.data.config import load_config
+    from sna.data.prepare import prepare
 
     config = load_config(write_config(tmp_path_factory.mktemp("demo")))
     manifest = prepare(config)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sna.areas import assign_districts, district_name_from_lsoa_name, lsoa_lookup, read_deprivation
-from sna.config import load_config
+from sna.data.areas import (
+    assign_districts,
+    district_name_from_lsoa_name,
+    lsoa_lookup,
+    read_deprivation,
+)
+from sna.data.config import load_config
 from tests.conftest import DEMO_CONFIG
 
 LOOKUP = pd.DataFrame(

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna import assessment
-from sna.data import load_processed, months_present
+from sna.assessment import figures as assessment
+from sna.data.processed import load_processed, months_present
 from sna.errors import SnaError
 from tests.conftest import RAW
 

@@ -1,7 +1,7 @@
-"""Tests for sna.benchmark: Fingertips comparisons, funnel limits and ranking.
+"""Tests for sna.stats.benchmark: Fingertips comparisons, funnel limits and ranking.
 
 References: PHEindicatormethods funnel test data (exact Poisson limits, tests/data), scipy's
-chi-squared and gamma distributions, and the exact conditional test of sna.change.
+chi-squared and gamma distributions, and the exact conditional test of sna.stats.change.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-import sna.benchmark
-from sna.benchmark import compare_with_benchmark, funnel_limits, rank_areas
-from sna.change import period_change
+import sna.stats.benchmark
+from sna.stats.benchmark import compare_with_benchmark, funnel_limits, rank_areas
+from sna.stats.change import period_change
 
 DATA = Path(__file__).parent / "data"
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.benchmark, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.benchmark, raise_on_error=False).failed == 0
 
 
 # --- compare_with_benchmark ---------------------------------------------------------------------

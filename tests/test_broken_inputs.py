@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sna.cli import main
-from sna.provenance import row_accounting
+from sna.build.cli import main
+from sna.report.provenance import row_accounting
 from tests.conftest import RAW, write_config
 
 CORPUS = Path(__file__).parent / "data" / "broken"
@@ -131,8 +131,8 @@ def test_rejects_name_file_and_line(tmp_path, capsys):
 
 
 def test_missing_month_is_reported(tmp_path, capsys):
-    from sna import assessment
-    from sna.data import load_processed
+    from sna.assessment import figures as assessment
+    from sna.data.processed import load_processed
 
     config = write_config(tmp_path, raw=raw_with(tmp_path, "missing_month"))
     assert run_prepare(config, capsys)[0] == 0
@@ -246,8 +246,8 @@ def test_population_workbook_corrupt(tmp_path, capsys):
 
 def test_config_edited_after_prepare_is_refused(prepared, tmp_path, capsys):
     """Benchmark, districts and populations are fixed by prepare: a later edit must not mix in."""
-    from sna.build import build
-    from sna.config import load_config
+    from sna.build.plan import build
+    from sna.data.config import load_config
     from sna.errors import SnaError
 
     config, _ = prepared

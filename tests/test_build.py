@@ -25,11 +25,11 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from sna.build import BuildJob, build, build_date, run_job, slugify
-from sna.cli import main
-from sna.config import load_config
+from sna.build.cli import main
+from sna.build.plan import BuildJob, build, build_date, run_job, slugify
+from sna.data.config import load_config
+from sna.data.files import folder_lock
 from sna.errors import SnaError
-from sna.files import folder_lock
 from tests.conftest import write_config
 
 FIXTURES = Path(__file__).parent / "data" / "notebooks"
@@ -78,7 +78,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("built")
     config = make_project(folder)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sna.build._package_fingerprint", lambda: "pinned")
+        patch.setattr("sna.build.plan._package_fingerprint", lambda: "pinned")
         assert cli(config) == 0
         yield folder
 
@@ -218,7 +218,7 @@ def test_second_build_with_nothing_changed_builds_nothing(built: Path, capsys) -
 def test_failure_keeps_last_good_report_and_does_not_stop_others(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    monkeypatch.setattr("sna.build._package_fingerprint", lambda: "pinned")  # see `built`
+    monkeypatch.setattr("sna.build.plan._package_fingerprint", lambda: "pinned")  # see `built`
     config = make_project(tmp_path)
     assert cli(config) == 0
     reports = tmp_path / "reports"
@@ -272,10 +272,10 @@ def test_two_builds_give_byte_identical_html(tmp_path: Path, monkeypatch) -> Non
 
 
 def start_build(config: Path, marker: str) -> subprocess.Popen:
-    """``python -m sna.cli build`` in its own session; every process it starts carries marker."""
+    """``python -m sna.build.cli build`` in its own session; every process it starts carries marker."""
     env = {**os.environ, "SNA_TEST_MARKER": marker}
     return subprocess.Popen(
-        [sys.executable, "-m", "sna.cli", "build", "--config", str(config), *BUILD_ARGS],
+        [sys.executable, "-m", "sna.build.cli", "build", "--config", str(config), *BUILD_ARGS],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -386,7 +386,7 @@ def test_build_jobs_are_picklable(tmp_path: Path) -> None:
     import pickle
 
     config = load_config(make_project(tmp_path))
-    from sna.build import _plan
+    from sna.build.plan import _plan
 
     jobs = _plan(config, years=None, districts=None, notebooks=tmp_path / "notebooks", data="d")
     assert len(jobs) == 2 * (1 + len(config.districts))

@@ -1,4 +1,4 @@
-"""Tests for sna.change: period change with the exact conditional test, and like-for-like months.
+"""Tests for sna.stats.change: period change with the exact conditional test, and like-for-like months.
 
 References: statsmodels' exact conditional test for two Poisson rates (test_poisson_2indep,
 method "exact-cond", one-sided tails) and scipy's Clopper-Pearson interval (binomtest).
@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep
 
-import sna.change
-from sna.change import LikeForLike, like_for_like, period_change
+import sna.stats.change
+from sna.stats.change import LikeForLike, like_for_like, period_change
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.change, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.change, raise_on_error=False).failed == 0
 
 
 def test_issue_example_rise_of_602() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sna import charts
+from sna.report import charts
 
 
 def overview() -> pd.DataFrame:

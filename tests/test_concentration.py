@@ -1,7 +1,7 @@
-"""Tests for sna.concentration: top shares, Gini summaries, top areas and persistent hotspots.
+"""Tests for sna.stats.concentration: top shares, Gini summaries, top areas and persistent hotspots.
 
 References: hand-computed shares, the Gini definitions tested in test_stats, Bernasco and
-Steenbeek (2017) for the generalised Gini, and sna.stats.rate_ci for the intervals.
+Steenbeek (2017) for the generalised Gini, and sna.stats.rates.rate_ci for the intervals.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sna.concentration
-from sna.concentration import (
+import sna.stats.concentration
+from sna.stats.concentration import (
     concentration_summary,
     persistent_hotspots,
     share_in_top,
     top_areas,
 )
-from sna.stats import gini, rate_ci
+from sna.stats.rates import gini, rate_ci
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.concentration, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.concentration, raise_on_error=False).failed == 0
 
 
 def test_share_in_top_by_hand() -> None:

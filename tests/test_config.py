@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sna.config import load_config
+from sna.data.config import load_config
 from sna.errors import ConfigError
 from tests.conftest import DEMO_CONFIG, write_config
 

@@ -1,4 +1,4 @@
-"""Tests for sna.deprivation: correlation, rate ratio and deprived hotspots.
+"""Tests for sna.stats.deprivation: correlation, rate ratio and deprived hotspots.
 
 References: scipy's Spearman correlation; the Fisher-z interval with the Bonett-Wright (2000)
 standard error computed by hand; pooled rate ratios computed by hand (the Poisson GLM with a 0/1
@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-import sna.deprivation
-from sna.deprivation import deprivation_correlation, deprivation_rate_ratio, deprived_hotspots
+import sna.stats.deprivation
+from sna.stats.deprivation import deprivation_correlation, deprivation_rate_ratio, deprived_hotspots
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.deprivation, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.deprivation, raise_on_error=False).failed == 0
 
 
 @pytest.fixture

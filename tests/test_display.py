@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from sna import charts, display
+from sna.report import charts, display
 
 PAYLOADS = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "a & b"]
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from sna.build import build
-from sna.data import load_processed
+from sna.build.plan import build
+from sna.data.processed import load_processed
 
 ROOT = Path(__file__).resolve().parents[1]
 QUALITY_TABLES = ("Rows of", "Input files", "Software", "Parameters", "Months of")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sna import assessment, findings
-from sna.change import LikeForLike
-from sna.data import load_processed
+from sna.assessment import figures as assessment
+from sna.data.processed import load_processed
+from sna.report import findings
+from sna.stats.change import LikeForLike
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for sna.forecast: seasonal decomposition and forecasts of monthly counts.
+"""Tests for sna.stats.forecast: seasonal decomposition and forecasts of monthly counts.
 
 References: scipy's negative binomial quantiles and statsmodels STL reconstruction
 (observed = trend + seasonal + remainder).
@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-import sna.forecast
-from sna.forecast import Decomposition, monthly_forecast, seasonal_decomposition
+import sna.stats.forecast
+from sna.stats.forecast import Decomposition, monthly_forecast, seasonal_decomposition
 
 RNG_SEED = 20240601
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.forecast, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.forecast, raise_on_error=False).failed == 0
 
 
 # --- monthly series -----------------------------------------------------------------------------

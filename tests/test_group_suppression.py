@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-import sna.group_suppression
-from sna.group_suppression import suppress_grouped
+import sna.stats.group_suppression
+from sna.stats.group_suppression import suppress_grouped
 
 
 def test_docstring_examples():
-    assert doctest.testmod(sna.group_suppression, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.group_suppression, raise_on_error=False).failed == 0
 
 
 def feasible_range(values, groups, hidden, hidden_total, cell):

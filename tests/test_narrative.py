@@ -1,4 +1,4 @@
-"""Tests for sna.narrative: sentences say only what the statistics support.
+"""Tests for sna.report.narrative: sentences say only what the statistics support.
 
 The property tests generate results with sna's own statistics and check that every claim of
 significance, direction and rank in the sentence is backed by the result it was made from.
@@ -14,13 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sna.narrative
-from sna.benchmark import compare_with_benchmark, rank_areas
-from sna.change import period_change
-from sna.concentration import concentration_summary
-from sna.deprivation import deprivation_correlation, deprivation_rate_ratio
-from sna.forecast import monthly_forecast
-from sna.narrative import (
+import sna.report.narrative
+from sna.report.narrative import (
     describe_benchmark,
     describe_change,
     describe_concentration,
@@ -31,12 +26,17 @@ from sna.narrative import (
     describe_rank,
     describe_trend,
 )
-from sna.stats import proportion_ci
-from sna.trends import annual_trend
+from sna.stats.benchmark import compare_with_benchmark, rank_areas
+from sna.stats.change import period_change
+from sna.stats.concentration import concentration_summary
+from sna.stats.deprivation import deprivation_correlation, deprivation_rate_ratio
+from sna.stats.forecast import monthly_forecast
+from sna.stats.rates import proportion_ci
+from sna.stats.trends import annual_trend
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.narrative, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.report.narrative, raise_on_error=False).failed == 0
 
 
 # --- describe_change ----------------------------------------------------------------------------

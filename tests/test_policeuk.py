@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sna.errors import InputError
-from sna.policeuk import (
+from sna.data.policeuk import (
     STREET_COLUMNS,
     normalise_crime_type,
     parse_street_filename,
     read_street_file,
     validate_records,
 )
+from sna.errors import InputError
 from tests.conftest import RAW
 
 HEADER = ",".join(STREET_COLUMNS)

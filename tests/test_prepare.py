@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sna.cli import main
-from sna.config import load_config
+from sna.build.cli import main
+from sna.data.config import load_config
+from sna.data.prepare import prepare
 from sna.errors import InputError
-from sna.prepare import prepare
 from tests.conftest import RAW, write_config
 
 OXFORDSHIRE = ("Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire")

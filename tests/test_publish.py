@@ -27,7 +27,8 @@ from nbformat.v4 import (
     new_output,
 )
 
-from sna.files import (
+from sna.build.publish import IndexEntry, clean_html, index_html, notebook_errors, notebook_html
+from sna.data.files import (
     FolderLocked,
     atomic_path,
     atomic_write_bytes,
@@ -36,7 +37,6 @@ from sna.files import (
     remove_stale_temp_files,
     sha256_file,
 )
-from sna.publish import IndexEntry, clean_html, index_html, notebook_errors, notebook_html
 
 PAYLOAD_HTML = (
     '<p>From data: <script>alert("s1")</script><img src=x onerror=alert("s2")>'
@@ -207,7 +207,7 @@ def test_same_content_gives_identical_html() -> None:
 
 
 def test_links_notes_and_heading_ids_from_display_helpers_survive() -> None:
-    """What sna.display emits: relative links to sibling reports, notes, headings with ids."""
+    """What sna.report.display emits: relative links to sibling reports, notes, headings with ids."""
     shown = (
         '<h2 id="places">Places</h2><div class="sna-note sna-warning" role="note"><p>July is'
         ' missing</p></div><ul><li><a href="oxford.html">Oxford</a></li>'
@@ -281,7 +281,7 @@ def test_index_lists_reports_with_status() -> None:
     assert not page.find_all(["script", "link"])
 
 
-# --- atomic writes and the lock (sna.files) -------------------------------------------------
+# --- atomic writes and the lock (sna.data.files) -------------------------------------------------
 
 
 def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
@@ -347,7 +347,7 @@ def test_lock_refuses_second_holder_and_names_pid(tmp_path: Path) -> None:
 def test_lock_released_when_holder_is_killed(tmp_path: Path) -> None:
     lock = tmp_path / ".lock"
     code = (
-        "import sys, time; from sna.files import folder_lock\n"
+        "import sys, time; from sna.data.files import folder_lock\n"
         f"with folder_lock({str(lock)!r}):\n    print('locked', flush=True); time.sleep(60)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

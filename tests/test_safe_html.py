@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from sna.build import build
-from sna.config import load_config
-from sna.prepare import prepare
+from sna.build.plan import build
+from sna.data.config import load_config
+from sna.data.prepare import prepare
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[1]

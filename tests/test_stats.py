@@ -1,4 +1,4 @@
-"""Tests for sna.stats: rate and proportion intervals (PHE methods) and the Gini coefficient.
+"""Tests for sna.stats.rates: rate and proportion intervals (PHE methods) and the Gini coefficient.
 
 References: PHEindicatormethods test data (exact Poisson limits), the PHE Technical Guide's claim
 that Byar's method is within 0.2% of exact at 95% for counts >= 10, Newcombe (1998) Wilson
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-import sna.stats
-from sna.stats import gini, proportion_ci, rate_ci
+import sna.stats.rates
+from sna.stats.rates import gini, proportion_ci, rate_ci
 
 DATA = Path(__file__).parent / "data"
 PHE_RTOL = 1e-4  # the PHE file's exact limits were solved numerically to about 5e-5
@@ -32,7 +32,7 @@ def phe_limits() -> pd.DataFrame:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.stats, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.rates, raise_on_error=False).failed == 0
 
 
 # --- rate_ci: reference values ------------------------------------------------------------------

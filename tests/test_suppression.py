@@ -1,4 +1,4 @@
-"""Tests for sna.suppression: primary and secondary suppression, derived values, formatting.
+"""Tests for sna.stats.suppression: primary and secondary suppression, derived values, formatting.
 
 The property test checks disclosure independently of the library: for every suppressed cell it
 asks a linear programme (scipy.optimize.linprog) for the smallest and largest value the cell
@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-import sna.suppression
-from sna.suppression import (
+import sna.stats.suppression
+from sna.stats.suppression import (
     SuppressedTable,
     format_count,
     format_table,
@@ -31,7 +31,7 @@ VALUES = st.sampled_from([0, 0, 1, 2, 3, 4, 5, 7, 12, 30])
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.suppression, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.suppression, raise_on_error=False).failed == 0
 
 
 def _feasible_range(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sna.change import period_change
-from sna.tables import (
+from sna.report.tables import (
     change_table,
     interval,
     linked_masks,
@@ -14,6 +13,7 @@ from sna.tables import (
     thousands,
     top_areas_table,
 )
+from sna.stats.change import period_change
 
 
 def test_overview_table_suppresses_small_district_counts():

@@ -1,4 +1,4 @@
-"""Tests for sna.trends: count models and annual trends.
+"""Tests for sna.stats.trends: count models and annual trends.
 
 References: maximum likelihood computed independently with scipy.optimize (Poisson and NB2
 log-likelihoods, Fisher information), scipy's negative binomial quantiles, and statsmodels STL
@@ -14,14 +14,14 @@ import pytest
 from scipy import optimize, special
 from scipy import stats as sps
 
-import sna.trends
-from sna.trends import annual_trend, rate_ratio_glm
+import sna.stats.trends
+from sna.stats.trends import annual_trend, rate_ratio_glm
 
 RNG_SEED = 20240601
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.trends, raise_on_error=False).failed == 0
+    assert doctest.testmod(sna.stats.trends, raise_on_error=False).failed == 0
 
 
 def _poisson_mle(y, pop, x):

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from sna.stats import _check_conf, _check_counts, _check_nonnegative, _check_positive, rate_ci
-from sna.trends import rate_ratio_glm
+from sna.stats.rates import _check_conf, _check_counts, _check_nonnegative, _check_positive, rate_ci
+from sna.stats.trends import rate_ratio_glm
 
 __all__ = ["deprivation_correlation", "deprivation_rate_ratio", "deprived_hotspots"]
 
@@ -178,7 +178,7 @@ def deprivation_rate_ratio(
     domain : str, keyword-only
         The deprivation domain the deciles come from. Default "Income".
     family : {"quasi-poisson", "poisson", "negative-binomial"}, keyword-only
-        Count model (see :func:`sna.trends.rate_ratio_glm`). Default "quasi-poisson".
+        Count model (see :func:`sna.stats.trends.rate_ratio_glm`). Default "quasi-poisson".
     conf : float, keyword-only
         Confidence level. Default 0.95.
     per : float, keyword-only

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import special as _spf
 
-from sna.change import period_change
-from sna.stats import ArrayLike, _broadcast, _check_conf, _check_positive, rate_ci
+from sna.stats.change import period_change
+from sna.stats.rates import ArrayLike, _broadcast, _check_conf, _check_positive, rate_ci
 
 __all__ = ["compare_with_benchmark", "funnel_limits", "rank_areas"]
 
@@ -58,14 +58,14 @@ def compare_with_benchmark(
     pandas.DataFrame
         Indexed like a Series argument, with columns ``count``, ``population``, ``rate``,
         ``lower95``, ``upper95``, ``lower998``, ``upper998`` (per ``per``; PHE method, see
-        :func:`sna.stats.rate_ci`), ``benchmark_rate`` (per ``per``), and ``compare_95``,
+        :func:`sna.stats.rates.rate_ci`), ``benchmark_rate`` (per ``per``), and ``compare_95``,
         ``compare_998``: "higher", "similar", "lower", or "not compared" when either rate cannot
         be computed (population 0 or missing).
 
     Raises
     ------
     ValueError
-        As :func:`sna.stats.rate_ci`; also if ``exclude_area`` leaves a negative remainder.
+        As :func:`sna.stats.rates.rate_ci`; also if ``exclude_area`` leaves a negative remainder.
 
     Notes
     -----
@@ -272,7 +272,7 @@ def rank_areas(
     -----
     "Oxford has the highest rate" is a fact about the point estimates; whether it is clearly
     highest is the test against the runner-up (``differs_from_next`` on rank 1). The test is the
-    one in :func:`sna.change.period_change`, with the two areas in place of the two periods.
+    one in :func:`sna.stats.change.period_change`, with the two areas in place of the two periods.
 
     Examples
     --------

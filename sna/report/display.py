@@ -79,7 +79,7 @@ def table_html(frame: pd.DataFrame, *, caption: str, index: bool = True, notes: 
 
 
 def show_table(frame: pd.DataFrame, *, caption: str, index: bool = True, notes: str = "") -> None:
-    """Show a formatted table (strings, e.g. from :func:`sna.tables.format_table`) with a caption."""
+    """Show a formatted table (strings, e.g. from :func:`sna.report.tables.format_table`) with a caption."""
     display(HTML(table_html(frame, caption=caption, index=index, notes=notes)))
 
 
@@ -89,7 +89,7 @@ def show_figure(ax: Axes, *, alt: str) -> None:
     Parameters
     ----------
     ax
-        Axes returned by a :mod:`sna.charts` function.
+        Axes returned by a :mod:`sna.report.charts` function.
     alt
         What the chart shows, in words, for readers who cannot see it.
     """

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sna.stats import ArrayLike, _check_conf, _check_counts, _to_float_array, gini, rate_ci
+from sna.stats.rates import ArrayLike, _check_conf, _check_counts, _to_float_array, gini, rate_ci
 
 __all__ = ["concentration_summary", "persistent_hotspots", "share_in_top", "top_areas"]
 
@@ -88,7 +88,7 @@ def concentration_summary(
     pandas.Series
         ``n_places``, ``n_crimes``; for each share (e.g. 0.05) ``n_top_5pct`` (places) and
         ``share_top_5pct`` (fraction of crime in them); ``gini``, ``generalised_gini`` (see
-        :func:`sna.stats.gini`), ``sparse`` (True when there are fewer crimes than places) and
+        :func:`sna.stats.rates.gini`), ``sparse`` (True when there are fewer crimes than places) and
         ``note``.
 
     Notes

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 
-from sna.config import Config, PopulationSource
+from sna.data.config import Config, PopulationSource
 from sna.errors import ConfigError, InputError
 
 __all__ = [

@@ -1,8 +1,8 @@
 """The words and small tables around the figures: key findings, captions, notes and alt text.
 
-Functions here turn results from :mod:`sna.assessment` and the statistics modules into plain
+Functions here turn results from :mod:`sna.assessment.figures` and the statistics modules into plain
 English for reports. Claims of significance, direction and rank come only from the tests'
-results; sentences built from change use :mod:`sna.narrative`.
+results; sentences built from change use :mod:`sna.report.narrative`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,20 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sna import narrative
-from sna.assessment import ALL_CRIME, coverage, crime_group_table, district_overview, group_by_year
-from sna.benchmark import funnel_limits, rank_areas
-from sna.change import LikeForLike, month_runs
-from sna.config import Config, District
-from sna.data import Processed
-from sna.stats import rate_ci
-from sna.suppression import suppress_counts, suppression_note
+from sna.assessment.figures import (
+    ALL_CRIME,
+    coverage,
+    crime_group_table,
+    district_overview,
+    group_by_year,
+)
+from sna.data.config import Config, District
+from sna.data.processed import Processed
+from sna.report import narrative
+from sna.stats.benchmark import funnel_limits, rank_areas
+from sna.stats.change import LikeForLike, month_runs
+from sna.stats.rates import rate_ci
+from sna.stats.suppression import suppress_counts, suppression_note
 
 __all__ = [
     "deprived_hotspot_table",
@@ -221,8 +227,8 @@ def describe_deciles(by_decile: pd.DataFrame, *, domain: str) -> str:
 
 
 def deprived_hotspot_table(lsoas: pd.DataFrame, *, domain: str) -> pd.DataFrame:
-    """High-rate, highly deprived LSOAs shaped for :func:`sna.tables.top_areas_table`."""
-    from sna.deprivation import deprived_hotspots
+    """High-rate, highly deprived LSOAs shaped for :func:`sna.report.tables.top_areas_table`."""
+    from sna.stats.deprivation import deprived_hotspots
 
     hot = deprived_hotspots(lsoas, domain=domain)
     columns = ["count", "population", "population_source", "rate", "lower", "upper", "decile"]
@@ -282,6 +288,6 @@ def describe_heatmap(average: pd.DataFrame, hidden: pd.DataFrame, *, group: str)
 
 def district_links(config: Config, year: int) -> list[tuple[str, str]]:
     """Links from the overview to the district reports of the same year (relative URLs)."""
-    from sna.build import slugify
+    from sna.build.plan import slugify
 
     return [(f"{d.name} ({d.code})", f"{slugify(d.name)}.html") for d in config.districts]

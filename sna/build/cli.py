@@ -106,10 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "prepare":
-            from sna.prepare import run_prepare
+            from sna.data.prepare import run_prepare
 
             return run_prepare(args.config, force=args.force, progress=not args.quiet)
-        from sna.build import run_build
+        from sna.build.plan import run_build
 
         return run_build(
             args.config,

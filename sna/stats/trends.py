@@ -1,8 +1,8 @@
 """Trends over years: average annual change in a rate from a count model with a population offset.
 
-Monthly series (seasonal decomposition, forecasts) are in :mod:`sna.forecast`.
+Monthly series (seasonal decomposition, forecasts) are in :mod:`sna.stats.forecast`.
 
-``rate_ratio_glm`` is the count model shared with :mod:`sna.deprivation`: a Poisson-family GLM of
+``rate_ratio_glm`` is the count model shared with :mod:`sna.stats.deprivation`: a Poisson-family GLM of
 counts with the log of population as offset and one covariate.
 
 References
@@ -28,7 +28,7 @@ import statsmodels.api as sm
 from scipy import stats as _sps
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from sna.stats import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
+from sna.stats.rates import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
 
 __all__ = ["annual_trend", "rate_ratio_glm"]
 
@@ -215,7 +215,7 @@ def annual_trend(
     ----------
     counts : array-like of int
         Events in each year, whole numbers >= 0. Every year must cover the same months (a year
-        with a missing month is not comparable; see :func:`sna.change.like_for_like`).
+        with a missing month is not comparable; see :func:`sna.stats.change.like_for_like`).
     populations : array-like
         Mid-year population for each year, > 0.
     years : array-like of int

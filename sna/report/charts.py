@@ -154,7 +154,7 @@ def funnel_plot(
     points
         Indexed by area, with ``population`` and ``rate``.
     limits
-        From :func:`sna.benchmark.funnel_limits` over a grid of populations: ``population`` and
+        From :func:`sna.stats.benchmark.funnel_limits` over a grid of populations: ``population`` and
         columns ``lower95``, ``upper95``, ``lower998``, ``upper998``.
     """
     ax = _new()

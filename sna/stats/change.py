@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from sna.stats import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
+from sna.stats.rates import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
 
 __all__ = ["LikeForLike", "like_for_like", "month_runs", "period_change"]
 

@@ -4,9 +4,9 @@ The recipe (:func:`build`):
 
 1. fingerprint the processed data (``manifest.json``, written by ``sna prepare``) and config;
 2. take the build lock on the reports folder and clear temporary files a killed build left;
-3. plan one :class:`~sna.jobs.BuildJob` per (notebook, district, year) and skip those whose
+3. plan one :class:`~sna.build.jobs.BuildJob` per (notebook, district, year) and skip those whose
    notebook, parameters, data and package are unchanged since they were last built;
-4. run the rest with :func:`~sna.jobs.run_job` in a process pool, one job per core;
+4. run the rest with :func:`~sna.build.jobs.run_job` in a process pool, one job per core;
 5. publish each result as it arrives (atomic renames: a failure keeps the last good report);
 6. write ``reports/index.html``.
 
@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sna import __version__
-from sna.config import Config, load_config
-from sna.data import check_prepared_with
+from sna.data.config import Config, load_config
+from sna.data.processed import check_prepared_with
 from sna.errors import SnaError
-from sna.files import (
+from sna.data.files import (
     FolderLocked,
     atomic_write_bytes,
     atomic_write_text,
@@ -37,7 +37,7 @@ from sna.files import (
     sha256_bytes,
     sha256_file,
 )
-from sna.jobs import BuildJob, JobResult, run_job, run_jobs
+from sna.build.jobs import BuildJob, JobResult, run_job, run_jobs
 
 __all__ = [
     "BuildJob",
@@ -55,7 +55,7 @@ DISTRICT_NOTEBOOK = "district_assessment.ipynb"
 OVERVIEW_NOTEBOOK = "area_overview.ipynb"
 LOCK_FILE = ".sna-build.lock"
 STATE_FILE = ".sna-build.json"
-_PACKAGE = Path(__file__).parent
+_PACKAGE = Path(__file__).parents[1]  # the whole sna package
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ def _data_fingerprint(config: Config) -> str:
 def _package_fingerprint() -> str:
     """The sna version and source: a report is rebuilt when the code that made it changes."""
     digest = hashlib.sha256(__version__.encode())
-    files = [*_PACKAGE.glob("*.py"), *(_PACKAGE / "templates").rglob("*")]
+    files = [*_PACKAGE.rglob("*.py"), *(_PACKAGE / "build" / "templates").rglob("*")]
     for path in sorted(p for p in files if p.is_file()):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
@@ -397,7 +397,7 @@ def _write_index(
     config: Config, state: Mapping[str, Any], outcomes: Mapping[str, ReportOutcome]
 ) -> None:
     """``reports/index.html``: every report ever built here, with its latest status."""
-    from sna.publish import IndexEntry, index_html
+    from sna.build.publish import IndexEntry, index_html
 
     entries = []
     for key, entry in state["reports"].items():

@@ -2,7 +2,7 @@
 
 :func:`run_job` depends only on its :class:`BuildJob` and the files it names, so any worker can
 run it: a local process pool today, a Dask cluster tomorrow. It writes nothing outside a private
-temporary folder; the caller publishes the :class:`JobResult` (see :mod:`sna.build`), so a worker
+temporary folder; the caller publishes the :class:`JobResult` (see :mod:`sna.build.plan`), so a worker
 that is killed, or orphaned by a killed build, never touches the reports folder.
 
 Importing this module is cheap (papermill and nbconvert load when a job runs).
@@ -132,7 +132,7 @@ def run_job(job: BuildJob) -> JobResult:
     import nbformat
     import papermill
 
-    from sna.publish import notebook_html
+    from sna.build.publish import notebook_html
 
     start = time.monotonic()
     error = None

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats as _sps
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from sna.stats import _check_conf, _check_counts
+from sna.stats.rates import _check_conf, _check_counts
 
 __all__ = ["Decomposition", "monthly_forecast", "seasonal_decomposition"]
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sna.benchmark import compare_with_benchmark
-from sna.change import LikeForLike, like_for_like, period_change
-from sna.config import Config
-from sna.data import Processed, months_present
-from sna.policeuk import ASB, CRIME_TYPES
-from sna.stats import rate_ci
+from sna.data.config import Config
+from sna.data.policeuk import ASB, CRIME_TYPES
+from sna.data.processed import Processed, months_present
+from sna.stats.benchmark import compare_with_benchmark
+from sna.stats.change import LikeForLike, like_for_like, period_change
+from sna.stats.rates import rate_ci
 
 __all__ = [
     "ALL_CRIME",
@@ -188,7 +188,7 @@ def change_on_previous_year(
     Returns
     -------
     (pandas.DataFrame, LikeForLike)
-        :func:`sna.change.period_change` per group, and what was compared.
+        :func:`sna.stats.change.period_change` per group, and what was compared.
     """
     available = months_present(data.manifest)
     months = {y: {m[5:] for m in available if m.startswith(f"{y}-")} for y in (year, year - 1)}
@@ -249,7 +249,7 @@ def crime_type_table(data: Processed, district: str, year: int) -> tuple[pd.Data
     -------
     (pandas.DataFrame, LikeForLike)
         Indexed by crime type (all 14, anti-social behaviour last): ``count``, ``rate``,
-        ``lower``, ``upper`` (per 1,000), then :func:`sna.change.period_change` columns over the
+        ``lower``, ``upper`` (per 1,000), then :func:`sna.stats.change.period_change` columns over the
         months both years have (``before``, ``after``, ``change``, ``pct_change``,
         ``p_value``, ``significant``, ...).
     """

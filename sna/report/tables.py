@@ -1,4 +1,4 @@
-"""Published tables: figures from :mod:`sna.assessment` with suppression and readable formatting.
+"""Published tables: figures from :mod:`sna.assessment.figures` with suppression and readable formatting.
 
 Each function takes a table of figures and returns strings ready to show: thousands separators,
 units in the column names, intervals as "12.3 to 14.5", and small counts suppressed ("[c]") with
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sna.group_suppression import suppress_grouped
-from sna.suppression import MARKER, MISSING, format_count, suppress_counts
+from sna.stats.group_suppression import suppress_grouped
+from sna.stats.suppression import MARKER, MISSING, format_count, suppress_counts
 
 __all__ = [
     "LinkedMasks",
@@ -72,7 +72,7 @@ def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) ->
     Parameters
     ----------
     overview
-        From :func:`sna.assessment.district_overview`.
+        From :func:`sna.assessment.figures.district_overview`.
     benchmark
         Name of the benchmark row (the total).
     threshold
@@ -128,15 +128,15 @@ def linked_masks(
 
     Tables that show the same counts, or totals of overlapping groups of them, must hide the same
     cells, or a count hidden in one is shown in another or follows from a group total. Each count
-    column is decided by :func:`sna.group_suppression.suppress_grouped` with every group total.
+    column is decided by :func:`sna.stats.group_suppression.suppress_grouped` with every group total.
 
     Parameters
     ----------
     types
-        From :func:`sna.assessment.crime_type_table` (index: crime types).
+        From :func:`sna.assessment.figures.crime_type_table` (index: crime types).
     members
         Crime group name to its crime types, every group whose total is published
-        (:func:`sna.assessment.group_members`).
+        (:func:`sna.assessment.figures.group_members`).
     threshold
         Counts from 1 to this are suppressed.
     """
@@ -165,7 +165,7 @@ def change_table(
     Parameters
     ----------
     table
-        From :func:`sna.assessment.crime_type_table` or :func:`~sna.assessment.crime_group_table`
+        From :func:`sna.assessment.figures.crime_type_table` or :func:`~sna.assessment.figures.crime_group_table`
         (or some of its rows).
     hidden
         Suppression mask of the count columns (``count``, ``before``, ``after``) for these rows,

@@ -1,8 +1,8 @@
 """Plain-English sentences from sna's statistics, in the register of published SNAs.
 
-Every function takes a result row from :mod:`sna.change`, :mod:`sna.benchmark`,
-:mod:`sna.trends`, :mod:`sna.forecast`, :mod:`sna.deprivation`, :mod:`sna.concentration` or
-:mod:`sna.stats` and
+Every function takes a result row from :mod:`sna.stats.change`, :mod:`sna.stats.benchmark`,
+:mod:`sna.stats.trends`, :mod:`sna.stats.forecast`, :mod:`sna.stats.deprivation`, :mod:`sna.stats.concentration` or
+:mod:`sna.stats.rates` and
 returns plain text (no HTML; escape it where it is published). A sentence says "significantly"
 only when the test says so, gives a direction only where the numbers have one, and a rank only
 with the test against the runner-up; where a comparison is not like-for-like it says so.
@@ -92,12 +92,12 @@ def describe_change(
     crime : str
         The subject of the sentence, e.g. "Recorded crime", "Violence with injury".
     change_row : mapping or pandas.Series
-        A row of :func:`sna.change.period_change`.
+        A row of :func:`sna.stats.change.period_change`.
     previous_label : str, keyword-only
         The earlier period as readers know it, e.g. "2024" or "the previous year".
     like_for_like_note : str, optional, keyword-only
         What was compared when the periods were cut to common months
-        (:attr:`sna.change.LikeForLike.note`); added as its own sentence.
+        (:attr:`sna.stats.change.LikeForLike.note`); added as its own sentence.
 
     Returns
     -------
@@ -113,7 +113,7 @@ def describe_change(
 
     Examples
     --------
-    >>> from sna.change import period_change
+    >>> from sna.stats.change import period_change
     >>> row = period_change(5234, 5836).iloc[0]
     >>> describe_change("West Oxfordshire", "Recorded crime", row, previous_label="2024")
     'Recorded crime in West Oxfordshire rose by 11.5% (+602) on 2024; this increase is statistically significant.'
@@ -174,7 +174,7 @@ def describe_benchmark(
     area : str
         The area, e.g. "Oxford".
     row : mapping or pandas.Series
-        A row of :func:`sna.benchmark.compare_with_benchmark`.
+        A row of :func:`sna.stats.benchmark.compare_with_benchmark`.
     benchmark_name : str, keyword-only
         The benchmark, e.g. "Oxfordshire".
     measure : str, keyword-only
@@ -234,7 +234,7 @@ def describe_rank(
     area : str
         Index label of the area in ``ranked``.
     ranked : pandas.DataFrame
-        The output of :func:`sna.benchmark.rank_areas`, indexed by area name.
+        The output of :func:`sna.stats.benchmark.rank_areas`, indexed by area name.
     measure : str, keyword-only
         What the rate measures. Default "crime rate".
     group : str, keyword-only
@@ -250,7 +250,7 @@ def describe_rank(
 
     Examples
     --------
-    >>> from sna.benchmark import rank_areas
+    >>> from sna.stats.benchmark import rank_areas
     >>> r = rank_areas(pd.Series({"Oxford": 140, "Cherwell": 120}),
     ...                pd.Series({"Oxford": 1620, "Cherwell": 1610}))
     >>> describe_rank("Oxford", r)
@@ -317,7 +317,7 @@ def _ordinal(n: int) -> str:
 
 
 def describe_trend(area: str, crime: str, trend: Row) -> str:
-    """A sentence on the average annual change from :func:`sna.trends.annual_trend`.
+    """A sentence on the average annual change from :func:`sna.stats.trends.annual_trend`.
 
     Parameters
     ----------
@@ -326,7 +326,7 @@ def describe_trend(area: str, crime: str, trend: Row) -> str:
     crime : str
         What was counted, e.g. "Recorded crime".
     trend : mapping or pandas.Series
-        The output of :func:`sna.trends.annual_trend`.
+        The output of :func:`sna.stats.trends.annual_trend`.
 
     Returns
     -------
@@ -336,7 +336,7 @@ def describe_trend(area: str, crime: str, trend: Row) -> str:
 
     Examples
     --------
-    >>> from sna.trends import annual_trend
+    >>> from sna.stats.trends import annual_trend
     >>> t = annual_trend([4800, 5000, 5234, 5836], [110_000] * 4, [2021, 2022, 2023, 2024])
     >>> describe_trend("West Oxfordshire", "Recorded crime", t)
     'Between 2021 and 2024, the rate of recorded crime in West Oxfordshire rose by an average of 6.6% a year (95% confidence interval 1.4% to 12.1%); this upward trend is statistically significant.'
@@ -368,12 +368,12 @@ def describe_trend(area: str, crime: str, trend: Row) -> str:
 def describe_proportion(
     row: Row, *, subject: str, category: str, count: int | None = None, total: int | None = None
 ) -> str:
-    """A sentence on a proportion from :func:`sna.stats.proportion_ci`.
+    """A sentence on a proportion from :func:`sna.stats.rates.proportion_ci`.
 
     Parameters
     ----------
     row : mapping or pandas.Series
-        A row of :func:`sna.stats.proportion_ci` (95% interval).
+        A row of :func:`sna.stats.rates.proportion_ci` (95% interval).
     subject, category : str, keyword-only
         The whole and the part: "40.0% of {subject} were {category}".
     count, total : int, optional, keyword-only
@@ -386,7 +386,7 @@ def describe_proportion(
 
     Examples
     --------
-    >>> from sna.stats import proportion_ci
+    >>> from sna.stats.rates import proportion_ci
     >>> row = proportion_ci(40, 100).iloc[0]
     >>> describe_proportion(row, subject="exploitation reports", category="labour exploitation")
     '40.0% of exploitation reports were labour exploitation (95% confidence interval 30.9% to 49.8%).'
@@ -513,7 +513,7 @@ def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") ->
 
     Examples
     --------
-    >>> from sna.concentration import concentration_summary
+    >>> from sna.stats.concentration import concentration_summary
     >>> s = concentration_summary([50, 10, 10, 10, 5, 5, 4, 3, 2, 1])
     >>> describe_concentration("Oxford", s)
     'In Oxford, the single LSOA with the most crime (of 10) recorded 50.0% of all crime. The Gini coefficient is 0.55 (0 = crime spread evenly across LSOAs; values near 1 = crime in very few).'
@@ -551,7 +551,7 @@ def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") ->
 
 
 def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: float = 0.95) -> str:
-    """Sentences on :func:`sna.forecast.monthly_forecast`, with the caveat that goes with them.
+    """Sentences on :func:`sna.stats.forecast.monthly_forecast`, with the caveat that goes with them.
 
     Parameters
     ----------
@@ -560,7 +560,7 @@ def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: fl
     crime : str
         What was counted, e.g. "Recorded crime".
     forecast : pandas.DataFrame
-        The output of :func:`sna.forecast.monthly_forecast`.
+        The output of :func:`sna.stats.forecast.monthly_forecast`.
     conf : float, keyword-only
         The level the forecast was made at. Default 0.95.
 

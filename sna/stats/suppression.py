@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize as _opt
 
-from sna.stats import _check_counts
+from sna.stats.rates import _check_counts
 
 __all__ = [
     "SuppressedTable",

@@ -21,23 +21,23 @@ import pandas as pd
 from tqdm import tqdm
 
 from sna import __version__
-from sna.areas import (
+from sna.data.areas import (
     assign_districts,
     check_districts,
     district_populations,
     lsoa_areas,
     lsoa_lookup,
 )
-from sna.config import Config, load_config
-from sna.errors import InputError
-from sna.files import atomic_path, atomic_write_text, sha256_file
-from sna.policeuk import (
+from sna.data.config import Config, load_config
+from sna.data.files import atomic_path, atomic_write_text, sha256_file
+from sna.data.policeuk import (
     STREET_COLUMNS,
     normalise_crime_type,
     parse_street_filename,
     read_street_file,
     validate_records,
 )
+from sna.errors import InputError
 
 __all__ = [
     "FileResult",
@@ -129,7 +129,7 @@ def process_street_file(
     sha256
         The file's SHA-256 (already computed by the caller).
     lookup
-        LSOA lookup from :func:`sna.areas.lsoa_lookup`.
+        LSOA lookup from :func:`sna.data.areas.lsoa_lookup`.
     keep
         District codes whose records are kept; others count as out of area.
     """

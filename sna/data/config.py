@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sna.data.policeuk import CRIME_TYPES
 from sna.errors import ConfigError
-from sna.policeuk import CRIME_TYPES
 
 __all__ = [
     "Benchmark",

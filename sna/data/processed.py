@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from sna.config import Config, load_config
+from sna.data.config import Config, load_config
+from sna.data.policeuk import ASB
 from sna.errors import SnaError
-from sna.policeuk import ASB
 
 __all__ = ["Processed", "check_prepared_with", "load_processed", "months_present"]
 
@@ -64,7 +64,7 @@ def load_processed(config: Config | str | Path) -> Processed:
     Parameters
     ----------
     config
-        A :class:`~sna.config.Config` or the path of its TOML file.
+        A :class:`~sna.data.config.Config` or the path of its TOML file.
 
     Raises
     ------
