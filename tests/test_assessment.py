@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 
 from sna.assessment import figures as assessment
-from sna.data.processed import load_processed, months_present
+from sna.data.processed import load_processed
 from sna.errors import SnaError
 from tests.conftest import RAW
 
 STREET = RAW / "police_uk" / "thames-valley"
 OXFORDSHIRE = ("Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire")
+CODE = {"Oxford": "E07000178", "West Oxfordshire": "E07000181"}
 
 
 def independent_counts(
@@ -67,24 +68,25 @@ def test_district_overview_counts_and_rates(data, raw_2025):
         )
         assert overview.loc[district, "count"] == expected
     # Census 2021 populations (LSOA sums, shared/data/PROVENANCE.md) and the rate per 1,000.
-    assert overview.loc["Oxford", "population"] == 162030
-    assert overview.loc["Oxford", "rate"] == pytest.approx(
+    assert overview.loc["Oxford", "denominator"] == 162030
+    assert overview.loc["Oxford", "value"] == pytest.approx(
         overview.loc["Oxford", "count"] / 162030 * 1000
     )
     bench = overview.loc["Oxfordshire"]
     assert bench["count"] == overview.loc[list(OXFORDSHIRE), "count"].sum()
-    assert bench["population"] == 161013 + 162030 + 149061 + 138909 + 114262
+    assert bench["denominator"] == 161013 + 162030 + 149061 + 138909 + 114262
     # Oxford's rate is far above the county's: its 99.8% interval excludes it.
-    assert overview.loc["Oxford", "compare_998"] == "higher"
-    assert overview.loc["South Oxfordshire", "compare_95"] == "lower"
+    assert overview.loc["Oxford", "compare998"] == "higher"
+    assert overview.loc["South Oxfordshire", "compare95"] == "lower"
     assert (
-        overview.loc[list(OXFORDSHIRE), "lower95"] < overview.loc[list(OXFORDSHIRE), "rate"]
+        overview.loc[list(OXFORDSHIRE), "lower95"] < overview.loc[list(OXFORDSHIRE), "value"]
     ).all()
+    assert overview.attrs["confidence"] == (0.95, 0.998)
 
 
 def test_change_is_like_for_like(data):
     """2025 against 2024 on January to April only (2024 has no later months, 2025 lacks July)."""
-    table, compared = assessment.crime_type_table(data, "West Oxfordshire", 2025)
+    table, compared = assessment.crime_type_table(data, CODE["West Oxfordshire"], 2025)
     assert compared.months_compared == ["January", "February", "March", "April"]
     raw = independent_counts(
         ["2024-01", "2024-02", "2024-03", "2024-04", "2025-01", "2025-02", "2025-03", "2025-04"],
@@ -107,8 +109,8 @@ def test_change_is_like_for_like(data):
 
 
 def test_crime_groups_sum_their_types(data):
-    groups, _ = assessment.crime_group_table(data, "Oxford", 2025)
-    types, _ = assessment.crime_type_table(data, "Oxford", 2025)
+    groups, _ = assessment.crime_group_table(data, CODE["Oxford"], 2025)
+    types, _ = assessment.crime_type_table(data, CODE["Oxford"], 2025)
     for group, members in data.config.crime_groups.items():
         assert groups.loc[group, "count"] == types.loc[list(members), "count"].sum()
     assert (
@@ -117,25 +119,18 @@ def test_crime_groups_sum_their_types(data):
     )
 
 
-def test_coverage_flags_missing_july(data):
-    cover = assessment.coverage(data, 2025)
-    assert cover.missing == ["2025-07"]
-    assert not cover.complete
-    assert "July 2025 is missing" in cover.note
-
-
 def test_monthly_counts_never_zero_fill_missing_months(data):
-    series = assessment.monthly_counts(data, "Oxford")
-    assert len(series) == len(months_present(data.manifest)) == 22
+    series = assessment.monthly_counts(data, CODE["Oxford"])
+    assert len(series) == len(data.manifest.months) == 22
     assert pd.Timestamp("2025-07-01") not in series.index
     assert series.min() > 0
 
 
 def test_lsoa_counts_cover_every_lsoa(data):
-    lsoas = assessment.lsoa_counts(data, "Oxford", 2025)
+    lsoas = assessment.lsoa_counts(data, CODE["Oxford"], 2025)
     assert len(lsoas) == 84  # 2021 LSOAs in Oxford
     assert lsoas["count"].sum() == assessment.district_overview(data, 2025).loc["Oxford", "count"]
-    frame = assessment.deprivation_frame(data, "Oxford", 2025)
+    frame = assessment.deprivation_frame(data, CODE["Oxford"], 2025)
     assert frame["decile"].isna().sum() == 5  # 2021 LSOAs whose codes are new: no IoD2019 match
     assert frame["decile"].dropna().between(1, 10).all()
 
@@ -149,7 +144,7 @@ def test_group_by_year_is_a_monthly_average(data):
 
 
 def test_a_past_year_uses_no_later_data(data):
-    monthly = assessment.monthly_counts(data, "Oxford", through=2024)
+    monthly = assessment.monthly_counts(data, CODE["Oxford"], through=2024)
     assert monthly.index.max() == pd.Timestamp("2024-04-01")
     assert list(assessment.group_by_year(data, crime_types=["Robbery"], through=2024).columns) == [
         2018,
@@ -157,7 +152,11 @@ def test_a_past_year_uses_no_later_data(data):
         2022,
         2024,
     ]
-    assert list(assessment.lsoa_by_year(data, "Oxford", through=2022).columns) == [2018, 2019, 2022]
+    assert list(assessment.lsoa_by_year(data, CODE["Oxford"], through=2022).columns) == [
+        2018,
+        2019,
+        2022,
+    ]
 
 
 def test_lsoa_counts_with_mixed_vintages_list_each_code_once(data):
@@ -168,13 +167,30 @@ def test_lsoa_counts_with_mixed_vintages_list_each_code_once(data):
     january = (counts["month"] == "2025-01-01") & (counts["district_name"] == "Oxford")
     counts.loc[january, "lsoa_vintage"] = 2011  # as if January still carried 2011 codes
     mixed = replace(data, counts=counts)
-    lsoas = assessment.lsoa_counts(mixed, "Oxford", 2025)
+    lsoas = assessment.lsoa_counts(mixed, CODE["Oxford"], 2025)
     assert lsoas["lsoa_code"].is_unique
-    assert lsoas["count"].sum() == assessment.lsoa_counts(data, "Oxford", 2025)["count"].sum()
+    assert lsoas["count"].sum() == assessment.lsoa_counts(data, CODE["Oxford"], 2025)["count"].sum()
     assert len(lsoas) >= 84
 
 
 def test_lsoa_by_year_is_named_by_the_lookup(data):
-    table = assessment.lsoa_by_year(data, "Oxford")
+    table = assessment.lsoa_by_year(data, CODE["Oxford"])
     assert table.index.is_unique
     assert "Oxford 008A" in table.index
+
+
+def test_a_district_is_assessed_once_with_one_suppression(data):
+    """Every figure of a report comes from one assessment, keyed on the district's code."""
+    from sna.assessment.district import assess_district
+
+    a = assess_district(data, CODE["West Oxfordshire"], 2025)
+    assert assess_district(data, "West Oxfordshire", 2025).district == a.district
+    assert (
+        a.overview.loc["West Oxfordshire", "count"] == a.groups.loc[assessment.ALL_CRIME, "count"]
+    )
+    assert a.hidden.types.index.equals(a.types.index)
+    assert a.hidden.groups.index.equals(a.groups.index)
+    assert a.monthly.index.max() == pd.Timestamp("2025-12-01")
+    assert a.by_decile["suppressed"].dtype == bool
+    assert a.top_hidden.index.equals(a.top.index)
+    assert list(a.forecast.columns[:3]) == ["forecast", "lower95", "upper95"]

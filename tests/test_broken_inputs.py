@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sna.build.cli import main
+from sna.data.manifest import Manifest
 from sna.report.provenance import row_accounting
 from tests.conftest import RAW, write_config
 
@@ -104,7 +105,9 @@ def test_street_file_case(tmp_path, capsys, case):
         tmp_path / "data" / "processed" / "rejects.csv", dtype=str, keep_default_na=False
     )
     assert rejects["reason"].value_counts().to_dict() == rejected
-    accounting = row_accounting(manifest).set_index("File").loc["Total"]  # what reports show
+    accounting = (
+        row_accounting(Manifest.from_json(manifest)).set_index("File").loc["Total"]
+    )  # what reports show
     for reason, n in rejected.items():
         assert accounting[f"Rejected: {reason}"] == n
 
@@ -131,14 +134,14 @@ def test_rejects_name_file_and_line(tmp_path, capsys):
 
 
 def test_missing_month_is_reported(tmp_path, capsys):
-    from sna.assessment import figures as assessment
     from sna.data.processed import load_processed
+    from sna.report.words import coverage_note
 
     config = write_config(tmp_path, raw=raw_with(tmp_path, "missing_month"))
     assert run_prepare(config, capsys)[0] == 0
-    cover = assessment.coverage(load_processed(config), 2024)
-    assert cover.present == ["2024-01", "2024-03"]
-    assert "February, April" in cover.note
+    cover = load_processed(config).manifest.coverage(2024)
+    assert [str(m) for m in cover.present] == ["2024-01", "2024-03"]
+    assert "February, April" in coverage_note(cover)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """``sna build`` on tiny fixture notebooks (tests/data/notebooks).
 
 The fixture notebooks take the real notebooks' parameters and read ``control.json`` beside them:
-``{"fail": ["Oxford"], "sleep": {"overview": 30}}`` makes reports fail or run slowly.
+``{"fail": ["E07000178"], "sleep": {"overview": 30}}`` makes reports (by district code) fail or
+run slowly.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from sna.build.cli import main
-from sna.build.plan import BuildJob, build, build_date, run_job, slugify
+from sna.build.plan import BuildJob, build, report_date, run_job
 from sna.data.config import load_config
 from sna.data.files import folder_lock
 from sna.errors import SnaError
@@ -34,6 +35,7 @@ from tests.conftest import write_config
 
 FIXTURES = Path(__file__).parent / "data" / "notebooks"
 BUILD_ARGS = ["--districts", "Oxford", "--years", "2024", "--quiet"]
+OXFORD = "E07000178"
 
 
 def make_project(folder: Path, *, control: dict | None = None, timeout: int | None = None) -> Path:
@@ -43,7 +45,9 @@ def make_project(folder: Path, *, control: dict | None = None, timeout: int | No
     shutil.copytree(FIXTURES, folder / "notebooks")
     processed = folder / "data" / "processed"
     processed.mkdir(parents=True)
-    (processed / "manifest.json").write_text('{"inputs": {"fixture": "1"}}\n')
+    every = [f"2024-{m:02d}" for m in range(1, 13)]
+    manifest = {"inputs": {"fixture": "1"}, "months": {"2024": {"present": every, "missing": []}}}
+    (processed / "manifest.json").write_text(json.dumps(manifest) + "\n")
     set_control(folder, control or {})
     return config
 
@@ -111,17 +115,33 @@ def test_parameters_are_passed_as_python_values(tmp_path: Path) -> None:
     assert not (tmp_path / "x.html").exists()  # the caller publishes, not the job
 
 
-def test_slugify() -> None:
-    assert slugify("Vale of White Horse") == "vale-of-white-horse"
-    assert slugify("  King's Lynn & West Norfolk ") == "king-s-lynn-west-norfolk"
+def test_district_slug() -> None:
+    from sna.data.config import District
+
+    assert District("E07000180", "Vale of White Horse").slug == "vale-of-white-horse"
+    assert District("X", "  King's Lynn & West Norfolk ").slug == "king-s-lynn-west-norfolk"
 
 
-def test_build_date_honours_source_date_epoch(monkeypatch) -> None:
+def test_report_date_honours_source_date_epoch(monkeypatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert build_date().isoformat() == "2023-11-14"
+    assert report_date().isoformat() == "2023-11-14"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(SnaError, match="SOURCE_DATE_EPOCH"):
-        build_date()
+        report_date()
+
+
+def test_report_date_and_district_code_are_notebook_parameters(tmp_path, monkeypatch) -> None:
+    """The kernel is told the date and the district's code; the date alone does not rebuild."""
+    from sna.build.plan import _plan
+
+    config = load_config(write_config(tmp_path))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    jobs = _plan(config, years=None, districts=None, notebooks=notebooks, data="x")
+    district = next(j for j in jobs if "district" in j.parameters)
+    assert district.parameters["district"] == config.districts[0].code
+    assert district.parameters["report_date"] == "2025-01-01"
+    assert "SOURCE_DATE_EPOCH" not in district.environment
 
 
 # --- user errors (exit 2) -------------------------------------------------------------------
@@ -181,7 +201,7 @@ def test_build_publishes_reports_notebooks_and_index(built: Path) -> None:
     ]
     assert {a["href"] for a in index.find_all("a")} >= {"2024/overview.html", "2024/oxford.html"}
     kept = nbformat.read(reports / "2024" / "oxford.ipynb", as_version=4)
-    assert kept.metadata.papermill.parameters["district"] == "Oxford"
+    assert kept.metadata.papermill.parameters["district"] == OXFORD
 
 
 def test_published_report_is_safe_and_self_contained(built: Path) -> None:
@@ -200,7 +220,7 @@ def test_published_report_is_safe_and_self_contained(built: Path) -> None:
     assert "alert(1)" in soup.get_text()  # the payload shows as text
     figures = soup.find_all("img")
     assert len(figures) == 2 and all(img["alt"] for img in figures)
-    assert soup.find("nav").find("a")["href"] == "#oxford-2024"
+    assert soup.find("nav").find("a")["href"] == "#e07000178-2024"
     assert "Traceback" not in html and "Warning" not in soup.get_text()
 
 
@@ -225,10 +245,10 @@ def test_failure_keeps_last_good_report_and_does_not_stop_others(
     good = (reports / "2024" / "oxford.html").read_bytes()
     capsys.readouterr()
 
-    set_control(tmp_path, {"fail": ["Oxford"]})
+    set_control(tmp_path, {"fail": [OXFORD]})
     assert cli(config, "--force") == 1
     out = capsys.readouterr().out
-    assert "FAILED" in out and "RuntimeError: fixture failure for Oxford" in out
+    assert "FAILED" in out and f"RuntimeError: fixture failure for {OXFORD}" in out
     assert str(reports / "2024" / "oxford.failed.ipynb") in out
     assert re.search(r"2024\s+Area overview\s+built", out)
     assert (reports / "2024" / "oxford.html").read_bytes() == good
@@ -265,7 +285,7 @@ def test_two_builds_give_byte_identical_html(tmp_path: Path, monkeypatch) -> Non
     html = [k for k in first if k.endswith(".html")]
     assert html == ["2024/overview.html", "2024/oxford.html", "index.html"]
     assert {k: first[k] for k in html} == {k: second[k] for k in html}
-    assert "01 January 2025" in (tmp_path / "reports" / "2024" / "oxford.html").read_text()
+    assert "Report date: 2025-01-01" in (tmp_path / "reports" / "2024" / "oxford.html").read_text()
 
 
 # --- killed builds --------------------------------------------------------------------------
@@ -324,7 +344,7 @@ def test_killed_build_leaves_reports_intact(tmp_path: Path, how: signal.Signals,
 
     # Change the data so that every report is rebuilt, slowly; kill the build mid-way.
     (tmp_path / "data" / "processed" / "manifest.json").write_text('{"inputs": {"fixture": "2"}}')
-    set_control(tmp_path, {"sleep": {"overview": 60, "Oxford": 60}})
+    set_control(tmp_path, {"sleep": {"overview": 60, OXFORD: 60}})
     marker = uuid.uuid4().hex
     proc = start_build(config, marker)
     try:
@@ -364,7 +384,7 @@ def test_killed_build_leaves_reports_intact(tmp_path: Path, how: signal.Signals,
 @pytest.mark.slow
 def test_orphaned_workers_stop_after_the_build_is_killed(tmp_path: Path) -> None:
     """Workers of a SIGKILLed build exit (and their kernels with them) instead of running on."""
-    config = make_project(tmp_path, control={"sleep": {"overview": 60, "Oxford": 60}})
+    config = make_project(tmp_path, control={"sleep": {"overview": 60, OXFORD: 60}})
     marker = uuid.uuid4().hex
     proc = start_build(config, marker)
     try:
@@ -393,8 +413,9 @@ def test_build_jobs_are_picklable(tmp_path: Path) -> None:
     assert pickle.loads(pickle.dumps(jobs)) == jobs
     assert jobs[1].parameters == {
         "config_path": str(config.path),
-        "district": "Cherwell",
+        "district": "E07000177",
         "year": 2024,
+        "report_date": jobs[1].parameters["report_date"],
     }
     changed = dataclasses.replace(jobs[1], fingerprint="other")
     assert changed != jobs[1]

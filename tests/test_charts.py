@@ -10,7 +10,7 @@ from sna.report import charts
 
 def overview() -> pd.DataFrame:
     return pd.DataFrame(
-        {"rate": [60.0, 90.0, 57.0], "lower95": [58.0, 88.0, 56.5], "upper95": [62.0, 92.0, 57.5]},
+        {"value": [60.0, 90.0, 57.0], "lower95": [58.0, 88.0, 56.5], "upper95": [62.0, 92.0, 57.5]},
         index=["Cherwell", "Oxford", "Oxfordshire"],
     )
 
@@ -47,7 +47,7 @@ def test_heatmap_hides_suppressed_cells():
 
 def test_funnel_and_deprivation_charts():
     points = pd.DataFrame(
-        {"population": [100_000, 150_000], "rate": [50.0, 70.0]}, index=["A", "B"]
+        {"denominator": [100_000, 150_000], "value": [50.0, 70.0]}, index=["A", "B"]
     )
     grid = np.geomspace(50_000, 200_000, 5)
     limits = pd.DataFrame(
@@ -58,9 +58,9 @@ def test_funnel_and_deprivation_charts():
     assert len(ax.lines) == 5
     by_decile = pd.DataFrame(
         {
-            "rate": np.arange(10.0, 0, -1),
-            "lower": np.arange(9.0, -1, -1),
-            "upper": np.arange(11.0, 1, -1),
+            "value": np.arange(10.0, 0, -1),
+            "lower95": np.arange(9.0, -1, -1),
+            "upper95": np.arange(11.0, 1, -1),
         },
         index=range(1, 11),
     )
@@ -75,9 +75,9 @@ def test_deprivation_bars_do_not_draw_suppressed_deciles():
     hidden[[0, 4]] = True
     by_decile = pd.DataFrame(
         {
-            "rate": np.where(hidden, np.nan, rates),
-            "lower": rates - 1,
-            "upper": rates + 1,
+            "value": np.where(hidden, np.nan, rates),
+            "lower95": rates - 1,
+            "upper95": rates + 1,
             "suppressed": hidden,
         },
         index=range(1, 11),

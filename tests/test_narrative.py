@@ -22,17 +22,13 @@ from sna.report.narrative import (
     describe_correlation,
     describe_deprivation_ratio,
     describe_forecast,
-    describe_proportion,
     describe_rank,
-    describe_trend,
 )
 from sna.stats.benchmark import compare_with_benchmark, rank_areas
 from sna.stats.change import period_change
 from sna.stats.concentration import concentration_summary
 from sna.stats.deprivation import deprivation_correlation, deprivation_rate_ratio
 from sna.stats.forecast import monthly_forecast
-from sna.stats.rates import proportion_ci
-from sna.stats.trends import annual_trend
 
 
 def test_docstring_examples() -> None:
@@ -120,10 +116,10 @@ def test_benchmark_sentences() -> None:
     tiny = describe_benchmark("Tiny", rows.loc["Tiny"], benchmark_name="Oxfordshire")
     assert "could not be compared" in tiny
     only_95 = {
-        "rate": 56.0,
-        "benchmark_rate": 50.0,
-        "compare_95": "higher",
-        "compare_998": "similar",
+        "value": 56.0,
+        "benchmark_value": 50.0,
+        "compare95": "higher",
+        "compare998": "similar",
     }
     assert "at 95% confidence (though not at 99.8%)" in describe_benchmark(
         "A", only_95, benchmark_name="B"
@@ -131,11 +127,11 @@ def test_benchmark_sentences() -> None:
 
 
 def test_benchmark_refuses_contradictions() -> None:
-    wrong = {"rate": 40.0, "benchmark_rate": 50.0, "compare_95": "higher", "compare_998": "higher"}
+    wrong = {"value": 40.0, "benchmark_value": 50.0, "compare95": "higher", "compare998": "higher"}
     with pytest.raises(ValueError, match="says 'higher'"):
         describe_benchmark("A", wrong, benchmark_name="B")
-    with pytest.raises(ValueError, match="compare_95 must be one of"):
-        describe_benchmark("A", {"compare_95": "worse", "rate": 1}, benchmark_name="B")
+    with pytest.raises(ValueError, match="compare95 must be one of"):
+        describe_benchmark("A", {"compare95": "worse", "value": 1}, benchmark_name="B")
 
 
 @pytest.fixture
@@ -178,29 +174,6 @@ def test_rank_ties_and_missing() -> None:
 
 
 # --- other sentences ----------------------------------------------------------------------------
-
-
-def test_trend_sentences() -> None:
-    up = annual_trend([4800, 5000, 5234, 5836], [110_000] * 4, [2021, 2022, 2023, 2024])
-    assert "rose by an average of 6.6% a year" in describe_trend("X", "Recorded crime", up)
-    flat = annual_trend([5000, 5050, 4990, 5020], [110_000] * 4, [2021, 2022, 2023, 2024])
-    text = describe_trend("X", "Recorded crime", flat)
-    assert "no statistically significant trend" in text
-    assert "rose" not in text and "fell" not in text
-    short = annual_trend([5000, 5050], [1, 1], [2023, 2024])
-    assert "cannot be estimated" in describe_trend("X", "ASB", short)
-    assert "trend in ASB in X" in describe_trend("X", "ASB", short)
-
-
-def test_proportion_sentence() -> None:
-    row = proportion_ci(40, 100).iloc[0]
-    text = describe_proportion(
-        row, subject="exploitation reports", category="labour exploitation", count=40, total=100
-    )
-    assert text.startswith("40.0% of exploitation reports were labour exploitation")
-    assert text.endswith("; 40 of 100).")
-    missing = describe_proportion(proportion_ci(0, 0).iloc[0], subject="reports", category="x")
-    assert "is not known" in missing
 
 
 @pytest.fixture

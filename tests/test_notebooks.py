@@ -10,8 +10,8 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 PARAMETERS = {
-    "district_assessment.ipynb": {"config_path", "district", "year"},
-    "area_overview.ipynb": {"config_path", "year"},
+    "district_assessment.ipynb": {"config_path", "district", "year", "report_date"},
+    "area_overview.ipynb": {"config_path", "year", "report_date"},
 }
 
 

@@ -2,81 +2,63 @@
 
 Each function answers one question a Strategic Needs Assessment asks ("how much crime, at what
 rate, compared with the benchmark, changed how much on last year like for like?") by composing
-the statistics modules, and returns a tidy frame that a notebook shows and a test can check.
-Crime totals exclude anti-social behaviour, which is reported on its own.
+the statistics layer, and returns a tidy frame that a report shows and a test can check.
+Districts are chosen by ONS code. Crime totals exclude anti-social behaviour, which is reported
+on its own. Rates follow :mod:`sna.stats.schema`: ``count``, ``denominator`` (residents),
+``value`` (per 1,000 residents) and ``lower95``/``upper95`` (and 99.8% where compared).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sna.data.config import Config
 from sna.data.policeuk import ASB, CRIME_TYPES
-from sna.data.processed import Processed, months_present
-from sna.stats.benchmark import compare_with_benchmark
+from sna.data.processed import Processed
+from sna.stats.benchmark import compare_with_benchmark, funnel_limits
 from sna.stats.change import LikeForLike, like_for_like, period_change
+from sna.stats.deprivation import deprived_hotspots
 from sna.stats.rates import rate_ci
 
 __all__ = [
     "ALL_CRIME",
     "CRIME_ONLY",
-    "Coverage",
     "change_on_previous_year",
-    "coverage",
     "crime_group_table",
     "crime_type_table",
+    "deprivation_frame",
+    "deprived_hotspot_table",
     "district_overview",
+    "funnel_grid",
     "group_by_year",
     "group_members",
+    "lsoa_by_year",
     "lsoa_counts",
     "monthly_counts",
     "population",
+    "rate_by_decile_counts",
 ]
 
 ALL_CRIME = "All crime (excluding anti-social behaviour)"
+_RATE_RATIO = {
+    "value": "rate_ratio",
+    "lower95": "rate_ratio_lower95",
+    "upper95": "rate_ratio_upper95",
+}
 CRIME_ONLY = tuple(t for t in CRIME_TYPES if t != ASB)
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """Which months of a reporting year have police.uk data."""
-
-    year: int
-    present: list[str]
-    missing: list[str]
-
-    @property
-    def complete(self) -> bool:
-        """True when all 12 months are present."""
-        return not self.missing
-
-    @property
-    def note(self) -> str:
-        """A sentence for the report: which months are missing, in plain words."""
-        if self.complete:
-            return f"All 12 months of {self.year} are present in the police.uk data."
-        names = ", ".join(pd.Timestamp(m + "-01").strftime("%B") for m in self.missing)
-        verb = "is" if len(self.missing) == 1 else "are"
-        return (
-            f"{len(self.present)} of 12 months of {self.year} have police.uk data: {names} {self.year} "
-            f"{verb} missing, so totals for {self.year} are not full-year figures and comparisons "
-            "with other years use the same months in both."
-        )
-
-
-def coverage(data: Processed, year: int) -> Coverage:
-    """Months of ``year`` present and missing in the prepared data (from the manifest)."""
-    present = months_present(data.manifest, year)
-    every = [f"{year}-{m:02d}" for m in range(1, 13)]
-    return Coverage(year=year, present=present, missing=[m for m in every if m not in present])
-
-
 def population(data: Processed, year: int) -> pd.Series:
-    """Population of each district (by name) and the benchmark (by its name) for ``year``."""
+    """Population of each district and the benchmark for ``year``, indexed by area name.
+
+    Examples
+    --------
+    >>> population(data, 2025)["Oxford"]  # doctest: +SKIP
+    162030
+    """
     pops = data.populations[data.populations["year"] == year]
     return pops.set_index("area_name")["population"]
 
@@ -85,12 +67,19 @@ def _types(crime_types: Sequence[str] | None) -> Sequence[str]:
     return CRIME_ONLY if crime_types is None else crime_types
 
 
+def _in_district(data: Processed, code: str | None) -> pd.DataFrame:
+    counts = data.counts
+    return counts if code is None else counts[counts["district_code"] == code]
+
+
 def _year_counts(data: Processed, year: int, crime_types: Sequence[str] | None) -> pd.Series:
     counts = data.counts[data.counts["crime_type"].isin(_types(crime_types))]
     counts = counts[counts["month"].dt.year == year]
-    names = [d.name for d in data.config.districts]
-    by_district = counts.groupby("district_name")["count"].sum()
-    return by_district.reindex(names, fill_value=0).astype("int64")
+    by_code = counts.groupby("district_code")["count"].sum()
+    districts = data.config.districts
+    out = by_code.reindex([d.code for d in districts], fill_value=0).astype("int64")
+    out.index = pd.Index([d.name for d in districts])
+    return out
 
 
 def _benchmark_count(data: Processed, year: int, crime_types: Sequence[str] | None) -> int:
@@ -119,44 +108,30 @@ def district_overview(
     Returns
     -------
     pandas.DataFrame
-        Indexed by district name, then the benchmark as the last row: ``count``, ``population``,
-        ``rate``, ``lower95``, ``upper95``, ``lower998``, ``upper998`` (per 1,000 residents, PHE
-        method), ``compare_95`` and ``compare_998`` ("higher", "similar", "lower"; blank for the
-        benchmark), and ``population_source``.
+        Indexed by district name, then the benchmark as the last row, in the schema of
+        :func:`sna.stats.benchmark.compare_with_benchmark`: ``count``, ``denominator``
+        (residents), ``value`` (per 1,000), ``lower95``, ``upper95``, ``lower998``, ``upper998``,
+        ``method``, ``benchmark_value``, ``compare95`` and ``compare998`` ("higher", "similar",
+        "lower"; blank for the benchmark), then ``population_source``.
+
+    Examples
+    --------
+    >>> district_overview(data, 2025).loc["Oxford", "compare998"]  # doctest: +SKIP
+    'higher'
     """
     counts = _year_counts(data, year, crime_types)
     pops = population(data, year)
     bench_name = data.config.benchmark.name
     bench_count = _benchmark_count(data, year, crime_types)
-    table = compare_with_benchmark(
-        counts, pops.reindex(counts.index), bench_count, pops.get(bench_name, np.nan)
-    )
+    bench_pop = pops.get(bench_name, np.nan)
+    table = compare_with_benchmark(counts, pops.reindex(counts.index), bench_count, bench_pop)
     bench = rate_ci(
         pd.Series([bench_count], index=[bench_name]),
-        pd.Series([pops.get(bench_name, np.nan)], index=[bench_name]),
+        pd.Series([bench_pop], index=[bench_name]),
+        conf=(0.95, 0.998),
     )
-    bench99 = rate_ci(
-        pd.Series([bench_count], index=[bench_name]),
-        pd.Series([pops.get(bench_name, np.nan)], index=[bench_name]),
-        conf=0.998,
-    )
-    bench_row = pd.DataFrame(
-        {
-            "count": [bench_count],
-            "population": [pops.get(bench_name, np.nan)],
-            "rate": bench["value"].to_numpy(),
-            "lower95": bench["lower"].to_numpy(),
-            "upper95": bench["upper"].to_numpy(),
-            "lower998": bench99["lower"].to_numpy(),
-            "upper998": bench99["upper"].to_numpy(),
-            "compare_95": [""],
-            "compare_998": [""],
-            "benchmark_rate": bench["value"].to_numpy(),
-        },
-        index=[bench_name],
-    )
-    columns = list(bench_row.columns)
-    out = pd.concat([table[columns], bench_row])
+    bench_row = bench.assign(benchmark_value=bench["value"], compare95="", compare998="")
+    out = pd.concat([table, bench_row[table.columns]])
     sources = data.populations[data.populations["year"] == year].set_index("area_name")["source"]
     out["population_source"] = sources.reindex(out.index).fillna("")
     return out
@@ -168,7 +143,6 @@ def change_on_previous_year(
     year: int,
     *,
     by: str,
-    populations: tuple[pd.Series, pd.Series] | None = None,
 ) -> tuple[pd.DataFrame, LikeForLike]:
     """Change on the previous year over the months both years have, with its exact test.
 
@@ -182,38 +156,27 @@ def change_on_previous_year(
         Reporting year; compared with ``year - 1``.
     by
         Group column (e.g. ``"crime_type"``).
-    populations
-        Optional (before, after) populations indexed like the groups, to compare rates.
 
     Returns
     -------
     (pandas.DataFrame, LikeForLike)
-        :func:`sna.stats.change.period_change` per group, and what was compared.
+        :func:`sna.stats.change.period_change` per group, and what was compared. When the two
+        years share no month, the same columns with no figures.
     """
-    available = months_present(data.manifest)
-    months = {y: {m[5:] for m in available if m.startswith(f"{y}-")} for y in (year, year - 1)}
+    available = [str(m) for m in data.manifest.months]
+    months = {y: {f"{m.month:02d}" for m in data.manifest.months_in(y)} for y in (year, year - 1)}
     if not months[year] & months[year - 1]:
         return _no_comparison(monthly[by].unique(), year, months)
     lfl = like_for_like(
         monthly, year=year, previous_year=year - 1, by=by, months_available=available
     )
-    if populations is None:
-        change = period_change(lfl.before, lfl.after)
-    else:
-        before, after = populations
-        change = period_change(
-            lfl.before,
-            lfl.after,
-            population_before=before.reindex(lfl.before.index),
-            population_after=after.reindex(lfl.after.index),
-        )
-    return change, lfl
+    return period_change(lfl.before, lfl.after), lfl
 
 
 def _no_comparison(
     groups: object, year: int, months: dict[int, set[str]]
 ) -> tuple[pd.DataFrame, LikeForLike]:
-    """The change table and note when the previous year shares no month with ``year``."""
+    """The change table and what was compared when the previous year shares no month."""
     index = pd.Index(groups)
     columns = period_change(0, 0).columns.drop(["significant", "note"])  # same schema, no figures
     change = pd.DataFrame(np.nan, index=index, columns=columns).assign(significant=False, note="")
@@ -229,11 +192,9 @@ def _no_comparison(
 
 
 def _monthly(
-    data: Processed, district: str | None, key: str, mapping: Mapping[str, Sequence[str]]
+    data: Processed, code: str | None, key: str, mapping: Mapping[str, Sequence[str]]
 ) -> pd.DataFrame:
-    counts = (
-        data.counts if district is None else data.counts[data.counts["district_name"] == district]
-    )
+    counts = _in_district(data, code)
     parts = []
     for label, types in mapping.items():
         sub = counts[counts["crime_type"].isin(types)]
@@ -242,26 +203,39 @@ def _monthly(
     return pd.concat(parts, ignore_index=True)
 
 
-def crime_type_table(data: Processed, district: str, year: int) -> tuple[pd.DataFrame, LikeForLike]:
+def crime_type_table(data: Processed, code: str, year: int) -> tuple[pd.DataFrame, LikeForLike]:
     """Each police.uk crime type in a district: count, rate per 1,000, change like for like.
+
+    Parameters
+    ----------
+    data
+        Prepared data.
+    code
+        The district's ONS code.
+    year
+        Reporting year.
 
     Returns
     -------
     (pandas.DataFrame, LikeForLike)
-        Indexed by crime type (all 14, anti-social behaviour last): ``count``, ``rate``,
-        ``lower``, ``upper`` (per 1,000), then :func:`sna.stats.change.period_change` columns over the
-        months both years have (``before``, ``after``, ``change``, ``pct_change``,
-        ``p_value``, ``significant``, ...).
+        Indexed by crime type (all 14, anti-social behaviour last): ``count``, ``denominator``,
+        ``value`` (rate per 1,000), ``lower95``, ``upper95``, then the change over the months
+        both years have: ``before``, ``after``, ``change``, ``pct_change``, ``rate_ratio``,
+        ``rate_ratio_lower95``, ``rate_ratio_upper95``, ``p_value``, ``significant``.
+
+    Examples
+    --------
+    >>> types, compared = crime_type_table(data, "E07000181", 2025)  # doctest: +SKIP
+    >>> compared.months_compared  # doctest: +SKIP
+    ['January', 'February', 'March', 'April']
     """
     mapping = {t: [t] for t in (*CRIME_ONLY, ASB)}
-    return _summary_table(data, district, year, mapping, key="crime_type")
+    return _summary_table(data, code, year, mapping, key="crime_type")
 
 
-def crime_group_table(
-    data: Processed, district: str, year: int
-) -> tuple[pd.DataFrame, LikeForLike]:
+def crime_group_table(data: Processed, code: str, year: int) -> tuple[pd.DataFrame, LikeForLike]:
     """All crime and each configured crime group in a district, like :func:`crime_type_table`."""
-    return _summary_table(data, district, year, group_members(data.config), key="crime_group")
+    return _summary_table(data, code, year, group_members(data.config), key="crime_group")
 
 
 def group_members(config: Config) -> dict[str, Sequence[str]]:
@@ -270,31 +244,25 @@ def group_members(config: Config) -> dict[str, Sequence[str]]:
 
 
 def _summary_table(
-    data: Processed, district: str, year: int, mapping: Mapping[str, Sequence[str]], *, key: str
+    data: Processed, code: str, year: int, mapping: Mapping[str, Sequence[str]], *, key: str
 ) -> tuple[pd.DataFrame, LikeForLike]:
-    monthly = _monthly(data, district, key, mapping)
+    monthly = _monthly(data, code, key, mapping)
     in_year = monthly[monthly["month"].dt.year == year]
     counts = (
         in_year.groupby(key)["count"].sum().reindex(list(mapping), fill_value=0).astype("int64")
     )
-    pop = population(data, year).get(district, np.nan)
+    pop = population(data, year).get(data.config.district(code).name, np.nan)
     rates = rate_ci(counts, pd.Series(pop, index=counts.index))
     change, lfl = change_on_previous_year(monthly, data, year, by=key)
-    table = pd.concat(
-        [
-            counts.rename("count"),
-            rates[["value", "lower", "upper"]].rename(columns={"value": "rate"}),
-        ],
-        axis=1,
-    )
-    table = table.join(change.drop(columns=["note"], errors="ignore"))
+    change = change.drop(columns=["method", "note"], errors="ignore").rename(columns=_RATE_RATIO)
+    table = rates.drop(columns="method").assign(count=counts).join(change)
     table.index.name = key
     return table, lfl
 
 
 def monthly_counts(
     data: Processed,
-    district: str | None = None,
+    code: str | None = None,
     *,
     crime_types: Sequence[str] | None = None,
     through: int | None = None,
@@ -309,20 +277,22 @@ def monthly_counts(
     -------
     pandas.Series
         Indexed by month start (``DatetimeIndex``), named ``count``.
+
+    Examples
+    --------
+    >>> monthly_counts(data, "E07000178", through=2024).index.max()  # doctest: +SKIP
+    Timestamp('2024-04-01 00:00:00')
     """
-    counts = (
-        data.counts if district is None else data.counts[data.counts["district_name"] == district]
-    )
+    counts = _in_district(data, code)
     counts = counts[counts["crime_type"].isin(_types(crime_types))]
-    present = [m for m in months_present(data.manifest) if through is None or int(m[:4]) <= through]
-    months = pd.DatetimeIndex(pd.to_datetime([m + "-01" for m in present]))
+    months = pd.PeriodIndex(data.manifest.months_in(through=through), freq="M").to_timestamp()
     series = counts.groupby("month")["count"].sum().reindex(months, fill_value=0).astype("int64")
     series.index.name = "month"
     return series.rename("count")
 
 
 def lsoa_counts(
-    data: Processed, district: str, year: int, *, crime_types: Sequence[str] | None = None
+    data: Processed, code: str, year: int, *, crime_types: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Counts by LSOA in a district and year, with population and deprivation.
 
@@ -337,12 +307,12 @@ def lsoa_counts(
         IoD2019 ranks and deciles, ``deprivation_matched``.
     """
     counts = data.counts[
-        (data.counts["district_name"] == district) & (data.counts["month"].dt.year == year)
+        (data.counts["district_code"] == code) & (data.counts["month"].dt.year == year)
     ]
     counts = counts[counts["crime_type"].isin(_types(crime_types))]
     vintages = counts["lsoa_vintage"].unique().tolist() or [2021]
     areas = data.lsoas[
-        (data.lsoas["district_name"] == district) & data.lsoas["lsoa_vintage"].isin(vintages)
+        (data.lsoas["district_code"] == code) & data.lsoas["lsoa_vintage"].isin(vintages)
     ]
     areas = areas.sort_values("lsoa_vintage", ascending=False).drop_duplicates("lsoa_code")
     by_lsoa = counts.groupby("lsoa_code")["count"].sum()
@@ -376,30 +346,30 @@ def group_by_year(
     """
     counts = data.counts[data.counts["crime_type"].isin(crime_types)]
     table = (
-        counts.groupby(["district_name", counts["month"].dt.year])["count"]
+        counts.groupby(["district_code", counts["month"].dt.year])["count"]
         .sum()
         .unstack(fill_value=0)
     )
     years = _years_with_data(data, through)
-    table = table.reindex(
-        index=[d.name for d in data.config.districts], columns=years, fill_value=0
-    )
+    districts = data.config.districts
+    table = table.reindex(index=[d.code for d in districts], columns=years, fill_value=0)
+    table.index = pd.Index([d.name for d in districts], name="district_name")
     if per_month:
-        n = pd.Series({y: len(months_present(data.manifest, y)) for y in years})
+        n = pd.Series({y: len(data.manifest.months_in(y)) for y in years})
         table = table / n
     table.columns.name = "year"
     return table
 
 
 def deprivation_frame(
-    data: Processed, district: str | None, year: int, *, crime_types: Sequence[str] | None = None
+    data: Processed, code: str | None, year: int, *, crime_types: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """LSOA counts with the config's deprivation domain decile as ``decile``.
 
     Parameters
     ----------
-    district
-        A district name, or None for every assessed district together.
+    code
+        A district's ONS code, or None for every assessed district together.
 
     Returns
     -------
@@ -412,17 +382,43 @@ def deprivation_frame(
     column = (
         "imd_decile" if domain == "IMD" else f"{domain.split(',')[0].split(' ')[0].lower()}_decile"
     )
-    names = [d.name for d in data.config.districts] if district is None else [district]
-    frames = [lsoa_counts(data, name, year, crime_types=crime_types) for name in names]
+    codes = [d.code for d in data.config.districts] if code is None else [code]
+    frames = [lsoa_counts(data, c, year, crime_types=crime_types) for c in codes]
     frame = pd.concat(frames, ignore_index=True)
     return frame[["lsoa_code", "lsoa_name", "count", "population", "population_source"]].assign(
         decile=frame[column].astype("Float64")
     )
 
 
+def rate_by_decile_counts(lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Crimes and residents by deprivation decile (1-10; deciles with no LSOA have 0 and 0).
+
+    Parameters
+    ----------
+    lsoas
+        From :func:`deprivation_frame`; LSOAs with no decile are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by decile 1-10: the rate schema of :func:`sna.stats.rates.rate_ci`.
+    """
+    matched = lsoas.dropna(subset=["decile"])
+    sums = matched.groupby(matched["decile"].astype(int))[["count", "population"]].sum()
+    sums = sums.reindex(range(1, 11), fill_value=0)
+    return rate_ci(sums["count"], sums["population"].replace(0, np.nan))
+
+
+def deprived_hotspot_table(lsoas: pd.DataFrame, *, domain: str) -> pd.DataFrame:
+    """High-rate, highly deprived LSOAs, indexed by LSOA name, with their rates and decile."""
+    hot = deprived_hotspots(lsoas, domain=domain)
+    columns = ["count", "population", "population_source", "value", "lower95", "upper95", "decile"]
+    return hot.set_index("lsoa_name")[columns]
+
+
 def lsoa_by_year(
     data: Processed,
-    district: str,
+    code: str,
     *,
     crime_types: Sequence[str] | None = None,
     through: int | None = None,
@@ -434,13 +430,12 @@ def lsoa_by_year(
     ``through`` leaves out later years.
     """
     counts = data.counts[
-        (data.counts["district_name"] == district)
-        & data.counts["crime_type"].isin(_types(crime_types))
+        (data.counts["district_code"] == code) & data.counts["crime_type"].isin(_types(crime_types))
     ]
     years = _years_with_data(data, through)
     table = counts.groupby(["lsoa_code", counts["month"].dt.year])["count"].sum().unstack()
     table = table.reindex(columns=[y for y in years if y in table.columns])
-    areas = data.lsoas[data.lsoas["district_name"] == district]
+    areas = data.lsoas[data.lsoas["district_code"] == code]
     for year in table.columns:
         vintage = counts.loc[counts["month"].dt.year == year, "lsoa_vintage"].unique().tolist()
         known = table.index.isin(areas.loc[areas["lsoa_vintage"].isin(vintage), "lsoa_code"])
@@ -453,6 +448,20 @@ def lsoa_by_year(
     return table
 
 
+def funnel_grid(overview: pd.DataFrame, *, benchmark: str) -> pd.DataFrame:
+    """Funnel-plot control limits over a smooth grid of populations around the districts'.
+
+    Parameters
+    ----------
+    overview
+        From :func:`district_overview`.
+    benchmark
+        Name of the benchmark row.
+    """
+    pops = overview.drop(index=benchmark)["denominator"]
+    grid = np.geomspace(pops.min() * 0.5, pops.max() * 1.5, 120)
+    return funnel_limits(overview.loc[benchmark, "value"], grid)
+
+
 def _years_with_data(data: Processed, through: int | None) -> list[int]:
-    years = sorted(int(y) for y in data.manifest["months"])
-    return [y for y in years if through is None or y <= through]
+    return [y for y in data.manifest.years if through is None or y <= through]

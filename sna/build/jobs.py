@@ -31,8 +31,6 @@ START_TIMEOUT = 120
 """Seconds to wait for a kernel to start; start-up is slow when every core is busy."""
 
 KERNEL_ARGUMENTS = (
-    # Matplotlib SVGs get random element ids unless the hash salt is fixed.
-    "--IPKernelApp.exec_lines=__import__('matplotlib').rcParams.__setitem__('svg.hashsalt', 'sna')",
     # Not the kernel's start-up chatter ("running over TCP without encryption") on the terminal;
     # what the notebook's code prints or warns goes into the notebook, not here.
     "--IPKernelApp.log_level=ERROR",

@@ -10,7 +10,8 @@ The recipe (:func:`build`):
 5. publish each result as it arrives (atomic renames: a failure keeps the last good report);
 6. write ``reports/index.html``.
 
-Notebooks call :func:`build_date` to print the report date.
+Each notebook gets its parameters from papermill: the config path, the district's ONS code, the
+reporting year and the report date (``SOURCE_DATE_EPOCH`` when set, else today, in UTC).
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sna import __version__
+from sna.build.jobs import BuildJob, JobResult, run_job, run_jobs
 from sna.data.config import Config, load_config
-from sna.data.processed import check_prepared_with
-from sna.errors import SnaError
 from sna.data.files import (
     FolderLocked,
     atomic_write_bytes,
@@ -37,18 +37,19 @@ from sna.data.files import (
     sha256_bytes,
     sha256_file,
 )
-from sna.build.jobs import BuildJob, JobResult, run_job, run_jobs
+from sna.data.manifest import Manifest, format_months
+from sna.data.processed import check_prepared_with
+from sna.errors import SnaError
 
 __all__ = [
     "BuildJob",
     "JobResult",
     "ReportOutcome",
     "build",
-    "build_date",
+    "report_date",
     "run_build",
     "run_job",
     "run_jobs",
-    "slugify",
 ]
 
 DISTRICT_NOTEBOOK = "district_assessment.ipynb"
@@ -78,22 +79,15 @@ class ReportOutcome:
     stale: bool = False
 
 
-def build_date() -> dt.date:
-    """The date to print on a report: ``SOURCE_DATE_EPOCH`` (UTC) when set, else today.
+def report_date() -> dt.date:
+    """The date printed on reports: ``SOURCE_DATE_EPOCH`` (UTC) when set, else today (UTC).
 
-    ``sna build`` sets ``SOURCE_DATE_EPOCH`` for its notebooks, so two builds of the same inputs
-    print the same date; set it yourself to reproduce an earlier build.
+    Set ``SOURCE_DATE_EPOCH`` to reproduce an earlier build byte for byte.
     """
     epoch = _source_date_epoch()
     if epoch is None:
-        return dt.date.today()
+        return dt.datetime.now(dt.UTC).date()
     return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).date()
-
-
-def slugify(name: str) -> str:
-    """A file name for a district: ``"Vale of White Horse"`` -> ``"vale-of-white-horse"``."""
-    slug = "".join(c if c.isalnum() else "-" for c in name.casefold())
-    return "-".join(part for part in slug.split("-") if part)
 
 
 def build(
@@ -144,8 +138,8 @@ def build(
     ``if __name__ == "__main__":`` guard; the ``sna`` command and notebooks need nothing.
 
     Two builds from the same inputs give byte-identical HTML: cell ids and papermill metadata
-    are normalised, and the notebooks' kernels get ``SOURCE_DATE_EPOCH`` (yours, or midnight
-    UTC of today), ``PYTHONHASHSEED=0`` and a fixed matplotlib ``svg.hashsalt``.
+    are normalised, the kernels get ``PYTHONHASHSEED=0``, and the report date is a notebook
+    parameter (``SOURCE_DATE_EPOCH`` when set, else today).
     """
     notebooks = Path(notebooks_dir) if notebooks_dir else config.path.parent / "notebooks"
     workers = _job_count(jobs)
@@ -203,19 +197,15 @@ def coverage_warnings(config: Config, years: Sequence[int]) -> list[str]:
 
 def coverage_notes(config: Config, years: Sequence[int]) -> dict[int, str]:
     """For each year with missing months of police.uk data, a sentence saying so."""
-    manifest = json.loads((config.processed_dir / "manifest.json").read_text())
-    if "months" not in manifest:
-        return {}
+    manifest = Manifest.read(config.processed_dir / "manifest.json")
     notes = {}
     for year in years:
-        months = manifest["months"].get(
-            str(year), {"present": [], "missing": [f"{year}-{m:02d}" for m in range(1, 13)]}
-        )
-        if months["missing"]:
+        cover = manifest.coverage(year)
+        if not cover.complete:
             notes[year] = (
-                f"{year} has police.uk data for {len(months['present'])} of 12 months "
-                f"(missing: {', '.join(months['missing'])}); its reports flag this and compare "
-                "with the previous year on the months both have."
+                f"{year} has police.uk data for {len(cover.present)} of 12 months "
+                f"(missing: {format_months(cover.missing, 'iso')}); its reports flag this and "
+                "compare with the previous year on the months both have."
             )
     return notes
 
@@ -271,16 +261,8 @@ def _now() -> str:
 
 
 def _kernel_environment() -> dict[str, str | None]:
-    """Environment for the notebooks' kernels: a fixed date, hash seed and plotting backend.
-
-    Without ``SOURCE_DATE_EPOCH`` the kernels get midnight (UTC) of today's date, so reports
-    print today's date and two builds on one day are identical.
-    """
-    epoch = _source_date_epoch()
-    if epoch is None:
-        today = dt.date.today()
-        epoch = int(dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp())
-    return {"SOURCE_DATE_EPOCH": str(epoch), "PYTHONHASHSEED": "0", "MPLBACKEND": None}
+    """Environment for the notebooks' kernels: a fixed hash seed and the default plot backend."""
+    return {"PYTHONHASHSEED": "0", "MPLBACKEND": None}
 
 
 def _data_fingerprint(config: Config) -> str:
@@ -288,7 +270,7 @@ def _data_fingerprint(config: Config) -> str:
     if not manifest.is_file():
         raise SnaError(f"no processed data: {manifest} not found; run `sna prepare` first")
     content = manifest.read_bytes()
-    check_prepared_with(config, json.loads(content))
+    check_prepared_with(config, Manifest.from_json(json.loads(content)))
     return sha256_bytes(content + config.fingerprint().encode())
 
 
@@ -321,7 +303,7 @@ def _plan(
     keys = list(districts) if districts else [d.code for d in config.districts]
     wanted = {config.district(k) for k in keys}
     chosen = [d for d in config.districts if d in wanted]
-    slugs = [slugify(d.name) for d in chosen]
+    slugs = [d.slug for d in chosen]
     if len(set(slugs)) < len(slugs) or "overview" in slugs:
         raise SnaError(f"district names must give distinct report file names; got {slugs}")
     sources = {}
@@ -336,6 +318,7 @@ def _plan(
         "source_date_epoch": _source_date_epoch(),
     }
     environment = _kernel_environment()
+    date = report_date().isoformat()
     jobs = []
     for year in chosen_years:
         reports = config.reports_dir / str(year)
@@ -343,13 +326,16 @@ def _plan(
             ("overview", "Area overview", OVERVIEW_NOTEBOOK, {})
         ]
         items += [
-            (s, d.name, DISTRICT_NOTEBOOK, {"district": d.name})
+            (s, d.name, DISTRICT_NOTEBOOK, {"district": d.code})
             for s, d in zip(slugs, chosen, strict=True)
         ]
         for slug, title, name, extra in items:
             notebook, notebook_hash = sources[name]
             parameters = {"config_path": str(config.path), **extra, "year": year}
+            # The date alone does not make a report stale: a report built yesterday from the
+            # same inputs stays (unless SOURCE_DATE_EPOCH, part of ``base``, was changed).
             payload = {**base, "notebook": notebook_hash, "parameters": parameters}
+            parameters = {**parameters, "report_date": date}
             jobs.append(
                 BuildJob(
                     key=f"{year}/{slug}",

@@ -28,6 +28,8 @@ from bs4 import BeautifulSoup, Tag
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from sna.report.display import anchor
+
 __all__ = [
     "IndexEntry",
     "clean_html",
@@ -255,11 +257,6 @@ def _safe_url(tag: str, attribute: str, url: str) -> bool:
     return False
 
 
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-    return slug or "section"
-
-
 def _add_contents(soup: BeautifulSoup) -> None:
     """Give h1-h3 headings unique ids (keeping those they have); add a ``<nav>`` linking to them."""
     main = soup.find("main")
@@ -277,7 +274,7 @@ def _add_contents(soup: BeautifulSoup) -> None:
     nav.append(items)
     for h in headings:
         text = " ".join(h.get_text(" ").split())
-        ident = base = str(h.get("id") or _slug(text))  # keep ids that links may point to
+        ident = base = str(h.get("id") or anchor(text))  # keep ids that links may point to
         n = 1
         while ident in used or ident == "sna-toc-title":
             n += 1

@@ -11,7 +11,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,20 @@ class District:
 
     code: str
     name: str
+
+    @property
+    def slug(self) -> str:
+        """The district's report file name: ``"Vale of White Horse"`` -> ``"vale-of-white-horse"``.
+
+        Letters and digits are kept (including non-ASCII ones); everything else separates words.
+
+        Examples
+        --------
+        >>> District("E07000180", "Vale of White Horse").slug
+        'vale-of-white-horse'
+        """
+        slug = "".join(c if c.isalnum() else "-" for c in self.name.casefold())
+        return "-".join(part for part in slug.split("-") if part)
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,6 @@ class Config:
     reports_dir: Path
     sources: Sources
     notebook_timeout: int = 600
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def district_codes(self) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from sna.data.areas import (
 )
 from sna.data.config import Config, load_config
 from sna.data.files import atomic_path, atomic_write_text, sha256_file
+from sna.data.manifest import Manifest, format_months
 from sna.data.policeuk import (
     STREET_COLUMNS,
     normalise_crime_type,
@@ -470,11 +471,14 @@ def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True
     )
     print(f"  out of area    {t['rows_out_of_area']:,}")
     print(f"  rejected       {rejected:,} ({reasons}) -> {out / 'rejects.csv'}")
-    for year, m in manifest["months"].items():
-        if m["missing"]:
-            flag = "  <- reporting year" if int(year) in config.reporting_years else ""
+    typed = Manifest.from_json(manifest)
+    for year in typed.years:
+        cover = typed.coverage(year)
+        if not cover.complete:
+            flag = "  <- reporting year" if year in config.reporting_years else ""
             print(
-                f"  {year}: {len(m['present'])} of 12 months; missing {', '.join(m['missing'])}{flag}"
+                f"  {year}: {len(cover.present)} of 12 months; "
+                f"missing {format_months(cover.missing, 'iso')}{flag}"
             )
     print(
         f"  LSOA 2021 codes without IoD2019 deprivation: {manifest['lsoas']['lsoa21_without_deprivation']}"

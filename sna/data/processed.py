@@ -7,18 +7,17 @@ Everything after that is pure functions on its frames.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from sna.data.config import Config, load_config
+from sna.data.manifest import Manifest
 from sna.data.policeuk import ASB
 from sna.errors import SnaError
 
-__all__ = ["Processed", "check_prepared_with", "load_processed", "months_present"]
+__all__ = ["Processed", "check_prepared_with", "load_processed"]
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,14 @@ class Processed:
     lsoas
         LSOAs of the kept districts with population and deprivation ranks and deciles.
     manifest
-        ``manifest.json``: input files, hashes, row accounting, months present and missing.
+        ``manifest.json``, typed: input files, hashes, row accounting, months with data.
     """
 
     config: Config
     counts: pd.DataFrame
     populations: pd.DataFrame
     lsoas: pd.DataFrame
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def crimes(self) -> pd.DataFrame:
@@ -85,7 +84,7 @@ def load_processed(config: Config | str | Path) -> Processed:
         raise SnaError(
             f"{folder}: {', '.join(missing)} not found; run `sna prepare --config {config.path}` first"
         )
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = Manifest.read(folder / "manifest.json")
     check_prepared_with(config, manifest)
     return Processed(
         config=config,
@@ -96,7 +95,7 @@ def load_processed(config: Config | str | Path) -> Processed:
     )
 
 
-def check_prepared_with(config: Config, manifest: dict[str, Any]) -> None:
+def check_prepared_with(config: Config, manifest: Manifest) -> None:
     """Refuse processed data prepared with another version of the config.
 
     Populations, kept districts and the benchmark are fixed by ``sna prepare``; a config edited
@@ -107,22 +106,9 @@ def check_prepared_with(config: Config, manifest: dict[str, Any]) -> None:
     SnaError
         If the manifest records a different config fingerprint.
     """
-    prepared = manifest.get("config_fingerprint")
+    prepared = manifest.config_fingerprint
     if prepared is not None and prepared != config.fingerprint():
         raise SnaError(
             f"{config.path} has changed since the data in {config.processed_dir} were prepared; "
             f"run `sna prepare --config {config.path}` again"
         )
-
-
-def months_present(manifest: dict[str, Any], year: int | None = None) -> list[str]:
-    """Months (``YYYY-MM``) with police.uk data, from the manifest; of one year if given.
-
-    Examples
-    --------
-    >>> months_present({"months": {"2025": {"present": ["2025-01"], "missing": []}}})
-    ['2025-01']
-    """
-    months = manifest["months"]
-    years = [str(year)] if year is not None else sorted(months)
-    return [m for y in years for m in months.get(y, {}).get("present", [])]

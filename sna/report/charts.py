@@ -32,7 +32,8 @@ def rate_bars(
     Parameters
     ----------
     table
-        Indexed by area, with ``rate``, ``lower95``, ``upper95`` and the benchmark as a row.
+        Indexed by area, with ``value`` (the rate), ``lower95``, ``upper95`` and the benchmark as
+        a row.
     benchmark
         Name of the benchmark row.
     title
@@ -41,10 +42,10 @@ def rate_bars(
     areas = table.drop(index=benchmark)
     ax = _new(8, 0.6 * len(areas) + 1.5)
     y = np.arange(len(areas))[::-1]
-    err = np.vstack([areas["rate"] - areas["lower95"], areas["upper95"] - areas["rate"]])
-    ax.barh(y, areas["rate"], color=_BLUE, xerr=err, capsize=4, ecolor="black")
+    err = np.vstack([areas["value"] - areas["lower95"], areas["upper95"] - areas["value"]])
+    ax.barh(y, areas["value"], color=_BLUE, xerr=err, capsize=4, ecolor="black")
     ax.set_yticks(y, areas.index)
-    bench = table.loc[benchmark, "rate"]
+    bench = table.loc[benchmark, "value"]
     ax.axvline(bench, color="#c0392b", linestyle="--", label=f"{benchmark}: {bench:.1f}")
     ax.set_xlabel(f"Rate per {per} (bars: 95% confidence interval)")
     ax.set_title(title)
@@ -66,7 +67,7 @@ def monthly_trend(
     series
         Monthly counts indexed by month start; missing months are absent (never zero).
     forecast
-        Optional frame indexed by month with ``forecast``, ``lower``, ``upper``.
+        Optional frame indexed by month with ``forecast``, ``lower95``, ``upper95``.
     """
     ax = _new()
     full = pd.date_range(series.index.min(), series.index.max(), freq="MS")
@@ -77,8 +78,8 @@ def monthly_trend(
         ax.plot(forecast.index, forecast["forecast"], color=_GREY, linestyle="--", label="Forecast")
         ax.fill_between(
             forecast.index,
-            forecast["lower"],
-            forecast["upper"],
+            forecast["lower95"],
+            forecast["upper95"],
             color=_GREY,
             alpha=0.2,
             label="95% prediction interval",
@@ -152,7 +153,7 @@ def funnel_plot(
     Parameters
     ----------
     points
-        Indexed by area, with ``population`` and ``rate``.
+        Indexed by area, with ``denominator`` (residents) and ``value`` (the rate).
     limits
         From :func:`sna.stats.benchmark.funnel_limits` over a grid of populations: ``population`` and
         columns ``lower95``, ``upper95``, ``lower998``, ``upper998``.
@@ -167,10 +168,10 @@ def funnel_plot(
     )
     ax.plot(limits["population"], limits["upper998"], color=_GREY, linestyle=":")
     ax.axhline(benchmark_rate, color="#c0392b", label=f"Benchmark: {benchmark_rate:.1f}")
-    ax.scatter(points["population"], points["rate"], color=_BLUE, zorder=3)
+    ax.scatter(points["denominator"], points["value"], color=_BLUE, zorder=3)
     for name, row in points.iterrows():
         ax.annotate(
-            str(name), (row["population"], row["rate"]), textcoords="offset points", xytext=(5, 4)
+            str(name), (row["denominator"], row["value"]), textcoords="offset points", xytext=(5, 4)
         )
     ax.set_xlabel("Population (residents)")
     ax.set_ylabel(f"Rate per {per}")
@@ -187,15 +188,15 @@ def deprivation_bars(
     Parameters
     ----------
     by_decile
-        Indexed by decile 1-10, with ``rate``, ``lower``, ``upper`` and optionally
+        Indexed by decile 1-10, with ``value``, ``lower95``, ``upper95`` and optionally
         ``suppressed`` (True: no bar, labelled "[c]").
     """
     ax = _new()
     x = by_decile.index.to_numpy()
     err = np.vstack(
-        [by_decile["rate"] - by_decile["lower"], by_decile["upper"] - by_decile["rate"]]
+        [by_decile["value"] - by_decile["lower95"], by_decile["upper95"] - by_decile["value"]]
     )
-    ax.bar(x, by_decile["rate"], color=_BLUE, yerr=err, capsize=4)
+    ax.bar(x, by_decile["value"], color=_BLUE, yerr=err, capsize=4)
     if "suppressed" in by_decile:  # no bar for a suppressed decile: say so instead
         for decile in by_decile.index[by_decile["suppressed"].astype(bool)]:
             ax.text(decile, 0, SUPPRESSED_LABEL, ha="center", va="bottom")

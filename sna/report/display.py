@@ -12,13 +12,16 @@ import html
 import io
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Image, display
-from matplotlib.axes import Axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
+    "anchor",
     "show_figure",
     "show_heading",
     "show_links",
@@ -30,14 +33,22 @@ __all__ = [
 ]
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def anchor(text: str) -> str:
+    """An ASCII id for a heading, for links from the contents list.
+
+    Examples
+    --------
+    >>> anchor("Neighbourhood crime: 2025")
+    'neighbourhood-crime-2025'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    return slug or "section"
 
 
 def show_heading(text: str, *, level: int = 1) -> None:
     """A heading (``<h1>``..``<h3>``) built from data, escaped, with an anchor id."""
     safe = html.escape(text)
-    display(HTML(f'<h{level} id="{_slug(text)}">{safe}</h{level}>'))
+    display(HTML(f'<h{level} id="{anchor(text)}">{safe}</h{level}>'))
 
 
 def show_text(text: str) -> None:
@@ -79,7 +90,7 @@ def table_html(frame: pd.DataFrame, *, caption: str, index: bool = True, notes: 
 
 
 def show_table(frame: pd.DataFrame, *, caption: str, index: bool = True, notes: str = "") -> None:
-    """Show a formatted table (strings, e.g. from :func:`sna.report.tables.format_table`) with a caption."""
+    """Show a formatted table (strings, e.g. from :mod:`sna.report.tables`) with a caption."""
     display(HTML(table_html(frame, caption=caption, index=index, notes=notes)))
 
 
@@ -93,6 +104,8 @@ def show_figure(ax: Axes, *, alt: str) -> None:
     alt
         What the chart shows, in words, for readers who cannot see it.
     """
+    import matplotlib.pyplot as plt
+
     fig = ax.get_figure(root=True)
     assert fig is not None
     buffer = io.BytesIO()

@@ -16,6 +16,8 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
+from sna.stats.schema import level_label
+
 __all__ = [
     "describe_benchmark",
     "describe_change",
@@ -23,9 +25,7 @@ __all__ = [
     "describe_correlation",
     "describe_deprivation_ratio",
     "describe_forecast",
-    "describe_proportion",
     "describe_rank",
-    "describe_trend",
 ]
 
 Row: TypeAlias = Mapping[str, Any] | pd.Series
@@ -73,6 +73,12 @@ def _upper_first(text: str) -> str:
 
 def _conf_label(conf: float) -> str:
     return f"{100 * float(conf):g}%"
+
+
+def _limits(result: Row) -> tuple[float, float]:
+    """The interval of a result Series at its own confidence level (``lower95``, ``upper95``)."""
+    label = level_label(float(result.get("conf", 0.95)))
+    return float(result[f"lower{label}"]), float(result[f"upper{label}"])
 
 
 def describe_change(
@@ -139,7 +145,8 @@ def describe_change(
 
 def _significance(change: float, row: Row) -> str:
     """The clause on significance, consistent with both the count's and the rate's direction."""
-    p_value, ratio = row["p_value"], row["rate_ratio"]
+    p_value = row["p_value"]
+    ratio = row["rate_ratio"] if "rate_ratio" in row else row["value"]
     if _missing(p_value) or _missing(ratio):
         return "its statistical significance could not be assessed."
     rate_up = float(ratio) > 1
@@ -191,22 +198,22 @@ def describe_benchmark(
     Raises
     ------
     ValueError
-        If ``compare_95`` is not a known value, or contradicts the rates.
+        If ``compare95`` is not a known value, or contradicts the rates.
 
     Examples
     --------
-    >>> row = {"rate": 38.2, "benchmark_rate": 51.4, "compare_95": "lower", "compare_998": "lower"}
+    >>> row = {"value": 38.2, "benchmark_value": 51.4, "compare95": "lower", "compare998": "lower"}
     >>> describe_benchmark("West Oxfordshire", row, benchmark_name="Oxfordshire")
     "West Oxfordshire's crime rate (38.2 per 1,000 residents) is significantly lower than Oxfordshire's (51.4 per 1,000), at both 95% and 99.8% confidence."
     """
-    c95, c998 = row["compare_95"], row.get("compare_998", "not compared")
+    c95, c998 = row["compare95"], row.get("compare998", "not compared")
     if c95 not in _COMPARE or c998 not in _COMPARE:
-        raise ValueError(f"compare_95 must be one of {_COMPARE}; got {c95!r}")
+        raise ValueError(f"compare95 must be one of {_COMPARE}; got {c95!r}")
     if c95 == "not compared":
         return f"{area}'s {measure} could not be compared with {benchmark_name}'s (no rate)."
-    rate, bench = float(row["rate"]), float(row["benchmark_rate"])
+    rate, bench = float(row["value"]), float(row["benchmark_value"])
     if (c95 == "higher" and rate <= bench) or (c95 == "lower" and rate >= bench):
-        raise ValueError(f"compare_95 says {c95!r} but the rate is {rate} against {bench}")
+        raise ValueError(f"compare95 says {c95!r} but the rate is {rate} against {bench}")
     own = f"{area}'s {measure} ({_rate(rate, per)} residents)"
     other = f"{benchmark_name}'s ({_rate(bench, per)})"
     if c95 == "similar":
@@ -258,14 +265,14 @@ def describe_rank(
     """
     if area not in ranked.index:
         raise ValueError(f"area {area!r} is not in ranked; areas are {list(ranked.index)}")
-    rated = ranked[ranked["rate"].notna()]
+    rated = ranked[ranked["value"].notna()]
     row = ranked.loc[area]
-    if _missing(row["rate"]):
+    if _missing(row["value"]):
         return f"{area}'s {measure} could not be calculated (no population figure)."
     n = len(rated)
-    own = f"({_rate(row['rate'], per)} residents)"
+    own = f"({_rate(row['value'], per)} residents)"
     if n == 1:
-        return f"{area}'s {measure} was {_rate(row['rate'], per)} residents."
+        return f"{area}'s {measure} was {_rate(row['value'], per)} residents."
     pos = list(rated.index).index(area)
     rank = int(row["rank"])
     tied = int((rated["rank"] == rank).sum()) > 1
@@ -276,7 +283,7 @@ def describe_rank(
         other = rated.index[other_pos]
         differs = bool(rated.iloc[pos if top else other_pos]["differs_from_next"])
         base = f"{area} had the {'joint ' if tied else ''}{word} {measure} of the {n} {group} {own}"
-        other_text = f"{other} ({_rate(rated.iloc[other_pos]['rate'], per)})"
+        other_text = f"{other} ({_rate(rated.iloc[other_pos]['value'], per)})"
         if tied:
             return f"{base}."
         if differs:
@@ -304,7 +311,7 @@ def describe_rank(
         return (
             f"{base}." if tied else f"{base}, significantly different from the {group} either side."
         )
-    others = " or ".join(f"{o} ({_rate(rated.loc[o, 'rate'], per)})" for o in unclear)
+    others = " or ".join(f"{o} ({_rate(rated.loc[o, 'value'], per)})" for o in unclear)
     return (
         f"{base}, but the difference from {others} is not statistically significant, so its "
         "rank is not certain."
@@ -314,90 +321,6 @@ def describe_rank(
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def describe_trend(area: str, crime: str, trend: Row) -> str:
-    """A sentence on the average annual change from :func:`sna.stats.trends.annual_trend`.
-
-    Parameters
-    ----------
-    area : str
-        The area.
-    crime : str
-        What was counted, e.g. "Recorded crime".
-    trend : mapping or pandas.Series
-        The output of :func:`sna.stats.trends.annual_trend`.
-
-    Returns
-    -------
-    str
-        A direction only when the trend is statistically significant; otherwise "no
-        statistically significant trend"; or why no trend could be estimated.
-
-    Examples
-    --------
-    >>> from sna.stats.trends import annual_trend
-    >>> t = annual_trend([4800, 5000, 5234, 5836], [110_000] * 4, [2021, 2022, 2023, 2024])
-    >>> describe_trend("West Oxfordshire", "Recorded crime", t)
-    'Between 2021 and 2024, the rate of recorded crime in West Oxfordshire rose by an average of 6.6% a year (95% confidence interval 1.4% to 12.1%); this upward trend is statistically significant.'
-    """
-    subject = f"{_lower_first(crime)} in {area}"
-    if _missing(trend["annual_pct_change"]):
-        return (
-            f"A trend in {subject} cannot be estimated: there are {trend['n_years']} years of "
-            "comparable data, and at least 3 are needed."
-        )
-    ci = (
-        f"{_conf_label(trend.get('conf', 0.95))} confidence interval "
-        f"{float(trend['lower']):.1f}% to {float(trend['upper']):.1f}%"
-    )
-    span = f"Between {trend['first_year']} and {trend['last_year']}"
-    change = float(trend["annual_pct_change"])
-    if not bool(trend["significant"]):
-        return (
-            f"{span}, there was no statistically significant trend in the rate of {subject} "
-            f"(average change {_signed_pct(change)} a year; {ci})."
-        )
-    verb, word = ("rose", "upward") if change > 0 else ("fell", "downward")
-    return (
-        f"{span}, the rate of {subject} {verb} by an average of {_pct(change)} a year ({ci}); "
-        f"this {word} trend is statistically significant."
-    )
-
-
-def describe_proportion(
-    row: Row, *, subject: str, category: str, count: int | None = None, total: int | None = None
-) -> str:
-    """A sentence on a proportion from :func:`sna.stats.rates.proportion_ci`.
-
-    Parameters
-    ----------
-    row : mapping or pandas.Series
-        A row of :func:`sna.stats.rates.proportion_ci` (95% interval).
-    subject, category : str, keyword-only
-        The whole and the part: "40.0% of {subject} were {category}".
-    count, total : int, optional, keyword-only
-        The numbers behind the proportion, added as "40 of 100". Leave them out when the count is
-        suppressed in published tables.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from sna.stats.rates import proportion_ci
-    >>> row = proportion_ci(40, 100).iloc[0]
-    >>> describe_proportion(row, subject="exploitation reports", category="labour exploitation")
-    '40.0% of exploitation reports were labour exploitation (95% confidence interval 30.9% to 49.8%).'
-    """
-    if _missing(row["value"]):
-        return f"The share of {subject} that were {category} is not known."
-    counts = f"; {_num(count)} of {_num(total)}" if count is not None and total is not None else ""
-    return (
-        f"{100 * float(row['value']):.1f}% of {subject} were {category} (95% confidence interval "
-        f"{100 * float(row['lower']):.1f}% to {100 * float(row['upper']):.1f}%{counts})."
-    )
 
 
 def _strength(rho: float) -> str:
@@ -433,12 +356,13 @@ def describe_correlation(result: Row) -> str:
         if domain in ("IMD", "Crime")
         else ""
     )
-    if _missing(result["rho"]):
+    if _missing(result["value"]):
         return f"The relationship between crime and deprivation ({domain}) could not be estimated."
-    rho = float(result["rho"])
+    rho = float(result["value"])
+    lower, upper = _limits(result)
     stats = (
         f"Spearman's rho {rho:.2f}, {_conf_label(result.get('conf', 0.95))} confidence interval "
-        f"{float(result['lower']):.2f} to {float(result['upper']):.2f}"
+        f"{lower:.2f} to {upper:.2f}"
     )
     where = f"Across {result['n_lsoas']} LSOAs"
     if not bool(result["significant"]):
@@ -469,7 +393,7 @@ def describe_deprivation_ratio(result: Row) -> str:
         and whether the difference is statistically significant.
     """
     domain = result["domain"]
-    if _missing(result["rate_ratio"]):
+    if _missing(result["value"]):
         return (
             f"Crime rates in the most and least deprived areas ({domain} domain) could not be "
             f"compared: {result['note'] or 'too few LSOAs'}."
@@ -477,7 +401,7 @@ def describe_deprivation_ratio(result: Row) -> str:
     most, least = (
         ("quintile", "quintile") if "quintile" in result["comparison"] else ("decile", "decile")
     )
-    rr, lo, hi = float(result["rate_ratio"]), float(result["lower"]), float(result["upper"])
+    rr, (lo, hi) = float(result["value"]), _limits(result)
     size = f"{rr:.1f} times" if rr >= 1 else f"{100 * (1 - rr):.0f}% lower than"
     interval = (
         f"{_conf_label(result.get('conf', 0.95))} confidence interval {lo:.2f} to {hi:.2f} times"
@@ -579,6 +503,6 @@ def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: fl
         f"If recent patterns continue, {subject} is expected to average about "
         f"{_num(forecast['forecast'].mean())} a month over the next {horizon} months "
         f"({_conf_label(conf)} prediction interval for individual months: "
-        f"{_num(forecast['lower'].min())} to {_num(forecast['upper'].max())}). This projects "
+        f"{_num(forecast['lower95'].min())} to {_num(forecast['upper95'].max())}). This projects "
         "recorded crime, which also reflects recording practice and police activity."
     )

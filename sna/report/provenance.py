@@ -1,16 +1,32 @@
 """What a reviewer needs to reproduce a report: inputs and their hashes, row accounting, months
-present and missing, configuration, parameters and package versions, as tables."""
+present and missing, configuration, parameters and package versions, as tables.
+
+:func:`show_data_quality` and :func:`show_sources` are the provenance section every report ends
+with, in one place.
+"""
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 import pandas as pd
 
-__all__ = ["input_files", "months_table", "package_versions", "parameters_table", "row_accounting"]
+from sna.data.files import sha256_file
+from sna.data.manifest import Manifest, format_months
+from sna.data.processed import Processed
+from sna.report.display import show_table
+from sna.report.tables import thousands
+
+__all__ = [
+    "input_files",
+    "months_table",
+    "package_versions",
+    "parameters_table",
+    "row_accounting",
+    "show_data_quality",
+    "show_sources",
+]
 
 PACKAGES = (
     "sna",
@@ -26,7 +42,7 @@ PACKAGES = (
 )
 
 
-def months_table(manifest: Mapping[str, Any]) -> pd.DataFrame:
+def months_table(manifest: Manifest) -> pd.DataFrame:
     """Months of police.uk data present and missing, by calendar year.
 
     Returns
@@ -35,24 +51,24 @@ def months_table(manifest: Mapping[str, Any]) -> pd.DataFrame:
         Indexed by year: ``Months present`` (count), ``Missing months`` (names, or "none").
     """
     rows = {}
-    for year, months in manifest["months"].items():
-        missing = [pd.Timestamp(m + "-01").strftime("%b") for m in months["missing"]]
-        rows[int(year)] = {
-            "Months present": len(months["present"]),
-            "Missing months": ", ".join(missing) or "none",
+    for year in manifest.years:
+        cover = manifest.coverage(year)
+        rows[year] = {
+            "Months present": len(cover.present),
+            "Missing months": format_months(cover.missing, "abbr") or "none",
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "Year"
     return table
 
 
-def row_accounting(manifest: Mapping[str, Any], *, year: int | None = None) -> pd.DataFrame:
+def row_accounting(manifest: Manifest, *, year: int | None = None) -> pd.DataFrame:
     """Rows read, kept, out of area and rejected (by reason) for each police.uk file.
 
     Parameters
     ----------
     manifest
-        ``manifest.json`` of ``sna prepare``.
+        The manifest of ``sna prepare``.
     year
         Only files for this year's months; default all.
 
@@ -62,17 +78,17 @@ def row_accounting(manifest: Mapping[str, Any], *, year: int | None = None) -> p
         One row per file plus a ``Total`` row; reason columns hold rejected rows per reason.
         Kept + out of area + rejected = read, on every row.
     """
-    files = [f for f in manifest["files"] if year is None or f["month"].startswith(str(year))]
-    reasons = sorted({r for f in files for r in f["rows_rejected"]})
+    files = manifest.files_in(year)
+    reasons = sorted({r for f in files for r in f.rows_rejected})
     rows = []
     for f in files:
         row = {
-            "File": f["path"].rsplit("/", 1)[-1],
-            "Read": f["rows_read"],
-            "Kept": f["rows_kept"],
-            "Out of area": f["rows_out_of_area"],
+            "File": f.name,
+            "Read": f.rows_read,
+            "Kept": f.rows_kept,
+            "Out of area": f.rows_out_of_area,
         }
-        row.update({f"Rejected: {r}": f["rows_rejected"].get(r, 0) for r in reasons})
+        row.update({f"Rejected: {r}": f.rows_rejected.get(r, 0) for r in reasons})
         rows.append(row)
     table = pd.DataFrame(
         rows, columns=["File", "Read", "Kept", "Out of area", *[f"Rejected: {r}" for r in reasons]]
@@ -83,16 +99,13 @@ def row_accounting(manifest: Mapping[str, Any], *, year: int | None = None) -> p
     return table
 
 
-def input_files(manifest: Mapping[str, Any]) -> pd.DataFrame:
+def input_files(manifest: Manifest) -> pd.DataFrame:
     """Every input file with its role and SHA-256, so a reviewer can check they hold the same."""
     rows = [
-        {"File": f["path"], "Role": "police.uk street-level crime", "SHA-256": f["sha256"]}
-        for f in manifest["files"]
+        {"File": f.path, "Role": "police.uk street-level crime", "SHA-256": f.sha256}
+        for f in manifest.files
     ]
-    rows += [
-        {"File": f["path"], "Role": f["role"], "SHA-256": f["sha256"]}
-        for f in manifest["area_files"]
-    ]
+    rows += [{"File": f.path, "Role": f.role, "SHA-256": f.sha256} for f in manifest.area_files]
     return pd.DataFrame(rows)
 
 
@@ -112,3 +125,44 @@ def parameters_table(**parameters: object) -> pd.DataFrame:
     return pd.DataFrame(
         {"Parameter": list(parameters), "Value": [str(v) for v in parameters.values()]}
     )
+
+
+def show_data_quality(data: Processed, year: int, *, rows_caption: str | None = None) -> None:
+    """Show the data-quality tables: months present per year and the row accounting of ``year``.
+
+    Parameters
+    ----------
+    data
+        The prepared data.
+    year
+        The reporting year (its files' rows are accounted for).
+    rows_caption
+        Caption of the row-accounting table; default names what happened to the rows.
+    """
+    caption = rows_caption or (
+        f"Rows of the {year} police.uk files: kept, outside the assessed districts, or rejected "
+        "with a reason"
+    )
+    show_table(months_table(data.manifest), caption="Months of police.uk data present in each year")
+    show_table(thousands(row_accounting(data.manifest, year=year)), caption=caption, index=False)
+
+
+def show_sources(data: Processed, **parameters: object) -> None:
+    """Show what a reviewer needs to reproduce a report: input files, parameters, software.
+
+    Parameters
+    ----------
+    data
+        The prepared data (its manifest lists the input files and their SHA-256).
+    **parameters
+        The report's parameters (e.g. ``district``, ``year``), after the config file and its hash.
+    """
+    config = data.config
+    show_table(
+        input_files(data.manifest), caption="Input files and their SHA-256 hashes", index=False
+    )
+    table = parameters_table(
+        config=config.path.name, config_sha256=sha256_file(config.path), **parameters
+    )
+    show_table(table, caption="Parameters of this report", index=False)
+    show_table(package_versions(), caption="Software versions", index=False)

@@ -7,22 +7,16 @@ everything derived from them (rates, changes, significance). Only these go into 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from sna.stats.group_suppression import suppress_grouped
-from sna.stats.suppression import MARKER, MISSING, format_count, suppress_counts
+from sna.stats.suppression import MARKER, MISSING, format_count
 
 __all__ = [
-    "LinkedMasks",
     "change_table",
     "interval",
-    "linked_masks",
     "overview_table",
-    "suppressed_mask",
+    "persistent_table",
     "thousands",
     "top_areas_table",
 ]
@@ -36,29 +30,6 @@ _COMPARE = {
 }
 
 
-def suppressed_mask(
-    counts: pd.Series, *, threshold: int, total: object | None = None, external_total: bool = True
-) -> pd.Series:
-    """Which counts of a one-column table must be hidden (primary and secondary suppression).
-
-    Parameters
-    ----------
-    counts
-        Counts by row label.
-    threshold
-        Counts from 1 to this are suppressed.
-    total
-        Label of a total row in ``counts``, if any.
-    external_total
-        Whether the column total is published elsewhere (so it must be protected against).
-    """
-    frame = counts.astype(float).to_frame("count")
-    result = suppress_counts(
-        frame, threshold=threshold, total_row=total, external_totals=external_total
-    )
-    return result.mask["count"]
-
-
 def interval(lower: float, upper: float, *, decimals: int = 1) -> str:
     """A confidence interval as text: ``"12.3 to 14.5"``; "[x]" when not available."""
     if pd.isna(lower) or pd.isna(upper):
@@ -66,89 +37,26 @@ def interval(lower: float, upper: float, *, decimals: int = 1) -> str:
     return f"{lower:,.{decimals}f} to {upper:,.{decimals}f}"
 
 
-def overview_table(overview: pd.DataFrame, *, benchmark: str, threshold: int) -> pd.DataFrame:
+def overview_table(overview: pd.DataFrame, *, hidden: pd.Series, benchmark: str) -> pd.DataFrame:
     """Districts side by side: crimes, residents, rate per 1,000 with 95% CI, against the benchmark.
 
     Parameters
     ----------
     overview
         From :func:`sna.assessment.figures.district_overview`.
+    hidden
+        Which counts are hidden (:func:`sna.assessment.disclosure.overview_mask`).
     benchmark
-        Name of the benchmark row (the total).
-    threshold
-        Suppression threshold.
+        Name of the benchmark row.
     """
-    others = overview["count"].drop(index=benchmark)
-    # The benchmark row is the table's total when it is made of exactly these districts.
-    is_total = bool(overview.loc[benchmark, "count"] == others.sum())
-    hide = suppressed_mask(
-        overview["count"], threshold=threshold, total=benchmark if is_total else None
-    )
-    out = _count_and_rate(
-        overview.rename(columns={"lower95": "lower", "upper95": "upper"}),
-        hide,
-        residents="Residents",
-        rate="Rate per 1,000 residents",
-    )
-    out[f"Compared with {benchmark} (95%)"] = [
-        MARKER if h else _COMPARE.get(c, c)
-        for c, h in zip(overview["compare_95"], hide, strict=True)
-    ]
-    out[f"Compared with {benchmark} (99.8%)"] = [
-        MARKER if h else _COMPARE.get(c, c)
-        for c, h in zip(overview["compare_998"], hide, strict=True)
-    ]
+    out = _count_and_rate(overview, hidden, residents="Residents", rate="Rate per 1,000 residents")
+    for level, label in (("95", "95%"), ("998", "99.8%")):
+        out[f"Compared with {benchmark} ({label})"] = [
+            MARKER if h else _COMPARE.get(c, c)
+            for c, h in zip(overview[f"compare{level}"], hidden, strict=True)
+        ]
     out.index.name = "Area"
     return out
-
-
-@dataclass(frozen=True)
-class LinkedMasks:
-    """Suppression masks shared by a report's linked tables (crime types and crime groups).
-
-    Attributes
-    ----------
-    types
-        Indexed by crime type; columns ``count``, ``before``, ``after``; True where hidden.
-    groups
-        Indexed by crime group; same columns.
-    """
-
-    types: pd.DataFrame
-    groups: pd.DataFrame
-
-
-COUNT_COLUMNS = ("count", "before", "after")
-
-
-def linked_masks(
-    types: pd.DataFrame, members: Mapping[str, Sequence[str]], *, threshold: int
-) -> LinkedMasks:
-    """One suppression decision for the crime-type table and every crime-group table of a report.
-
-    Tables that show the same counts, or totals of overlapping groups of them, must hide the same
-    cells, or a count hidden in one is shown in another or follows from a group total. Each count
-    column is decided by :func:`sna.stats.group_suppression.suppress_grouped` with every group total.
-
-    Parameters
-    ----------
-    types
-        From :func:`sna.assessment.figures.crime_type_table` (index: crime types).
-    members
-        Crime group name to its crime types, every group whose total is published
-        (:func:`sna.assessment.figures.group_members`).
-    threshold
-        Counts from 1 to this are suppressed.
-    """
-    by_type, by_group = {}, {}
-    for column in COUNT_COLUMNS:
-        values = types[column]
-        if values.isna().all():  # e.g. no previous year to compare with: shown as not available
-            by_type[column] = pd.Series(False, index=types.index)
-            by_group[column] = pd.Series(False, index=pd.Index(list(members)))
-            continue
-        by_type[column], by_group[column] = suppress_grouped(values, members, threshold=threshold)
-    return LinkedMasks(types=pd.DataFrame(by_type), groups=pd.DataFrame(by_group))
 
 
 def change_table(
@@ -165,12 +73,12 @@ def change_table(
     Parameters
     ----------
     table
-        From :func:`sna.assessment.figures.crime_type_table` or :func:`~sna.assessment.figures.crime_group_table`
-        (or some of its rows).
+        From :func:`sna.assessment.figures.crime_type_table` or
+        :func:`~sna.assessment.figures.crime_group_table` (or some of its rows).
     hidden
         Suppression mask of the count columns (``count``, ``before``, ``after``) for these rows,
-        from :func:`linked_masks`; the rate, change, percentage and significance of a row with a
-        hidden count are hidden too.
+        from :func:`sna.assessment.disclosure.linked_masks`; the rate, change, percentage and
+        significance of a row with a hidden count are hidden too.
     year, previous_year
         The years compared.
     months
@@ -184,7 +92,7 @@ def change_table(
         format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)
     ]
     out["Rate per 1,000"] = [
-        format_count(v, h, decimals=2) for v, h in zip(table["rate"], hidden["count"], strict=True)
+        format_count(v, h, decimals=2) for v, h in zip(table["value"], hidden["count"], strict=True)
     ]
     out[f"{previous_year} ({months})"] = [
         format_count(v, h) for v, h in zip(table["before"], hidden["before"], strict=True)
@@ -209,23 +117,45 @@ def change_table(
     return out
 
 
-def top_areas_table(top: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+def top_areas_table(top: pd.DataFrame, *, hidden: pd.Series) -> pd.DataFrame:
     """Top LSOAs as published: count, residents, rate per 1,000 with 95% CI, deprivation decile.
 
     Parameters
     ----------
     top
-        Indexed by LSOA name with ``count``, ``population``, ``rate``, ``lower``, ``upper`` and
-        optionally ``decile`` and ``population_source`` (named in the residents column).
+        Indexed by LSOA name with ``count``, ``population``, ``value``, ``lower95``, ``upper95``
+        and optionally ``decile`` and ``population_source`` (named in the residents column).
+    hidden
+        Which counts are hidden (:func:`sna.assessment.disclosure.count_mask`).
     """
-    hide = suppressed_mask(top["count"], threshold=threshold, external_total=False)
     sources = sorted(set(top["population_source"])) if "population_source" in top else []
     residents = f"Residents ({'; '.join(sources)})" if sources else "Residents"
-    out = _count_and_rate(top, hide, residents=residents, rate="Rate per 1,000")
+    out = _count_and_rate(
+        top.rename(columns={"population": "denominator"}), hidden, residents=residents,
+        rate="Rate per 1,000",
+    )  # fmt: skip
     if "decile" in top:
         out["Deprivation decile"] = [MISSING if pd.isna(d) else str(int(d)) for d in top["decile"]]
     out.index.name = "LSOA"
     return out
+
+
+def persistent_table(persistent: pd.DataFrame) -> pd.DataFrame:
+    """Persistent hotspots as a published table: years in the top 10%, no counts.
+
+    Parameters
+    ----------
+    persistent
+        From :func:`sna.stats.concentration.persistent_hotspots` (one boolean column per year).
+    """
+    years = [c for c in persistent.columns if isinstance(c, int | np.integer)]
+    rows = persistent[persistent["periods_in_top"] == persistent["n_periods"]]
+    table = pd.DataFrame(
+        {str(y): np.where(rows[y].fillna(False).astype(bool), "Top 10%", "") for y in years},
+        index=rows.index,
+    )
+    table.index.name = "LSOA"
+    return table
 
 
 def thousands(frame: pd.DataFrame) -> pd.DataFrame:
@@ -246,11 +176,11 @@ def _count_and_rate(
     """Crimes, residents, rate and its 95% CI as published; hidden rows show the marker."""
     out = pd.DataFrame(index=table.index)
     out["Crimes"] = [format_count(v, h) for v, h in zip(table["count"], hide, strict=True)]
-    out[residents] = [format_count(v) for v in table["population"]]
-    out[rate] = [format_count(v, h, decimals=1) for v, h in zip(table["rate"], hide, strict=True)]
+    out[residents] = [format_count(v) for v in table["denominator"]]
+    out[rate] = [format_count(v, h, decimals=1) for v, h in zip(table["value"], hide, strict=True)]
     out["95% confidence interval"] = [
         MARKER if h else interval(lo, up)
-        for lo, up, h in zip(table["lower"], table["upper"], hide, strict=True)
+        for lo, up, h in zip(table["lower95"], table["upper95"], hide, strict=True)
     ]
     return out
 

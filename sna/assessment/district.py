@@ -1,0 +1,175 @@
+"""One district report's figures, computed once, with their suppression decided once.
+
+:func:`assess_district` composes :mod:`sna.assessment.figures` and :mod:`sna.assessment.disclosure`
+into a frozen :class:`DistrictAssessment`. Everything a district report shows, from the key
+findings to the alt text of a chart, is read from it, so the tables, sentences and charts of a
+report cannot disagree about a figure or about which cells are hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sna.assessment import figures
+from sna.assessment.disclosure import (
+    LinkedMasks,
+    count_mask,
+    hide_rates,
+    linked_masks,
+    overview_mask,
+)
+from sna.data.config import District
+from sna.data.manifest import Coverage
+from sna.data.processed import Processed
+from sna.stats.change import LikeForLike
+from sna.stats.concentration import concentration_summary, persistent_hotspots, top_areas
+from sna.stats.deprivation import deprivation_correlation, deprivation_rate_ratio
+from sna.stats.forecast import monthly_forecast
+
+__all__ = ["DistrictAssessment", "assess_district"]
+
+
+@dataclass(frozen=True)
+class DistrictAssessment:
+    """The figures of one district report.
+
+    Attributes
+    ----------
+    data
+        The prepared data they come from.
+    district
+        The district.
+    year
+        The reporting year.
+    coverage
+        Months of the year with police.uk data.
+    overview, overview_hidden
+        Every district and the benchmark (:func:`~sna.assessment.figures.district_overview`),
+        and which of their counts are hidden.
+    groups, types, compared, hidden
+        Crime groups and crime types with change on the previous year, what was compared, and the
+        one suppression decision shared by every table of them.
+    monthly, forecast
+        Recorded crime per month up to the reporting year, and its 12-month forecast.
+    lsoas
+        LSOA counts with the configured deprivation decile.
+    correlation, ratio
+        Deprivation and crime: Spearman correlation and most-against-least deprived rate ratio.
+    by_decile
+        Rate by deprivation decile with small counts hidden.
+    deprived_hotspots, deprived_hidden
+        High-rate, highly deprived LSOAs and which of their counts are hidden.
+    concentration
+        How concentrated crime is across LSOAs.
+    top, top_hidden
+        The 10 LSOAs with most crime and which of their counts are hidden.
+    persistent
+        LSOAs in the top 10% in every year with data.
+    """
+
+    data: Processed
+    district: District
+    year: int
+    coverage: Coverage
+    overview: pd.DataFrame
+    overview_hidden: pd.Series
+    groups: pd.DataFrame
+    types: pd.DataFrame
+    compared: LikeForLike
+    hidden: LinkedMasks
+    monthly: pd.Series
+    forecast: pd.DataFrame
+    lsoas: pd.DataFrame
+    correlation: pd.Series
+    ratio: pd.Series
+    by_decile: pd.DataFrame
+    deprived_hotspots: pd.DataFrame
+    deprived_hidden: pd.Series
+    concentration: pd.Series
+    top: pd.DataFrame
+    top_hidden: pd.Series
+    persistent: pd.DataFrame
+
+    @property
+    def threshold(self) -> int:
+        """The suppression threshold: counts from 1 to this are hidden."""
+        return self.data.config.suppression_threshold
+
+    @property
+    def benchmark(self) -> str:
+        """The benchmark's name."""
+        return self.data.config.benchmark.name
+
+    @property
+    def domain(self) -> str:
+        """The deprivation domain the deciles come from."""
+        return self.data.config.deprivation_domain
+
+
+def assess_district(data: Processed, district: str, year: int) -> DistrictAssessment:
+    """Compute every figure of a district report, and decide its suppression once.
+
+    Parameters
+    ----------
+    data
+        Prepared data (:func:`sna.data.processed.load_processed`).
+    district
+        The district's ONS code (or its name, as in the config).
+    year
+        The reporting year.
+
+    Returns
+    -------
+    DistrictAssessment
+
+    Raises
+    ------
+    sna.errors.ConfigError
+        If the district is not in the config.
+
+    Examples
+    --------
+    >>> a = assess_district(load_processed("sna.toml"), "E07000178", 2025)  # doctest: +SKIP
+    >>> int(a.overview.loc["Oxford", "count"])  # doctest: +SKIP
+    16455
+    """
+    config = data.config
+    area = config.district(district)
+    threshold = config.suppression_threshold
+    overview = figures.district_overview(data, year)
+    groups, compared = figures.crime_group_table(data, area.code, year)
+    types, _ = figures.crime_type_table(data, area.code, year)
+    monthly = figures.monthly_counts(data, area.code, through=year)
+    lsoas = figures.deprivation_frame(data, area.code, year)
+    domain = config.deprivation_domain
+    hotspots = figures.deprived_hotspot_table(lsoas, domain=domain)
+    top = top_areas(lsoas.set_index("lsoa_name"), n=10, by="count")
+    persistent = persistent_hotspots(figures.lsoa_by_year(data, area.code, through=year))
+    return DistrictAssessment(
+        data=data,
+        district=area,
+        year=year,
+        coverage=data.manifest.coverage(year),
+        overview=overview,
+        overview_hidden=overview_mask(
+            overview, benchmark=config.benchmark.name, threshold=threshold
+        ),
+        groups=groups,
+        types=types,
+        compared=compared,
+        hidden=linked_masks(types, figures.group_members(config), threshold=threshold),
+        monthly=monthly,
+        forecast=monthly_forecast(monthly),
+        lsoas=lsoas,
+        correlation=deprivation_correlation(lsoas, domain=domain),
+        ratio=deprivation_rate_ratio(lsoas, domain=domain),
+        by_decile=hide_rates(figures.rate_by_decile_counts(lsoas), threshold=threshold),
+        deprived_hotspots=hotspots,
+        deprived_hidden=count_mask(hotspots["count"], threshold=threshold, external_total=False),
+        concentration=concentration_summary(lsoas["count"]),
+        top=top,
+        top_hidden=count_mask(top["count"], threshold=threshold, external_total=False),
+        persistent=persistent,
+    )

@@ -1,0 +1,197 @@
+"""The sections of a district report, one function each, shown from a :class:`DistrictAssessment`.
+
+A district notebook reads like its table of contents: each code cell calls one of these with the
+assessment computed once by :func:`sna.assessment.district.assess_district`. Every table, chart,
+caption and sentence of a section is made here from that one set of figures and masks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from sna.assessment.district import DistrictAssessment
+from sna.report import charts, narrative, provenance, tables, words
+from sna.report.display import (
+    show_figure,
+    show_heading,
+    show_list,
+    show_note,
+    show_table,
+    show_text,
+)
+
+__all__ = [
+    "show_all_crime",
+    "show_change",
+    "show_crime_groups",
+    "show_crime_types",
+    "show_data_quality",
+    "show_deprivation",
+    "show_deprived_hotspots",
+    "show_hotspots",
+    "show_key_findings",
+    "show_monthly_trend",
+    "show_persistent_hotspots",
+    "show_provenance",
+    "show_title",
+]
+
+
+def _period(a: DistrictAssessment) -> str:
+    return words.period_label(a.coverage)
+
+
+def _change_table(
+    a: DistrictAssessment, frame: pd.DataFrame, hidden: pd.DataFrame, label: str = "Crime type"
+) -> pd.DataFrame:
+    return tables.change_table(
+        frame,
+        hidden=hidden,
+        year=a.year,
+        previous_year=a.year - 1,
+        months=words.months_label(a.compared),
+        label=label,
+    )
+
+
+def show_title(a: DistrictAssessment, report_date: dt.date | str | None = None) -> None:
+    """The title, the line under it and the coverage note.
+
+    Parameters
+    ----------
+    a
+        The district's figures.
+    report_date
+        The date the report is produced (a date or ``"YYYY-MM-DD"``); default today.
+    """
+    show_heading(f"{a.district.name}: crime and disorder in {a.year}")
+    show_text(words.report_subtitle(a, words.as_date(report_date)))
+    show_note(words.coverage_note(a.coverage), kind="info" if a.coverage.complete else "warning")
+
+
+def show_key_findings(a: DistrictAssessment) -> None:
+    """The key findings, as a list of sentences."""
+    show_list(words.key_findings(a))
+
+
+def show_all_crime(a: DistrictAssessment) -> None:
+    """All crime: every district against the benchmark, as a table and a chart of rates."""
+    period = _period(a)
+    show_table(
+        tables.overview_table(a.overview, hidden=a.overview_hidden, benchmark=a.benchmark),
+        caption=(
+            f"Recorded crime by district, {period}: count, rate per 1,000 residents and "
+            f"comparison with {a.benchmark}"
+        ),
+        notes=words.table_notes(a.data, a.coverage),
+    )
+    show_figure(
+        charts.rate_bars(
+            a.overview,
+            benchmark=a.benchmark,
+            title=f"Crime rate per 1,000 residents by district, {period}",
+        ),
+        alt=words.describe_rates(a.overview, benchmark=a.benchmark, period=period),
+    )
+
+
+def show_change(a: DistrictAssessment) -> None:
+    """What was compared with the previous year, and the crime-group table with the change."""
+    show_note(a.compared.note, kind="info" if a.compared.like_for_like else "warning")
+    show_table(
+        _change_table(a, a.groups, a.hidden.groups, label="Crime group"),
+        caption=f"{a.district.name}: crime groups in {_period(a)} and change on {a.year - 1}",
+        notes=words.table_notes(a.data, a.coverage),
+    )
+
+
+def show_crime_types(a: DistrictAssessment) -> None:
+    """All fourteen police.uk crime types with the change on the previous year."""
+    show_table(
+        _change_table(a, a.types, a.hidden.types),
+        caption=f"{a.district.name}: crime types in {_period(a)} and change on {a.year - 1}",
+        notes=words.table_notes(a.data, a.coverage),
+    )
+
+
+def show_crime_groups(a: DistrictAssessment) -> None:
+    """Each configured crime group, with its crime types."""
+    for group, crime_types in a.data.config.crime_groups.items():
+        show_heading(group, level=3)
+        show_table(
+            _change_table(a, a.types.loc[list(crime_types)], a.hidden.types),
+            caption=f"{a.district.name}: {group.lower()} by crime type, {_period(a)}",
+        )
+
+
+def show_monthly_trend(a: DistrictAssessment) -> None:
+    """Recorded crime per month with its forecast, the forecast in words and its method."""
+    name = a.district.name
+    show_figure(
+        charts.monthly_trend(
+            a.monthly, forecast=a.forecast, title=f"{name}: recorded crime per month, with forecast"
+        ),
+        alt=words.describe_monthly(a.monthly, a.forecast, area=name),
+    )
+    show_text(narrative.describe_forecast(name, "Recorded crime", a.forecast))
+    show_text(f"Forecast method: {a.forecast['method'].iloc[0]}")
+
+
+def show_deprivation(a: DistrictAssessment) -> None:
+    """Deprivation and crime: correlation and rate ratio in words, and rates by decile."""
+    show_list(words.describe_deprivation(a.correlation, a.ratio))
+    show_figure(
+        charts.deprivation_bars(
+            a.by_decile,
+            domain=a.domain,
+            title=f"{a.district.name}: crime rate by {a.domain} deprivation decile, {a.year}",
+        ),
+        alt=words.describe_deciles(a.by_decile, domain=a.domain),
+    )
+
+
+def show_deprived_hotspots(a: DistrictAssessment) -> None:
+    """Neighbourhoods that are both high-crime and highly deprived."""
+    show_table(
+        tables.top_areas_table(a.deprived_hotspots, hidden=a.deprived_hidden),
+        caption=(
+            f"{a.district.name}: neighbourhoods in the top 10% by crime rate that are also among "
+            f"the 20% most deprived in England ({a.domain} domain)"
+        ),
+        notes="An empty table means no neighbourhood is both.",
+    )
+
+
+def show_hotspots(a: DistrictAssessment) -> None:
+    """How concentrated crime is, and the ten neighbourhoods with most crime."""
+    show_text(narrative.describe_concentration(a.district.name, a.concentration))
+    show_table(
+        tables.top_areas_table(a.top, hidden=a.top_hidden),
+        caption=(
+            f"{a.district.name}: the 10 neighbourhoods with most recorded crime, {_period(a)}"
+        ),
+    )
+
+
+def show_persistent_hotspots(a: DistrictAssessment) -> None:
+    """Neighbourhoods in the top 10% in every year with data."""
+    show_table(
+        tables.persistent_table(a.persistent),
+        caption=(
+            f"{a.district.name}: persistent hotspots (in the top 10% of neighbourhoods by crime "
+            "in every year with data)"
+        ),
+        index=True,
+    )
+
+
+def show_provenance(a: DistrictAssessment) -> None:
+    """Input files, the report's parameters and software versions."""
+    provenance.show_sources(a.data, district=a.district.name, year=a.year)
+
+
+def show_data_quality(a: DistrictAssessment) -> None:
+    """Months present in each year and the row accounting of the reporting year's files."""
+    provenance.show_data_quality(a.data, a.year)
