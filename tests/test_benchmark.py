@@ -35,26 +35,29 @@ def test_compare_columns_and_fingertips_rule() -> None:
     out = compare_with_benchmark([700, 300, 505, 1], [10_000] * 3 + [30], 5000, 100_000)
     assert list(out.columns) == [
         "count",
-        "population",
-        "rate",
+        "denominator",
+        "value",
         "lower95",
         "upper95",
         "lower998",
         "upper998",
-        "benchmark_rate",
-        "compare_95",
-        "compare_998",
+        "method",
+        "benchmark_value",
+        "compare95",
+        "compare998",
     ]
-    assert out["compare_95"].tolist() == ["higher", "lower", "similar", "similar"]
-    assert out["compare_998"].tolist() == ["higher", "lower", "similar", "similar"]
-    assert (out["benchmark_rate"] == 50).all()
+    assert out["compare95"].tolist() == ["higher", "lower", "similar", "similar"]
+    assert out["compare998"].tolist() == ["higher", "lower", "similar", "similar"]
+    assert (out["benchmark_value"] == 50).all()
+    assert out["method"].tolist() == ["Byar", "Byar", "Byar", "exact Poisson"]
+    assert out.attrs == {"confidence": (0.95, 0.998), "statistic": "rate per 1,000"}
 
 
 def test_compare_95_but_not_99_8() -> None:
     # 560 vs an expected 500: exact 95% lower limit above 50, 99.8% lower limit below it.
     out = compare_with_benchmark(560, 10_000, 50_000, 1_000_000).iloc[0]
     assert out["lower95"] > 50 > out["lower998"]
-    assert (out["compare_95"], out["compare_998"]) == ("higher", "similar")
+    assert (out["compare95"], out["compare998"]) == ("higher", "similar")
 
 
 @settings(max_examples=100, deadline=None)
@@ -69,12 +72,12 @@ def test_compare_is_the_benchmark_against_the_interval(count, pop, bench_count) 
     for level in ("95", "998"):
         lower, upper = out[f"lower{level}"], out[f"upper{level}"]
         expected = "higher" if bench_rate < lower else "lower" if bench_rate > upper else "similar"
-        assert out[f"compare_{level}"] == expected
+        assert out[f"compare{level}"] == expected
     # 99.8% intervals contain 95% ones, so a 99.8% difference is also a 95% one.
-    if out["compare_998"] != "similar":
-        assert out["compare_95"] == out["compare_998"]
-    if out["compare_95"] == "higher":
-        assert out["rate"] > bench_rate
+    if out["compare998"] != "similar":
+        assert out["compare95"] == out["compare998"]
+    if out["compare95"] == "higher":
+        assert out["value"] > bench_rate
 
 
 def test_compare_not_compared_without_population_and_keeps_index() -> None:
@@ -82,16 +85,16 @@ def test_compare_not_compared_without_population_and_keeps_index() -> None:
     pop = pd.Series([0, 1000], index=["Cherwell", "Oxford"])
     out = compare_with_benchmark(count, pop, 30, 2000)
     assert list(out.index) == ["Cherwell", "Oxford"]
-    assert out.loc["Cherwell", "compare_95"] == "not compared"
-    assert out.loc["Cherwell", "compare_998"] == "not compared"
-    assert out.loc["Oxford", "compare_95"] != "not compared"
+    assert out.loc["Cherwell", "compare95"] == "not compared"
+    assert out.loc["Cherwell", "compare998"] == "not compared"
+    assert out.loc["Oxford", "compare95"] != "not compared"
 
 
 def test_exclude_area_compares_with_the_rest() -> None:
     inside = compare_with_benchmark(600, 10_000, 1600, 30_000).iloc[0]
     rest = compare_with_benchmark(600, 10_000, 1600, 30_000, exclude_area=True).iloc[0]
-    assert inside["benchmark_rate"] == pytest.approx(1600 / 30)
-    assert rest["benchmark_rate"] == pytest.approx(1000 / 20)
+    assert inside["benchmark_value"] == pytest.approx(1600 / 30)
+    assert rest["benchmark_value"] == pytest.approx(1000 / 20)
     with pytest.raises(ValueError, match="must include the area"):
         compare_with_benchmark(600, 10_000, 100, 30_000, exclude_area=True)
 
@@ -164,6 +167,7 @@ def test_funnel_limits_shape_and_edges() -> None:
     assert out.loc[3, "upper95"] < out.loc[1, "upper95"]
     assert (out.loc[[1, 3], "upper998"] > out.loc[[1, 3], "upper95"]).all()
     assert (out.loc[[1, 3], "upper95"] > out.loc[[1, 3], "upper90"]).all()
+    assert out.attrs == {"confidence": (0.9, 0.95, 0.998), "statistic": "rate per 1,000"}
 
 
 @pytest.mark.parametrize(
@@ -187,6 +191,19 @@ def test_rank_areas_orders_and_tests_neighbours() -> None:
     counts = pd.Series({"A": 100, "B": 2000, "C": 1900, "D": 5, "E": 40})
     pops = pd.Series({"A": 10_000, "B": 20_000, "C": 20_000, "D": 0, "E": 1_000})
     out = rank_areas(counts, pops)
+    assert list(out.columns) == [
+        "count",
+        "denominator",
+        "value",
+        "lower95",
+        "upper95",
+        "method",
+        "rank",
+        "p_next",
+        "differs_from_next",
+    ]
+    assert out.attrs == {"confidence": (0.95,), "statistic": "rate per 1,000"}
+    assert list(rank_areas(counts, pops, conf=0.9).columns[3:5]) == ["lower90", "upper90"]
     assert list(out.index) == ["B", "C", "E", "A", "D"]
     assert out["rank"].tolist()[:4] == [1, 2, 3, 4]
     assert pd.isna(out.loc["D", "rank"])

@@ -18,6 +18,7 @@ from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep
 
 import sna.stats.change
 from sna.stats.change import LikeForLike, like_for_like, period_change
+from sna.stats.schema import interval_columns
 
 
 def test_docstring_examples() -> None:
@@ -28,8 +29,9 @@ def test_issue_example_rise_of_602() -> None:
     row = period_change(5234, 5836).iloc[0]
     assert row["change"] == 602
     assert f"{row['pct_change']:.1f}" == "11.5"
-    assert row["rate_ratio"] == pytest.approx(5836 / 5234)
+    assert row["value"] == pytest.approx(5836 / 5234)
     assert bool(row["significant"])
+    assert row["method"] == "exact conditional binomial test"
     assert row["note"] == ""
 
 
@@ -44,6 +46,7 @@ def test_exact_test_matches_statsmodels_and_scipy(before, after, pops, conf) -> 
     pb, pa = pops if pops is not None else (1, 1)
     kwargs = {} if pops is None else {"population_before": pb, "population_after": pa}
     row = period_change(before, after, conf=conf, **kwargs).iloc[0]
+    lower, upper = interval_columns([conf])
     if before + after == 0:
         assert row["p_value"] == 1.0
         assert not row["significant"]
@@ -55,13 +58,13 @@ def test_exact_test_matches_statsmodels_and_scipy(before, after, pops, conf) -> 
     assert row["p_value"] == pytest.approx(min(1.0, 2 * one_sided), rel=1e-9, abs=1e-300)
     ci = sps.binomtest(after, before + after, 0.5).proportion_ci(conf, method="exact")
     to_ratio = pb / pa
-    assert row["rr_lower"] == pytest.approx(ci.low / (1 - ci.low) * to_ratio, rel=1e-9)
+    assert row[lower] == pytest.approx(ci.low / (1 - ci.low) * to_ratio, rel=1e-9)
     if ci.high < 1:
-        assert row["rr_upper"] == pytest.approx(ci.high / (1 - ci.high) * to_ratio, rel=1e-9)
+        assert row[upper] == pytest.approx(ci.high / (1 - ci.high) * to_ratio, rel=1e-9)
     else:
-        assert np.isinf(row["rr_upper"])
+        assert np.isinf(row[upper])
     # The flag agrees with the interval, by construction of the two-tailed p-value.
-    assert bool(row["significant"]) == bool(row["rr_lower"] > 1 or row["rr_upper"] < 1)
+    assert bool(row["significant"]) == bool(row[lower] > 1 or row[upper] < 1)
     assert bool(row["significant"]) == bool(row["p_value"] < 1 - conf)
 
 
@@ -69,12 +72,12 @@ def test_population_change_is_accounted_for() -> None:
     same_counts = period_change(1000, 1000, population_before=100_000, population_after=200_000)
     row = same_counts.iloc[0]
     assert row["change"] == 0
-    assert row["rate_ratio"] == pytest.approx(0.5)
+    assert row["value"] == pytest.approx(0.5)
     assert bool(row["significant"])
     assert "population changed by +100.0%" in row["note"]
     # Counts rose in line with the population: the rate did not change.
     row = period_change(1000, 1100, population_before=100_000, population_after=110_000).iloc[0]
-    assert row["rate_ratio"] == pytest.approx(1)
+    assert row["value"] == pytest.approx(1)
     assert not row["significant"]
 
 
@@ -90,13 +93,16 @@ def test_vectorised_over_series_keeps_index() -> None:
         "after",
         "change",
         "pct_change",
-        "rate_ratio",
-        "rr_lower",
-        "rr_upper",
+        "value",
+        "lower95",
+        "upper95",
         "p_value",
         "significant",
+        "method",
         "note",
     ]
+    assert out.attrs == {"confidence": (0.95,), "statistic": "rate ratio (after / before)"}
+    assert list(period_change(1, 2, conf=0.998).columns[5:7]) == ["lower998", "upper998"]
 
 
 def test_edge_cases_zero_missing_and_no_population() -> None:
@@ -107,7 +113,7 @@ def test_edge_cases_zero_missing_and_no_population() -> None:
     assert none["p_value"] == 1 and not none["significant"]
     assert none["note"] == "no events in either period"
     assert np.isnan(from_zero["pct_change"])
-    assert np.isinf(from_zero["rate_ratio"])
+    assert np.isinf(from_zero["value"])
     assert "percentage change undefined" in from_zero["note"]
     assert np.isnan(no_pop["p_value"]) and not no_pop["significant"]
     assert "population missing or zero" in no_pop["note"]

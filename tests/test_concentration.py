@@ -109,15 +109,29 @@ def test_top_areas_by_count(lsoas) -> None:
     assert out["rank"].tolist() == [1, 2, 2]
     assert out["share"].iloc[0] == pytest.approx(120 / 212)
     ci = rate_ci(120, 4000)
-    assert out["lower"].iloc[0] == pytest.approx(ci["lower"].iloc[0])
+    assert out["lower95"].iloc[0] == pytest.approx(ci["lower95"].iloc[0])
     assert "lsoa_name" in out.columns
+    assert list(out.columns) == [
+        "lsoa_code",
+        "lsoa_name",
+        "count",
+        "population",
+        "value",
+        "lower95",
+        "upper95",
+        "share",
+        "rank",
+    ]
+    assert out.attrs == {"confidence": (0.95,), "statistic": "rate per 1,000"}
 
 
 def test_top_areas_by_rate_leaves_out_areas_without_residents(lsoas) -> None:
     out = top_areas(lsoas, 10, "rate")
     assert out["lsoa_code"].tolist() == ["E4", "E2", "E1", "E3"]
-    assert out["rate"].iloc[0] == pytest.approx(90)
-    assert (out["lower"] <= out["rate"]).all() and (out["rate"] <= out["upper"]).all()
+    assert out["value"].iloc[0] == pytest.approx(90)
+    assert (out["lower95"] <= out["value"]).all() and (out["value"] <= out["upper95"]).all()
+    wide = top_areas(lsoas, 10, "rate", conf=0.998)
+    assert (wide["lower998"] <= out["lower95"]).all()
 
 
 def test_top_areas_rejects_bad_arguments(lsoas) -> None:

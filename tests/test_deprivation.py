@@ -45,14 +45,17 @@ def test_correlation_matches_scipy_and_bonett_wright(lsoas) -> None:
     out = deprivation_correlation(lsoas)
     rate = lsoas["count"] / lsoas["population"]
     ref = sps.spearmanr(rate, -lsoas["decile"])
-    assert out["rho"] == pytest.approx(ref.statistic)
+    assert out["value"] == pytest.approx(ref.statistic)
     assert out["p_value"] == pytest.approx(ref.pvalue)
     n, rho = len(lsoas), ref.statistic
     se = math.sqrt((1 + rho**2 / 2) / (n - 3))
     z = sps.norm.ppf(0.975)
-    assert out["lower"] == pytest.approx(math.tanh(math.atanh(rho) - z * se))
-    assert out["upper"] == pytest.approx(math.tanh(math.atanh(rho) + z * se))
-    assert out["rho"] > 0.5 and bool(out["significant"])
+    assert out["lower95"] == pytest.approx(math.tanh(math.atanh(rho) - z * se))
+    assert out["upper95"] == pytest.approx(math.tanh(math.atanh(rho) + z * se))
+    assert out["value"] > 0.5 and bool(out["significant"])
+    assert out["conf"] == 0.95
+    wide = deprivation_correlation(lsoas, conf=0.998)
+    assert wide["lower998"] < out["lower95"] and wide["value"] == out["value"]
     assert out["domain"] == "Income" and out["note"] == ""
 
 
@@ -72,7 +75,7 @@ def test_correlation_excludes_unusable_rows_and_small_samples(lsoas) -> None:
     out = deprivation_correlation(frame)
     assert (out["n_lsoas"], out["n_excluded"]) == (197, 3)
     small = deprivation_correlation(lsoas.head(3))
-    assert np.isnan(small["rho"]) and "fewer than 4 LSOAs" in small["note"]
+    assert np.isnan(small["value"]) and "fewer than 4 LSOAs" in small["note"]
     assert not small["significant"]
 
 
@@ -82,12 +85,13 @@ def test_rate_ratio_decile_1_vs_10_equals_pooled_rates(lsoas) -> None:
     rate1 = d1["count"].sum() / d1["population"].sum()
     rate10 = d10["count"].sum() / d10["population"].sum()
     assert out["comparison"] == "decile 1 vs decile 10"
-    assert out["rate_ratio"] == pytest.approx(rate1 / rate10, rel=1e-6)
+    assert out["value"] == pytest.approx(rate1 / rate10, rel=1e-6)
     assert out["rate_most"] == pytest.approx(1000 * rate1)
     assert out["rate_least"] == pytest.approx(1000 * rate10)
     # Poisson interval: log RR +/- z sqrt(1/C1 + 1/C10).
     se = math.sqrt(1 / d1["count"].sum() + 1 / d10["count"].sum())
-    assert out["lower"] == pytest.approx(rate1 / rate10 * math.exp(-1.959964 * se), rel=1e-4)
+    assert out["lower95"] == pytest.approx(rate1 / rate10 * math.exp(-1.959964 * se), rel=1e-4)
+    assert out["conf"] == 0.95
     assert (out["n_most"], out["n_least"]) == (20, 20)
     assert bool(out["significant"]) and out["domain"] == "Income"
 
@@ -96,8 +100,8 @@ def test_rate_ratio_default_quasi_poisson_is_wider(lsoas) -> None:
     quasi = deprivation_rate_ratio(lsoas)
     pois = deprivation_rate_ratio(lsoas, family="poisson")
     assert quasi["family"] == "quasi-poisson"
-    assert quasi["rate_ratio"] == pytest.approx(pois["rate_ratio"])
-    assert quasi["upper"] - quasi["lower"] >= pois["upper"] - pois["lower"]
+    assert quasi["value"] == pytest.approx(pois["value"])
+    assert quasi["upper95"] - quasi["lower95"] >= pois["upper95"] - pois["lower95"]
 
 
 def test_rate_ratio_falls_back_to_quintiles_when_deciles_are_sparse(lsoas) -> None:
@@ -109,7 +113,8 @@ def test_rate_ratio_falls_back_to_quintiles_when_deciles_are_sparse(lsoas) -> No
 
 def test_rate_ratio_too_few_lsoas_says_so(lsoas) -> None:
     out = deprivation_rate_ratio(lsoas[lsoas["decile"].between(3, 8)], domain="Income")
-    assert np.isnan(out["rate_ratio"]) and not out["significant"]
+    assert np.isnan(out["value"]) and not out["significant"]
+    assert np.isnan(out["lower95"]) and np.isnan(out["upper95"])
     assert "too few LSOAs" in out["note"]
     assert out["domain"] == "Income"
 
@@ -120,8 +125,11 @@ def test_deprived_hotspots_are_high_rate_and_deprived(lsoas) -> None:
     cutoff = rates.nlargest(20).iloc[-1]
     expected = lsoas[(rates >= cutoff) & lsoas["decile"].isin([1, 2])]["lsoa_code"]
     assert set(out["lsoa_code"]) == set(expected)
-    assert out["rate"].is_monotonic_decreasing
-    assert {"lsoa_name", "rate", "lower", "upper", "above_average", "domain"} <= set(out.columns)
+    assert out["value"].is_monotonic_decreasing
+    assert {"lsoa_name", "value", "lower95", "upper95", "above_average", "domain"} <= set(
+        out.columns
+    )
+    assert out.attrs == {"confidence": (0.95,), "statistic": "rate per 1,000"}
     assert (out["domain"] == "Income").all()
     assert out["above_average"].any()
 
@@ -130,6 +138,8 @@ def test_deprived_hotspots_none_and_options(lsoas) -> None:
     affluent = lsoas[lsoas["decile"] >= 5]
     out = deprived_hotspots(affluent)
     assert out.empty and "domain" in out.columns
+    assert out.attrs["confidence"] == (0.95,)
+    assert "lower998" in deprived_hotspots(lsoas, conf=0.998).columns
     wider = deprived_hotspots(lsoas, top_share=0.5, deciles=(1, 2, 3))
     assert len(wider) >= len(deprived_hotspots(lsoas))
 

@@ -40,7 +40,10 @@ def test_seasonal_forecast_with_enough_months() -> None:
     assert len(out) == 12
     assert out.index[0] == pd.Timestamp("2024-01-01")
     assert isinstance(out.index, pd.DatetimeIndex)
-    assert (out["lower"] <= out["forecast"]).all() and (out["forecast"] <= out["upper"]).all()
+    assert (out["lower95"] <= out["forecast"]).all()
+    assert (out["forecast"] <= out["upper95"]).all()
+    assert list(out.columns) == ["forecast", "lower95", "upper95", "method"]
+    assert out.attrs == {"confidence": (0.95,), "statistic": "events per month"}
     assert out["method"].iloc[0].startswith("seasonal ARIMA")
     assert "1 missing month left as missing" in out["method"].iloc[0]
     # The seasonal pattern carries into the forecast: March-ish peak above September-ish trough.
@@ -57,8 +60,9 @@ def test_short_series_falls_back_to_the_mean_model_without_zero_filling() -> Non
     size, prob = mean**2 / (variance - mean), mean / variance
     assert list(out.index.astype(str)) == ["2025-07", "2025-08", "2025-09"]
     assert (out["forecast"] == mean).all()
-    assert (out["lower"] == sps.nbinom.ppf(0.05, size, prob)).all()
-    assert (out["upper"] == sps.nbinom.ppf(0.95, size, prob)).all()
+    assert (out["lower90"] == sps.nbinom.ppf(0.05, size, prob)).all()
+    assert (out["upper90"] == sps.nbinom.ppf(0.95, size, prob)).all()
+    assert out.attrs["confidence"] == (0.9,)
     assert "mean of the last 5 months" in out["method"].iloc[0]
     assert "no seasonal pattern" in out["method"].iloc[0]
 
@@ -77,14 +81,14 @@ def test_long_gap_breaks_the_series_demo_data_shape() -> None:
 def test_too_few_months_gives_no_forecast() -> None:
     series = pd.Series([5, 6], index=pd.PeriodIndex(["2025-01", "2025-02"], freq="M"))
     out = monthly_forecast(series, horizon=2)
-    assert out[["forecast", "lower", "upper"]].isna().all().all()
+    assert out[["forecast", "lower95", "upper95"]].isna().all().all()
     assert out["method"].iloc[0].startswith("no forecast")
 
 
 def test_zero_counts_give_a_sensible_interval() -> None:
     series = pd.Series(0, index=pd.period_range("2025-01", periods=6, freq="M"))
     out = monthly_forecast(series, horizon=1).iloc[0]
-    assert out["forecast"] == 0 and out["lower"] == 0 and out["upper"] > 0
+    assert out["forecast"] == 0 and out["lower95"] == 0 and out["upper95"] > 0
 
 
 @pytest.mark.parametrize(

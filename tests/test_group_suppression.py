@@ -115,6 +115,12 @@ def test_bad_arguments(values, groups, message):
         suppress_grouped(values, groups)
 
 
+@pytest.mark.parametrize("threshold", [0, 2.0, True])
+def test_bad_threshold_has_the_message_of_suppress_counts(threshold):
+    with pytest.raises(ValueError, match=f"threshold must be a whole number >= 1; got {threshold}"):
+        suppress_grouped(pd.Series({"a": 1}), {"g": ["a"]}, threshold=threshold)
+
+
 def test_single_member_group_hides_its_total():
     hidden, hidden_total = suppress_grouped(
         pd.Series({"ASB": 3, "Drugs": 50}), {"ASB": ["ASB"], "All": ["ASB", "Drugs"]}

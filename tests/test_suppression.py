@@ -1,4 +1,5 @@
-"""Tests for sna.stats.suppression: primary and secondary suppression, derived values, formatting.
+"""Tests for sna.stats.suppression (primary and secondary suppression, formatting) and for the
+linear-programming audit it shares with sna.stats.group_suppression (sna.stats.disclosure).
 
 The property test checks disclosure independently of the library: for every suppressed cell it
 asks a linear programme (scipy.optimize.linprog) for the smallest and largest value the cell
@@ -17,21 +18,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+import sna.stats.disclosure
 import sna.stats.suppression
-from sna.stats.suppression import (
-    SuppressedTable,
-    format_count,
-    format_table,
-    suppress_counts,
-    suppress_derived,
-    suppression_note,
-)
+from sna.stats.disclosure import bounds, pinned
+from sna.stats.suppression import SuppressedTable, format_count, suppress_counts, suppression_note
 
 VALUES = st.sampled_from([0, 0, 1, 2, 3, 4, 5, 7, 12, 30])
 
 
-def test_docstring_examples() -> None:
-    assert doctest.testmod(sna.stats.suppression, raise_on_error=False).failed == 0
+@pytest.mark.parametrize("module", [sna.stats.suppression, sna.stats.disclosure])
+def test_docstring_examples(module) -> None:
+    assert doctest.testmod(module, raise_on_error=False).failed == 0
+
+
+def _published(result: SuppressedTable, column: object) -> list[str]:
+    """A column as published: the values with the suppression and missing markers."""
+    return [
+        format_count(v, bool(m))
+        for v, m in zip(result.values[column], result.mask[column], strict=True)
+    ]
 
 
 def _feasible_range(
@@ -158,7 +163,7 @@ def test_one_column_table_needs_two_suppressed_cells() -> None:
     counts = pd.DataFrame({"count": [3, 50, 60, 0]}, index=["A", "B", "C", "D"])
     result = suppress_counts(counts)
     assert result.mask["count"].tolist() == [True, True, False, False]
-    assert result.formatted()["count"].tolist() == ["[c]", "[c]", "60", "0"]
+    assert _published(result, "count") == ["[c]", "[c]", "60", "0"]
 
 
 def test_unprotectable_table_is_flagged() -> None:
@@ -173,7 +178,7 @@ def test_all_suppressed_table() -> None:
     result = suppress_counts(table)
     assert result.mask.all().all()
     assert result.values.isna().all().all()
-    assert (result.formatted() == "[c]").all().all()
+    assert all(_published(result, col) == ["[c]", "[c]"] for col in table.columns)
 
 
 def test_missing_cells_are_shown_as_not_available() -> None:
@@ -181,7 +186,7 @@ def test_missing_cells_are_shown_as_not_available() -> None:
     result = suppress_counts(table)
     assert not result.mask.loc[0, "a"]
     assert result.mask.loc[0, "b"]
-    assert result.formatted().loc[0, "a"] == "[x]"
+    assert _published(result, "a")[0] == "[x]"
 
 
 def test_input_is_not_mutated_and_labels_kept() -> None:
@@ -198,6 +203,7 @@ def test_input_is_not_mutated_and_labels_kept() -> None:
         (pd.DataFrame({"a": [-1, 2]}), {}, "table must be >= 0"),
         (pd.DataFrame({"a": [1.5, 2]}), {}, "table must be whole numbers"),
         (pd.DataFrame({"a": [1, 2]}), {"threshold": 0}, "threshold must be a whole number >= 1"),
+        (pd.DataFrame({"a": [1, 2]}), {"threshold": 4.0}, "threshold must be a whole number >= 1"),
         (
             pd.DataFrame({"a": [1, 2]}),
             {"total_row": "Total"},
@@ -215,19 +221,6 @@ def test_suppress_counts_rejects_bad_input(table, kwargs, message) -> None:
         suppress_counts(table, **kwargs)
 
 
-def test_suppress_derived_follows_the_count_mask() -> None:
-    counts = pd.DataFrame({"a": [3, 50, 60], "b": [20, 30, 40]})
-    result = suppress_counts(counts)
-    rates = counts / 1000 * 100
-    hidden = suppress_derived(rates, result.mask)
-    assert hidden.isna().equals(result.mask)
-    assert hidden.loc[2, "a"] == pytest.approx(6.0)
-    with pytest.raises(ValueError, match="same shape and labels"):
-        suppress_derived(rates.iloc[:2], result.mask)
-    with pytest.raises(ValueError, match="same columns"):
-        suppress_derived(rates.rename(columns={"a": "z"}), result.mask)
-
-
 def test_formatting_helpers() -> None:
     assert format_count(1234567) == "1,234,567"
     assert format_count(3, True) == "[c]"
@@ -235,11 +228,34 @@ def test_formatting_helpers() -> None:
     assert format_count(np.nan) == "[x]"
     assert format_count(None) == "[x]"
     assert format_count(12.345, decimals=1) == "12.3"
-    values = pd.DataFrame({"rate": [12.345, 1000.0]}, index=["A", "B"])
-    mask = pd.DataFrame({"rate": [True, False]}, index=["A", "B"])
-    assert format_table(values, mask, decimals=1)["rate"].tolist() == ["[c]", "1,000.0"]
-    assert format_table(values)["rate"].tolist() == ["12", "1,000"]
-    with pytest.raises(ValueError, match="same labels"):
-        format_table(values, mask.rename(index={"A": "Z"}))
+    assert format_count(1000.0, decimals=1) == "1,000.0"
     note = suppression_note(5)
     assert note.startswith("[c] = suppressed: a count of 1 to 5")
+
+
+# --- the shared linear-programming audit ----------------------------------------------------------
+
+
+def test_bounds_and_pinned_agree_with_the_independent_check() -> None:
+    # Hidden cells x0..x3 of a 2 x 2 table whose row and column totals are published.
+    a_eq = np.array([[1.0, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0], [0, 1, 0, 1]])
+    b_eq = np.array([5.0, 9, 7, 7])
+    assert [bounds(a_eq, b_eq, k) for k in range(4)] == [
+        (0.0, 5.0),
+        (0.0, 5.0),
+        (2.0, 7.0),
+        (2.0, 7.0),
+    ]
+    assert list(pinned(a_eq, b_eq, range(4), tolerance=0.5)) == []
+    # A zero row total pins both of its cells, however wide the tolerance is set.
+    zero = np.array([0.0, 14, 7, 7])
+    assert list(pinned(a_eq, zero, range(4), tolerance=0.5)) == [0, 1, 2, 3]
+    assert bounds(np.array([[1.0, -1.0]]), np.array([0.0]), 1) is None  # unbounded
+    assert bounds(np.array([[1.0, 1.0]]), np.array([-1.0]), 0) is None  # infeasible
+
+
+def test_pinned_is_lazy_and_keeps_the_order_given() -> None:
+    a_eq = np.eye(3)
+    found = pinned(a_eq, np.array([1.0, 2.0, 3.0]), [2, 0, 1], tolerance=1 - 1e-9)
+    assert next(found) == 2
+    assert list(found) == [0, 1]

@@ -56,9 +56,9 @@ def test_poisson_matches_independent_mle(years_data) -> None:
     beta, se, _ = _poisson_mle(y, pop, x)
     out = rate_ratio_glm(y, pop, x, family="poisson")
     z = sps.norm.ppf(0.975)
-    assert out["rate_ratio"] == pytest.approx(np.exp(beta[1]), rel=1e-6)
-    assert out["lower"] == pytest.approx(np.exp(beta[1] - z * se[1]), rel=1e-5)
-    assert out["upper"] == pytest.approx(np.exp(beta[1] + z * se[1]), rel=1e-5)
+    assert out["value"] == pytest.approx(np.exp(beta[1]), rel=1e-6)
+    assert out["lower95"] == pytest.approx(np.exp(beta[1] - z * se[1]), rel=1e-5)
+    assert out["upper95"] == pytest.approx(np.exp(beta[1] + z * se[1]), rel=1e-5)
     assert out["p_value"] == pytest.approx(2 * sps.norm.sf(abs(beta[1] / se[1])), rel=1e-4)
     assert "overdispersed" in out["note"]
 
@@ -72,8 +72,23 @@ def test_quasi_poisson_scales_by_pearson_dispersion(years_data) -> None:
     out = rate_ratio_glm(y, pop, x)  # default quasi-Poisson
     assert out["family"] == "quasi-poisson"
     assert out["dispersion"] == pytest.approx(np.sum((y - mu) ** 2 / mu) / df, rel=1e-4)
-    assert out["lower"] == pytest.approx(np.exp(beta[1] - q * se[1] * np.sqrt(phi)), rel=1e-5)
-    assert out["upper"] == pytest.approx(np.exp(beta[1] + q * se[1] * np.sqrt(phi)), rel=1e-5)
+    assert out["lower95"] == pytest.approx(np.exp(beta[1] - q * se[1] * np.sqrt(phi)), rel=1e-5)
+    assert out["upper95"] == pytest.approx(np.exp(beta[1] + q * se[1] * np.sqrt(phi)), rel=1e-5)
+    assert out["conf"] == 0.95
+    assert list(out.index) == [
+        "value",
+        "lower95",
+        "upper95",
+        "p_value",
+        "n",
+        "dispersion",
+        "family",
+        "conf",
+        "method",
+        "note",
+    ]
+    wide = rate_ratio_glm(y, pop, x, conf=0.998)
+    assert wide["lower998"] < out["lower95"] and wide["conf"] == 0.998
 
 
 def test_negative_binomial_matches_independent_mle(years_data) -> None:
@@ -100,9 +115,9 @@ def test_negative_binomial_matches_independent_mle(years_data) -> None:
         options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000},
     )
     out = rate_ratio_glm(y, pop, x, family="negative-binomial")
-    assert out["rate_ratio"] == pytest.approx(np.exp(fit.x[1]), rel=1e-4)
+    assert out["value"] == pytest.approx(np.exp(fit.x[1]), rel=1e-4)
     assert out["dispersion"] == pytest.approx(np.exp(fit.x[2]), rel=1e-2)
-    assert out["lower"] < out["rate_ratio"] < out["upper"]
+    assert out["lower95"] < out["value"] < out["upper95"]
 
 
 def test_negative_binomial_without_overdispersion_reduces_to_poisson() -> None:
@@ -111,7 +126,7 @@ def test_negative_binomial_without_overdispersion_reduces_to_poisson() -> None:
     x = np.arange(5.0)
     nb = rate_ratio_glm(y, pop, x, family="negative-binomial")
     pois = rate_ratio_glm(y, pop, x, family="poisson")
-    assert nb["rate_ratio"] == pytest.approx(pois["rate_ratio"], rel=1e-6)
+    assert nb["value"] == pytest.approx(pois["value"], rel=1e-6)
     assert "alpha near 0" in nb["note"]
 
 
@@ -120,12 +135,13 @@ def test_binary_covariate_gives_ratio_of_pooled_rates() -> None:
     pop = [1000, 1200, 1500, 1400, 1600]
     x = [0, 0, 1, 1, 1]
     out = rate_ratio_glm(y, pop, x, family="poisson")
-    assert out["rate_ratio"] == pytest.approx((90 / 4500) / (22 / 2200))
+    assert out["value"] == pytest.approx((90 / 4500) / (22 / 2200))
 
 
 def test_rate_ratio_glm_not_estimable_and_errors() -> None:
     out = rate_ratio_glm([0, 0, 5, 6], [100] * 4, [0, 0, 1, 1])
-    assert np.isnan(out["rate_ratio"]) and "not estimable" in out["note"]
+    assert np.isnan(out["value"]) and "not estimable" in out["note"]
+    assert np.isnan(out["lower95"]) and np.isnan(out["upper95"])
     with pytest.raises(ValueError, match="family must be one of"):
         rate_ratio_glm([1, 2, 3], [1, 1, 1], [0, 1, 2], family="gaussian")
     with pytest.raises(ValueError, match="covariate must take at least two"):
@@ -140,8 +156,8 @@ def test_annual_trend_recovers_exact_growth() -> None:
     pops = [100_000, 101_000, 102_000, 103_000, 104_000]
     counts = [round(p * 0.05 * 1.1 ** (y - 2019)) for p, y in zip(pops, years, strict=True)]
     out = annual_trend(counts, pops, years)
-    assert out["annual_pct_change"] == pytest.approx(10, abs=0.05)
-    assert out["lower"] < out["annual_pct_change"] < out["upper"]
+    assert out["value"] == pytest.approx(10, abs=0.05)
+    assert out["lower95"] < out["value"] < out["upper95"]
     assert bool(out["significant"])
     assert (out["first_year"], out["last_year"], out["n_years"]) == (2019, 2023, 5)
     assert out["conf"] == 0.95
@@ -149,13 +165,16 @@ def test_annual_trend_recovers_exact_growth() -> None:
 
 def test_annual_trend_allows_gaps_and_unsorted_years() -> None:
     out = annual_trend([1210, 1000, 1100], [1e5] * 3, [2022, 2018, 2020])
-    assert out["annual_pct_change"] == pytest.approx(100 * (1.1**0.5 - 1), abs=0.01)
+    assert out["value"] == pytest.approx(100 * (1.1**0.5 - 1), abs=0.01)
+    narrow = annual_trend([1210, 1000, 1100], [1e5] * 3, [2022, 2018, 2020], conf=0.9)
+    assert (narrow["conf"], narrow["value"]) == (0.9, out["value"])
+    assert out["lower95"] < narrow["lower90"] < narrow["upper90"] < out["upper95"]
 
 
 @pytest.mark.parametrize("n_years", [1, 2])
 def test_annual_trend_too_few_years_says_so(n_years) -> None:
     out = annual_trend([100, 120][:n_years], [1e4] * n_years, [2023, 2024][:n_years])
-    assert np.isnan(out["annual_pct_change"])
+    assert np.isnan(out["value"]) and np.isnan(out["lower95"])
     assert not out["significant"]
     assert f"too few years ({n_years})" in out["note"]
 

@@ -272,8 +272,10 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 class _Deadline:
-    """nbclient ``timeout_func``: the cells together may run ``seconds`` (from the first cell;
-    kernel start-up has its own limit, ``start_timeout``)."""
+    """The nbclient ``timeout_func``: the cells together may run ``seconds``.
+
+    The clock starts at the first cell; kernel start-up has its own limit, ``start_timeout``.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds

@@ -34,8 +34,10 @@ _TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(\.[^.]+)*$")
 
 
 def _temp_path(path: Path) -> Path:
-    """A hidden, unique name beside ``path`` that keeps its suffixes (``.csv.gz``), so that
-    writers that infer the format from the name (pandas ``compression="infer"``) still do."""
+    """A hidden, unique name beside ``path`` that keeps its suffixes (``.csv.gz``).
+
+    Writers that infer the format from the name (pandas ``compression="infer"``) still do.
+    """
     suffixes = "".join(path.suffixes[-2:])
     return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp{suffixes}")
 
@@ -97,9 +99,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`).
+    r"""Write ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`).
 
-    Newlines are written as given (``"\\n"``), whatever the platform, so the bytes are the same
+    Newlines are written as given (``"\n"``), whatever the platform, so the bytes are the same
     everywhere.
     """
     atomic_write_bytes(path, text.encode(encoding))

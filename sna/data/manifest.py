@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -103,7 +103,7 @@ def format_months(months: Iterable[pd.Period | int], style: MonthStyle) -> str:
         name = calendar.month_name
         parts = [name[r[0]] if len(r) == 1 else f"{name[r[0]]} to {name[r[-1]]}" for r in runs]
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    raise ValueError(f"style must be one of {MonthStyle.__args__}; got {style!r}")  # type: ignore[attr-defined]
+    raise ValueError(f"style must be one of {get_args(MonthStyle)}; got {style!r}")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""What a reviewer needs to reproduce a report: inputs and their hashes, row accounting, months
-present and missing, configuration, parameters and package versions, as tables.
+"""What a reviewer needs to reproduce a report, as tables.
+
+Inputs and their hashes, row accounting, months present and missing, configuration, parameters
+and package versions.
 
 :func:`show_data_quality` and :func:`show_sources` are the provenance section every report ends
 with, in one place.

@@ -22,11 +22,15 @@ import pandas as pd
 from scipy import special as _spf
 
 from sna.stats.change import period_change
-from sna.stats.rates import ArrayLike, _broadcast, _check_conf, _check_positive, rate_ci
+from sna.stats.checks import ArrayLike, broadcast, check_conf, check_levels, check_positive
+from sna.stats.rates import rate_ci
+from sna.stats.schema import annotate, level_label, per_label
 
 __all__ = ["compare_with_benchmark", "funnel_limits", "rank_areas"]
 
 NOT_COMPARED = "not compared"
+LEVELS = (0.95, 0.998)
+"""The confidence levels of :func:`compare_with_benchmark`, as in Fingertips."""
 
 
 def compare_with_benchmark(
@@ -56,11 +60,13 @@ def compare_with_benchmark(
     Returns
     -------
     pandas.DataFrame
-        Indexed like a Series argument, with columns ``count``, ``population``, ``rate``,
-        ``lower95``, ``upper95``, ``lower998``, ``upper998`` (per ``per``; PHE method, see
-        :func:`sna.stats.rates.rate_ci`), ``benchmark_rate`` (per ``per``), and ``compare_95``,
-        ``compare_998``: "higher", "similar", "lower", or "not compared" when either rate cannot
-        be computed (population 0 or missing).
+        Indexed like a Series argument, with the columns of :func:`sna.stats.rates.rate_ci` at
+        95% and 99.8%: ``count``, ``denominator`` (the population), ``value`` (the rate),
+        ``lower95``, ``upper95``, ``lower998``, ``upper998`` (per ``per``; PHE method) and
+        ``method`` (the method of the 95% interval); then ``benchmark_value`` (the benchmark's
+        rate per ``per``), and ``compare95``, ``compare998``: "higher", "similar", "lower", or
+        "not compared" when either rate cannot be computed (population 0 or missing).
+        ``attrs["confidence"]`` is ``(0.95, 0.998)``.
 
     Raises
     ------
@@ -78,13 +84,13 @@ def compare_with_benchmark(
     Examples
     --------
     >>> out = compare_with_benchmark([4200, 9100], [110_000, 162_000], 38_000, 740_000)
-    >>> out[["rate", "benchmark_rate", "compare_95", "compare_998"]].round(1)
-       rate  benchmark_rate compare_95 compare_998
-    0  38.2            51.4      lower       lower
-    1  56.2            51.4     higher      higher
+    >>> out[["value", "benchmark_value", "compare95", "compare998"]].round(1)
+       value  benchmark_value compare95 compare998
+    0   38.2             51.4     lower      lower
+    1   56.2             51.4    higher     higher
     """
-    per = _check_positive(per, "per")
-    arrays, index = _broadcast(
+    per = check_positive(per, "per")
+    arrays, index = broadcast(
         {
             "count": count,
             "population": population,
@@ -92,8 +98,8 @@ def compare_with_benchmark(
             "benchmark_population": benchmark_population,
         }
     )
-    area95 = rate_ci(arrays["count"], arrays["population"], per=per, conf=0.95)
-    area998 = rate_ci(arrays["count"], arrays["population"], per=per, conf=0.998)
+    out = rate_ci(arrays["count"], arrays["population"], per=per, conf=LEVELS)
+    out.index = index
     bench_count = arrays["benchmark_count"]
     bench_pop = arrays["benchmark_population"]
     if exclude_area:
@@ -105,22 +111,12 @@ def compare_with_benchmark(
                 "exclude_area=True; the remainder was negative"
             )
     bench = rate_ci(bench_count, bench_pop, per=per)["value"].to_numpy()
-    out = pd.DataFrame(
-        {
-            "count": arrays["count"],
-            "population": arrays["population"],
-            "rate": area95["value"].to_numpy(),
-            "lower95": area95["lower"].to_numpy(),
-            "upper95": area95["upper"].to_numpy(),
-            "lower998": area998["lower"].to_numpy(),
-            "upper998": area998["upper"].to_numpy(),
-            "benchmark_rate": bench,
-        },
-        index=index,
-    )
-    out["compare_95"] = _compare(bench, out["lower95"].to_numpy(), out["upper95"].to_numpy())
-    out["compare_998"] = _compare(bench, out["lower998"].to_numpy(), out["upper998"].to_numpy())
-    return out
+    out["benchmark_value"] = bench
+    for level in LEVELS:
+        label = level_label(level)
+        lower, upper = out[f"lower{label}"].to_numpy(), out[f"upper{label}"].to_numpy()
+        out[f"compare{label}"] = _compare(bench, lower, upper)
+    return annotate(out, LEVELS, per_label(per))
 
 
 def _compare(benchmark: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -163,8 +159,8 @@ def funnel_limits(
         One row per population (sorted as given), with columns ``population``, ``expected``
         (events expected at the benchmark rate), ``benchmark_rate``, and for each level
         ``lower95``/``upper95``, ``lower998``/``upper998``, ... (rates per ``per``; the label is
-        the level in percent without the decimal point). Missing where the population is 0 or
-        missing.
+        :func:`sna.stats.schema.level_label` of the level). Missing where the population is 0 or
+        missing. ``attrs["confidence"]`` holds the levels.
 
     Raises
     ------
@@ -188,23 +184,21 @@ def funnel_limits(
     0     10000.0     500.0            50.0     45.6     54.5      43.2      57.1
     1    100000.0    5000.0            50.0     48.6     51.4      47.8      52.2
     """
-    per = _check_positive(per, "per")
+    per = check_positive(per, "per")
     rate = float(benchmark_rate)
     if not np.isfinite(rate) or rate < 0:
         raise ValueError(f"benchmark_rate must be a finite number >= 0; got {benchmark_rate!r}")
-    arrays, index = _broadcast({"population": populations})
+    arrays, index = broadcast({"population": populations})
     pop = arrays["population"]
     if np.any(pop[~np.isnan(pop)] < 0):
         raise ValueError(f"populations must be >= 0; got {np.nanmin(pop):g}")
-    if len(levels) == 0:
-        raise ValueError("levels must name at least one confidence level, e.g. (0.95, 0.998)")
+    confs = check_levels(levels, "levels")
     expected = rate * pop / per
     usable = pop > 0
     out = pd.DataFrame(
         {"population": pop, "expected": expected, "benchmark_rate": rate}, index=index
     )
-    for level in levels:
-        conf = _check_conf(level, "levels")
+    for conf in confs:
         alpha = 1 - conf
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(usable, per / pop, np.nan)
@@ -212,15 +206,10 @@ def funnel_limits(
         upper = _solve_shape(expected, alpha / 2) * scale
         # Lower limit O: exact upper limit of O equals E, i.e. P(Gamma(O+1) <= E) = 1 - alpha/2.
         lower = np.clip(_solve_shape(expected, 1 - alpha / 2) - 1, 0, None) * scale
-        label = _level_label(conf)
+        label = level_label(conf)
         out[f"lower{label}"] = lower
         out[f"upper{label}"] = upper
-    return out
-
-
-def _level_label(conf: float) -> str:
-    """0.95 -> '95', 0.998 -> '998', 0.9 -> '90'."""
-    return f"{100 * conf:g}".replace(".", "")
+    return annotate(out, confs, per_label(per))
 
 
 def _solve_shape(expected: np.ndarray, prob: float) -> np.ndarray:
@@ -262,11 +251,13 @@ def rank_areas(
     Returns
     -------
     pandas.DataFrame
-        Areas sorted from highest to lowest rate, with columns ``count``, ``population``,
-        ``rate``, ``lower``, ``upper`` (per ``per``), ``rank`` (1 = highest rate; ties share the
-        lower rank; missing for areas without a rate), ``p_next`` (exact conditional test of this
-        area's rate against the next-ranked area's) and ``differs_from_next`` (True when that test
-        is significant at ``conf``). Areas without a rate come last.
+        Areas sorted from highest to lowest rate, with the columns of
+        :func:`sna.stats.rates.rate_ci` (``count``, ``denominator``, ``value`` (the rate),
+        ``lower<L>``, ``upper<L>`` (per ``per``; ``lower95``, ``upper95`` at 0.95), ``method``),
+        then ``rank`` (1 = highest rate; ties share the lower rank; missing for areas without a
+        rate), ``p_next`` (exact conditional test of this area's rate against the next-ranked
+        area's) and ``differs_from_next`` (True when that test is significant at ``conf``). Areas
+        without a rate come last. ``attrs["confidence"]`` is ``(conf,)``.
 
     Notes
     -----
@@ -278,36 +269,27 @@ def rank_areas(
     --------
     >>> counts = pd.Series({"Oxford": 14_000, "Cherwell": 9_500, "West Oxfordshire": 4_800})
     >>> pops = pd.Series({"Oxford": 162_000, "Cherwell": 161_000, "West Oxfordshire": 114_000})
-    >>> rank_areas(counts, pops)[["rate", "rank", "differs_from_next"]].round(1)
-                      rate  rank  differs_from_next
-    Oxford            86.4     1               True
-    Cherwell          59.0     2               True
-    West Oxfordshire  42.1     3              False
+    >>> rank_areas(counts, pops)[["value", "rank", "differs_from_next"]].round(1)
+                      value  rank  differs_from_next
+    Oxford             86.4     1               True
+    Cherwell           59.0     2               True
+    West Oxfordshire   42.1     3              False
     """
-    conf = _check_conf(conf)
-    ci = rate_ci(count, population, per=per, conf=conf)
-    arrays, _ = _broadcast({"count": count, "population": population})
-    table = pd.DataFrame(
-        {
-            "count": arrays["count"],
-            "population": arrays["population"],
-            "rate": ci["value"].to_numpy(),
-            "lower": ci["lower"].to_numpy(),
-            "upper": ci["upper"].to_numpy(),
-        },
-        index=ci.index,
-    )
-    table = table.sort_values("rate", ascending=False, na_position="last", kind="stable")
-    table["rank"] = table["rate"].rank(ascending=False, method="min").astype("Int64")
+    conf = check_conf(conf)
+    table = rate_ci(count, population, per=per, conf=conf)
+    attrs = dict(table.attrs)
+    table = table.sort_values("value", ascending=False, na_position="last", kind="stable")
+    table["rank"] = table["value"].rank(ascending=False, method="min").astype("Int64")
     nxt = table.shift(-1)
-    has_next = nxt["rate"].notna() & table["rate"].notna()
+    has_next = nxt["value"].notna() & table["value"].notna()
     test = period_change(
         nxt["count"].where(has_next, 0).to_numpy(),
         table["count"].where(has_next, 0).to_numpy(),
-        population_before=nxt["population"].where(has_next, 1).to_numpy(),
-        population_after=table["population"].where(has_next, 1).to_numpy(),
+        population_before=nxt["denominator"].where(has_next, 1).to_numpy(),
+        population_after=table["denominator"].where(has_next, 1).to_numpy(),
         conf=conf,
     )
     table["p_next"] = np.where(has_next, test["p_value"].to_numpy(), np.nan)
     table["differs_from_next"] = has_next.to_numpy() & test["significant"].to_numpy()
+    table.attrs = attrs
     return table

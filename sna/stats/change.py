@@ -22,9 +22,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from sna.stats.rates import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
+from sna.stats.checks import ArrayLike, broadcast, check_conf, check_counts, check_nonnegative
+from sna.stats.schema import annotate, interval_columns
 
 __all__ = ["LikeForLike", "like_for_like", "month_runs", "period_change"]
+
+METHOD = "exact conditional binomial test"
+"""The ``method`` of :func:`period_change`: its test and Clopper-Pearson rate-ratio interval."""
+STATISTIC = "rate ratio (after / before)"
+""":func:`period_change`'s ``attrs["statistic"]``: what its ``value`` is."""
 
 
 def period_change(
@@ -60,15 +66,22 @@ def period_change(
             ``after - before`` (events).
         ``pct_change``
             ``100 * change / before`` (percent); NaN when ``before`` is 0.
-        ``rate_ratio``, ``rr_lower``, ``rr_upper``
-            Rate in the later period divided by rate in the earlier one, with its exact
-            conditional ``conf`` interval; ``inf`` when ``before`` is 0.
+        ``value``, ``lower<L>``, ``upper<L>``
+            The rate ratio, rate in the later period divided by rate in the earlier one, with its
+            exact conditional ``conf`` interval (``L`` from
+            :func:`sna.stats.schema.level_label`: ``lower95``, ``upper95`` at 0.95); ``inf``
+            when ``before`` is 0.
         ``p_value``
             Two-sided p-value of the exact conditional test that the rates are equal.
         ``significant``
             True when ``p_value < 1 - conf``; this is exactly when the interval excludes 1.
+        ``method``
+            "exact conditional binomial test" (:data:`METHOD`).
         ``note``
             Plain-English caveats ("" when none).
+
+        ``attrs["confidence"]`` is ``(conf,)`` and ``attrs["statistic"]``
+        "rate ratio (after / before)".
 
     Raises
     ------
@@ -90,25 +103,25 @@ def period_change(
     Examples
     --------
     >>> r = period_change(5234, 5836)
-    >>> r[["change", "pct_change", "significant"]].round(1)
-       change  pct_change  significant
-    0     602        11.5         True
+    >>> r[["change", "pct_change", "value", "lower95", "upper95", "significant"]].round(2)
+       change  pct_change  value  lower95  upper95  significant
+    0     602        11.5   1.12     1.07     1.16         True
     """
-    conf = _check_conf(conf)
+    conf = check_conf(conf)
     if (population_before is None) != (population_after is None):
         raise ValueError("population_before and population_after must be given together")
     values = {"count_before": count_before, "count_after": count_after}
     if population_before is not None:
         values |= {"population_before": population_before, "population_after": population_after}
-    arrays, index = _broadcast(values)
-    before = _check_counts(arrays["count_before"], "count_before")
-    after = _check_counts(arrays["count_after"], "count_after")
+    arrays, index = broadcast(values)
+    before = check_counts(arrays["count_before"], "count_before")
+    after = check_counts(arrays["count_after"], "count_after")
     if population_before is None:
         pop_before = np.ones_like(before)
         pop_after = np.ones_like(after)
     else:
-        pop_before = _check_nonnegative(arrays["population_before"], "population_before")
-        pop_after = _check_nonnegative(arrays["population_after"], "population_after")
+        pop_before = check_nonnegative(arrays["population_before"], "population_before")
+        pop_after = check_nonnegative(arrays["population_after"], "population_after")
 
     total = before + after
     pops_ok = (pop_before > 0) & (pop_after > 0)
@@ -139,21 +152,24 @@ def period_change(
         _change_note(b, a, pb, pa, with_pop=population_before is not None)
         for b, a, pb, pa in zip(before, after, pop_before, pop_after, strict=True)
     ]
-    return pd.DataFrame(
+    lower_col, upper_col = interval_columns([conf])
+    out = pd.DataFrame(
         {
             "before": _nullable_int(before),
             "after": _nullable_int(after),
             "change": _nullable_int(after - before),
             "pct_change": pct,
-            "rate_ratio": rate_ratio,
-            "rr_lower": rr_lower,
-            "rr_upper": rr_upper,
+            "value": rate_ratio,
+            lower_col: rr_lower,
+            upper_col: rr_upper,
             "p_value": p_value,
             "significant": np.nan_to_num(p_value, nan=1.0) < alpha,
+            "method": pd.Series(METHOD, index=index, dtype="str"),
             "note": pd.Series(notes, index=index, dtype="str"),
         },
         index=index,
     )
+    return annotate(out, [conf], STATISTIC)
 
 
 def _nullable_int(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -305,7 +321,7 @@ def like_for_like(
     if year == previous_year:
         raise ValueError(f"year and previous_year must differ; got {year} for both")
     months = _to_periods(monthly[month_col], month_col)
-    counts = _check_counts(monthly[count_col].to_numpy(dtype=float, na_value=np.nan), count_col)
+    counts = check_counts(monthly[count_col].to_numpy(dtype=float, na_value=np.nan), count_col)
     available = months if months_available is None else _to_periods(months_available, "months")
     present = {y: {p.month for p in set(available) if p.year == y} for y in (year, previous_year)}
     common = present[year] & present[previous_year]

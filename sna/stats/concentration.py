@@ -16,7 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sna.stats.rates import ArrayLike, _check_conf, _check_counts, _to_float_array, gini, rate_ci
+from sna.stats.checks import ArrayLike, check_conf, check_counts, to_float_array
+from sna.stats.rates import gini, rate_ci
+from sna.stats.schema import annotate, interval_columns
 
 __all__ = ["concentration_summary", "persistent_hotspots", "share_in_top", "top_areas"]
 
@@ -33,12 +35,12 @@ def _check_share(share: float, name: str) -> float:
 
 
 def _place_counts(counts: ArrayLike) -> np.ndarray:
-    arr = _to_float_array(counts, "counts")
+    arr = to_float_array(counts, "counts")
     if arr.size == 0:
         raise ValueError("counts must contain at least one place; got an empty sequence")
     if np.any(np.isnan(arr)):
         raise ValueError("counts must not contain missing values; use 0 for places with no crime")
-    return _check_counts(arr, "counts")
+    return check_counts(arr, "counts")
 
 
 def share_in_top(counts: ArrayLike, share: float) -> float:
@@ -156,36 +158,39 @@ def top_areas(
     -------
     pandas.DataFrame
         The top ``n`` rows, highest first (ties broken by area code), with the input columns and
-        ``rate``, ``lower``, ``upper`` (per ``per``, PHE method), ``share`` (fraction of all crime
-        in ``frame``) and ``rank`` (1 = highest; tied values share the lower rank).
+        ``value`` (the rate), ``lower<L>``, ``upper<L>`` (its interval; ``lower95``, ``upper95``
+        at 0.95; per ``per``, PHE method, see :func:`sna.stats.rates.rate_ci`), ``share``
+        (fraction of all crime in ``frame``) and ``rank`` (1 = highest; tied values share the
+        lower rank). ``attrs["confidence"]`` is ``(conf,)``.
 
     Examples
     --------
     >>> lsoas = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "count": [30, 80, 12],
     ...                       "population": [1500, 4000, 300]})
-    >>> top_areas(lsoas, 2, "rate")[["lsoa_code", "rate", "rank"]]
-      lsoa_code  rate  rank
-    2         c  40.0     1
-    0         a  20.0     2
+    >>> top_areas(lsoas, 2, "rate")[["lsoa_code", "value", "rank"]]
+      lsoa_code  value  rank
+    2         c   40.0     1
+    0         a   20.0     2
     """
     if by not in ("count", "rate"):
         raise ValueError(f"by must be 'count' or 'rate'; got {by!r}")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a whole number >= 1; got {n!r}")
-    conf = _check_conf(conf)
+    conf = check_conf(conf)
     for col in (area_col, count_col, population_col):
         if col not in frame.columns:
             raise ValueError(f"frame has no column {col!r}; columns are {list(frame.columns)}")
     ci = rate_ci(frame[count_col], frame[population_col], per=per, conf=conf)
     result = frame.copy()
-    result[["rate", "lower", "upper"]] = ci[["value", "lower", "upper"]].to_numpy()
+    estimate = ["value", *interval_columns([conf])]
+    result[estimate] = ci[estimate].to_numpy()
     total = result[count_col].sum()
     result["share"] = result[count_col] / total if total > 0 else np.nan
-    key = count_col if by == "count" else "rate"
+    key = count_col if by == "count" else "value"
     result = result[result[key].notna()]
     result = result.sort_values([key, area_col], ascending=[False, True], kind="stable")
     result["rank"] = result[key].rank(ascending=False, method="min").astype("int64")
-    return result.head(n)
+    return annotate(result.head(n), [conf], ci.attrs["statistic"])
 
 
 def persistent_hotspots(
@@ -236,7 +241,7 @@ def persistent_hotspots(
         raise ValueError(f"min_periods must be between 1 and {len(periods)}; got {min_periods!r}")
     in_top = pd.DataFrame(index=counts_by_period.index)
     for period in periods:
-        values = _check_counts(
+        values = check_counts(
             counts_by_period[period].to_numpy(dtype=float, na_value=np.nan), str(period)
         )
         column = pd.Series(values, index=counts_by_period.index)

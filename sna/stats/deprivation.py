@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from sna.stats.rates import _check_conf, _check_counts, _check_nonnegative, _check_positive, rate_ci
+from sna.stats.checks import check_conf, check_counts, check_nonnegative, check_positive
+from sna.stats.rates import rate_ci
+from sna.stats.schema import annotate, interval_columns
 from sna.stats.trends import rate_ratio_glm
 
 __all__ = ["deprivation_correlation", "deprivation_rate_ratio", "deprived_hotspots"]
@@ -58,8 +60,8 @@ def _prepare(frame: pd.DataFrame, domain: str) -> tuple[pd.DataFrame, int]:
     if frame["lsoa_code"].duplicated().any():
         dup = frame.loc[frame["lsoa_code"].duplicated(), "lsoa_code"].iloc[0]
         raise ValueError(f"lsoa_code must be unique; {dup!r} appears more than once")
-    count = _check_counts(frame["count"].to_numpy(dtype=float, na_value=np.nan), "count")
-    pop = _check_nonnegative(
+    count = check_counts(frame["count"].to_numpy(dtype=float, na_value=np.nan), "count")
+    pop = check_nonnegative(
         frame["population"].to_numpy(dtype=float, na_value=np.nan), "population"
     )
     decile = frame["decile"].to_numpy(dtype=float, na_value=np.nan)
@@ -99,13 +101,15 @@ def deprivation_correlation(
     Returns
     -------
     pandas.Series
-        ``domain``, ``n_lsoas``, ``n_excluded``, ``rho`` (positive: more deprived LSOAs have higher
-        crime rates), ``lower``, ``upper``, ``p_value`` (two-sided, no correlation), ``significant``
-        (interval excludes 0), ``method`` and ``note``. Missing estimates with fewer than 4 LSOAs.
+        ``domain``, ``n_lsoas``, ``n_excluded``, ``value`` (Spearman's rho; positive: more
+        deprived LSOAs have higher crime rates), ``lower<L>``, ``upper<L>`` (its interval; ``L``
+        from :func:`sna.stats.schema.level_label`, e.g. ``lower95``, ``upper95``), ``p_value``
+        (two-sided, no correlation), ``significant`` (interval excludes 0), ``conf``, ``method``
+        and ``note``. Missing estimates with fewer than 4 LSOAs.
 
     Notes
     -----
-    ``rho`` is Spearman's rank correlation between the crime rate and deprivation (``-decile``,
+    ``value`` is Spearman's rank correlation between the crime rate and deprivation (``-decile``,
     with ties given mid-ranks). The interval uses Fisher's z-transformation with the standard
     error ``sqrt((1 + rho^2 / 2) / (n - 3))`` of Bonett and Wright [2]_; the p-value is
     scipy's (t distribution on ``n - 2`` df). A correlation across LSOAs describes areas, not
@@ -116,19 +120,20 @@ def deprivation_correlation(
     >>> lsoas = pd.DataFrame({"lsoa_code": list("abcdef"), "count": [90, 70, 40, 30, 20, 10],
     ...                       "population": [1500] * 6, "decile": [1, 2, 4, 6, 8, 10]})
     >>> r = deprivation_correlation(lsoas)
-    >>> r["domain"], round(float(r["rho"]), 2)
+    >>> r["domain"], round(float(r["value"]), 2)
     ('Income', 1.0)
     """
-    conf = _check_conf(conf)
+    conf = check_conf(conf)
     clean, excluded = _prepare(frame, domain)
     n = len(clean)
+    lower_col, upper_col = interval_columns([conf])
     out = {
         "domain": domain,
         "n_lsoas": n,
         "n_excluded": excluded,
-        "rho": np.nan,
-        "lower": np.nan,
-        "upper": np.nan,
+        "value": np.nan,
+        lower_col: np.nan,
+        upper_col: np.nan,
         "p_value": np.nan,
         "significant": False,
         "conf": conf,
@@ -150,9 +155,9 @@ def deprivation_correlation(
     centre = math.atanh(min(max(rho, -1 + 1e-15), 1 - 1e-15))
     lower, upper = math.tanh(centre - z * se), math.tanh(centre + z * se)
     out |= {
-        "rho": rho,
-        "lower": lower,
-        "upper": upper,
+        "value": rho,
+        lower_col: lower,
+        upper_col: upper,
         "p_value": float(res.pvalue),
         "significant": bool(lower > 0 or upper < 0),
     }
@@ -192,9 +197,10 @@ def deprivation_rate_ratio(
     -------
     pandas.Series
         ``domain``, ``comparison`` (e.g. "decile 1 vs decile 10"), ``rate_most``,
-        ``rate_least`` (pooled rates per ``per``), ``rate_ratio``, ``lower``, ``upper``,
-        ``p_value``, ``significant``, ``n_most``, ``n_least`` (LSOAs), ``family``, ``method``
-        and ``note``. Estimates are missing, with a note, when neither deciles nor quintiles have
+        ``rate_least`` (pooled rates per ``per``), ``value`` (the rate ratio), ``lower<L>``,
+        ``upper<L>`` (its interval; ``L`` from :func:`sna.stats.schema.level_label`, e.g.
+        ``lower95``, ``upper95``), ``p_value``, ``significant``, ``n_most``, ``n_least``
+        (LSOAs), ``family``, ``conf``, ``method`` and ``note``. Estimates are missing, with a note, when neither deciles nor quintiles have
         enough LSOAs.
 
     Notes
@@ -210,20 +216,21 @@ def deprivation_rate_ratio(
     ...                       "count": [60, 70, 65, 55, 62, 58, 61, 64, 66, 59] + [20] * 10,
     ...                       "population": [1500] * 20, "decile": [1] * 10 + [10] * 10})
     >>> r = deprivation_rate_ratio(lsoas)
-    >>> r["comparison"], round(float(r["rate_ratio"]), 2)
+    >>> r["comparison"], round(float(r["value"]), 2)
     ('decile 1 vs decile 10', 3.1)
     """
-    conf = _check_conf(conf)
-    per = _check_positive(per, "per")
+    conf = check_conf(conf)
+    per = check_positive(per, "per")
     clean, _ = _prepare(frame, domain)
+    lower_col, upper_col = interval_columns([conf])
     out: dict[str, object] = {
         "domain": domain,
         "comparison": "",
         "rate_most": np.nan,
         "rate_least": np.nan,
-        "rate_ratio": np.nan,
-        "lower": np.nan,
-        "upper": np.nan,
+        "value": np.nan,
+        lower_col: np.nan,
+        upper_col: np.nan,
         "p_value": np.nan,
         "significant": False,
         "n_most": 0,
@@ -267,9 +274,9 @@ def deprivation_rate_ratio(
         out
         | pooled
         | {
-            "rate_ratio": fit["rate_ratio"],
-            "lower": fit["lower"],
-            "upper": fit["upper"],
+            "value": fit["value"],
+            lower_col: fit[lower_col],
+            upper_col: fit[upper_col],
             "p_value": fit["p_value"],
             "significant": bool(fit["p_value"] < 1 - conf),
             "method": fit["method"],
@@ -308,9 +315,11 @@ def deprived_hotspots(
     Returns
     -------
     pandas.DataFrame
-        The qualifying LSOAs, highest rate first, with the input columns plus ``rate``,
-        ``lower``, ``upper`` (per ``per``, PHE method), ``above_average`` (True when ``lower`` is
-        above the rate of all LSOAs together) and ``domain``. Empty (same columns) if none.
+        The qualifying LSOAs, highest rate first, with the input columns plus ``value`` (the
+        rate), ``lower<L>``, ``upper<L>`` (its interval; ``lower95``, ``upper95`` at 0.95; per
+        ``per``, PHE method, see :func:`sna.stats.rates.rate_ci`), ``above_average`` (True when
+        the lower limit is above the rate of all LSOAs together) and ``domain``. Empty (same
+        columns) if none. ``attrs["confidence"]`` is ``(conf,)``.
 
     Notes
     -----
@@ -326,20 +335,25 @@ def deprived_hotspots(
     >>> deprived_hotspots(lsoas)["lsoa_code"].tolist()
     ['a']
     """
-    conf = _check_conf(conf)
-    per = _check_positive(per, "per")
+    conf = check_conf(conf)
+    per = check_positive(per, "per")
     if not 0 < top_share <= 1:
         raise ValueError(f"top_share must be in (0, 1]; got {top_share!r}")
     clean, _ = _prepare(frame, domain)
     ci = rate_ci(clean["count"], clean["population"], per=per, conf=conf)
     result = frame.loc[clean.index].copy()
-    result[["rate", "lower", "upper"]] = ci[["value", "lower", "upper"]].to_numpy()
+    lower_col, upper_col = interval_columns([conf])
+    estimate = ["value", lower_col, upper_col]
+    result[estimate] = ci[estimate].to_numpy()
     overall = per * clean["count"].sum() / clean["population"].sum() if len(clean) else np.nan
-    result["above_average"] = result["lower"] > overall
+    result["above_average"] = result[lower_col] > overall
     result["domain"] = domain
     if result.empty:
-        return result
+        return annotate(result, [conf], ci.attrs["statistic"])
     k = max(1, math.ceil(top_share * len(result) - 1e-9))
-    cutoff = result["rate"].nlargest(k).iloc[-1]
-    chosen = (result["rate"] >= cutoff) & (result["rate"] > 0) & clean["decile"].isin(list(deciles))
-    return result[chosen].sort_values(["rate", "lsoa_code"], ascending=[False, True])
+    cutoff = result["value"].nlargest(k).iloc[-1]
+    chosen = (
+        (result["value"] >= cutoff) & (result["value"] > 0) & clean["decile"].isin(list(deciles))
+    )
+    hotspots = result[chosen].sort_values(["value", "lsoa_code"], ascending=[False, True])
+    return annotate(hotspots, [conf], ci.attrs["statistic"])

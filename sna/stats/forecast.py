@@ -20,11 +20,14 @@ import pandas as pd
 from scipy import stats as _sps
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from sna.stats.rates import _check_conf, _check_counts
+from sna.stats.checks import check_conf, check_counts
+from sna.stats.schema import annotate, interval_columns
 
 __all__ = ["Decomposition", "monthly_forecast", "seasonal_decomposition"]
 
 MIN_MONTHS = 3  # fewer recent months than this: no forecast
+STATISTIC = "events per month"
+""":func:`monthly_forecast`'s ``attrs["statistic"]``: what its forecast and interval count."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def _monthly(series: pd.Series, name: str = "series") -> pd.Series:
         raise ValueError(
             f"{name} has repeated months: {sorted(set(months[months.duplicated()].astype(str)))}"
         )
-    values = _check_counts(series.to_numpy(dtype=float, na_value=np.nan), name)
+    values = check_counts(series.to_numpy(dtype=float, na_value=np.nan), name)
     clean = pd.Series(values, index=months).sort_index().dropna()
     if clean.empty:
         return clean
@@ -124,7 +127,7 @@ def seasonal_decomposition(series: pd.Series, *, period: int = 12) -> Decomposit
 
     Notes
     -----
-    STL with robust loess fitting [4]_, on the latest run of at least ``2 * period`` consecutive
+    STL with robust loess fitting [2]_, on the latest run of at least ``2 * period`` consecutive
     months, because STL cannot bridge a missing month and filling it would invent data.
 
     Examples
@@ -178,9 +181,10 @@ def monthly_forecast(series: pd.Series, *, horizon: int = 12, conf: float = 0.95
     -------
     pandas.DataFrame
         Indexed by forecast month (month starts if ``series`` has a DatetimeIndex, otherwise
-        Periods), columns ``forecast``,
-        ``lower``, ``upper`` (events per month) and ``method`` (the model, the months used, and
-        why, in plain English).
+        Periods), columns ``forecast``, ``lower<L>``, ``upper<L>`` (the prediction interval;
+        ``L`` from :func:`sna.stats.schema.level_label`, e.g. ``lower95``, ``upper95``; events
+        per month) and ``method`` (the model, the months used, and why, in plain English).
+        ``attrs["confidence"]`` is ``(conf,)``.
 
     Raises
     ------
@@ -191,7 +195,7 @@ def monthly_forecast(series: pd.Series, *, horizon: int = 12, conf: float = 0.95
     -----
     Only the latest part of the series without a gap of more than 3 months is used; shorter gaps
     stay missing. With at least 24 observed months there, a seasonal ARIMA(0,1,1)(0,1,1)12
-    ("airline") model [3]_ is fitted to log(count + 1) by maximum likelihood (the Kalman filter
+    ("airline") model [1]_ is fitted to log(count + 1) by maximum likelihood (the Kalman filter
     skips missing months); the forecast is the back-transformed median and the interval its
     back-transformed prediction interval. With fewer months, no seasonal pattern can be
     estimated: the forecast is the mean of the last (up to) 12 observed months, and the interval
@@ -203,12 +207,12 @@ def monthly_forecast(series: pd.Series, *, horizon: int = 12, conf: float = 0.95
     --------
     >>> s = pd.Series([100, 96, 110, 104], index=pd.period_range("2025-01", periods=4, freq="M"))
     >>> f = monthly_forecast(s, horizon=2)
-    >>> f[["forecast", "lower", "upper"]]
-             forecast  lower  upper
-    2025-05     102.5   81.0  125.0
-    2025-06     102.5   81.0  125.0
+    >>> f[["forecast", "lower95", "upper95"]]
+             forecast  lower95  upper95
+    2025-05     102.5     81.0    125.0
+    2025-06     102.5     81.0    125.0
     """
-    conf = _check_conf(conf)
+    conf = check_conf(conf)
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ValueError(f"horizon must be a whole number of months >= 1; got {horizon!r}")
     monthly = _monthly(series)
@@ -224,11 +228,11 @@ def monthly_forecast(series: pd.Series, *, horizon: int = 12, conf: float = 0.95
         values, method = _seasonal_forecast(stretch, horizon, conf)
     else:
         values, method = _mean_forecast(stretch, horizon, conf)
-    out = pd.DataFrame(values, columns=["forecast", "lower", "upper"], index=future)
+    out = pd.DataFrame(values, columns=["forecast", *interval_columns([conf])], index=future)
     out["method"] = method
     if isinstance(series.index, pd.DatetimeIndex):
         out.index = future.to_timestamp()
-    return out
+    return annotate(out, [conf], STATISTIC)
 
 
 def _seasonal_forecast(stretch: pd.Series, horizon: int, conf: float) -> tuple[np.ndarray, str]:

@@ -4,8 +4,9 @@ A report publishes counts by crime type and, in other tables, totals of groups o
 (all crime, violence, acquisitive crime, ...) that overlap. Suppressing each table on its own is
 not enough: a cell hidden in one table but shown in another, or a group total minus the visible
 members, gives the hidden value away. :func:`suppress_grouped` decides one mask for the members
-and the group totals together, and checks it by linear programming: no hidden value is fixed by
-the published ones.
+and the group totals together, and checks it by linear programming (the audit of
+:mod:`sna.stats.disclosure`, shared with :func:`sna.stats.suppression.suppress_counts`): no hidden
+small value is fixed by the published ones.
 
 References
 ----------
@@ -20,9 +21,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+
+from sna.stats.checks import check_threshold
+from sna.stats.disclosure import pinned
 
 __all__ = ["suppress_grouped"]
+
+PINNED_WITHIN = 1 - 1e-9
+"""A small count is disclosed when its feasible range leaves no second whole number."""
 
 
 def suppress_grouped(
@@ -51,8 +57,8 @@ def suppress_grouped(
     Raises
     ------
     ValueError
-        If a count is negative or fractional, ``threshold`` is below 1, or a group names a
-        member not in ``values``.
+        If a count is negative or fractional, ``threshold`` is not a whole number >= 1, or a
+        group names a member not in ``values``.
 
     Notes
     -----
@@ -71,8 +77,7 @@ def suppress_grouped(
     >>> members[members].index.tolist(), totals[totals].index.tolist()
     (['Robbery', 'Bicycle theft'], [])
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
-        raise ValueError(f"threshold must be a whole number >= 1; got {threshold!r}")
+    threshold = check_threshold(threshold)
     v = values.to_numpy(dtype=float, na_value=np.nan)
     if (v[~np.isnan(v)] < 0).any() or (v[~np.isnan(v)] % 1).any():
         raise ValueError("values must be whole numbers >= 0")
@@ -140,16 +145,9 @@ def _pinned(
     if not rows:
         return None
     a_eq, b_eq = np.array(rows), np.array(rhs)
-    for k, cell in enumerate(cells):
-        if cell not in sensitive:
-            continue
-        objective = np.zeros(len(cells))
-        objective[k] = 1
-        low = optimize.linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        high = optimize.linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if low.status == 0 and high.status == 0 and (-high.fun) - low.fun < 1 - 1e-9:
-            return cell
-    return None
+    candidates = [k for k, cell in enumerate(cells) if cell in sensitive]
+    first = next(pinned(a_eq, b_eq, candidates, tolerance=PINNED_WITHIN), None)
+    return None if first is None else cells[first]
 
 
 def _hide_partner(

@@ -18,106 +18,32 @@ References
 
 from __future__ import annotations
 
-import math
-import numbers
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
+
+from sna.stats.checks import (
+    ArrayLike,
+    broadcast,
+    check_counts,
+    check_levels,
+    check_nonnegative,
+    check_positive,
+    to_float_array,
+)
+from sna.stats.schema import estimate_frame, per_label
 
 __all__ = ["gini", "proportion_ci", "rate_ci"]
 
 EXACT_BELOW = 10
 """Counts below this use the exact (chi-squared) Poisson interval; others use Byar's method."""
 
-ArrayLike = Any  # scalars, lists, numpy arrays or pandas Series
-
-
-# --- validation shared by sna's statistics modules ---------------------------------------------
-
-
-def _check_conf(conf: float, name: str = "conf") -> float:
-    """Return ``conf`` as a float, or raise if it is not a number strictly between 0 and 1."""
-    is_number = isinstance(conf, numbers.Real) and not isinstance(conf, bool)
-    if not is_number or not 0 < float(conf) < 1:
-        raise ValueError(f"{name} must be between 0 and 1, e.g. 0.95 for 95%; got {conf!r}")
-    return float(conf)
-
-
-def _check_positive(value: float, name: str) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
-    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not is_number or not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(f"{name} must be a number > 0; got {value!r}")
-    return float(value)
-
 
 def _z(conf: float) -> float:
     """Two-sided standard normal quantile for confidence level ``conf``."""
     return float(_sps.norm.ppf(1 - (1 - conf) / 2))
-
-
-def _to_float_array(values: ArrayLike, name: str) -> np.ndarray:
-    """Values as a 1-d float array (missing values become NaN); raise if not numeric."""
-    if isinstance(values, pd.Series | pd.Index):
-        values = values.to_numpy(dtype=float, na_value=np.nan)
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numeric; got {values!r}") from None
-    return np.atleast_1d(arr).astype(float, copy=True)
-
-
-def _check_counts(arr: np.ndarray, name: str) -> np.ndarray:
-    """Raise unless every non-missing value is a whole number >= 0."""
-    known = arr[~np.isnan(arr)]
-    if np.any(np.isinf(known)):
-        raise ValueError(f"{name} must be finite; got {known[np.isinf(known)][0]}")
-    if np.any(known < 0):
-        raise ValueError(f"{name} must be >= 0; got {known[known < 0].min():g}")
-    if np.any(known != np.round(known)):
-        bad = known[known != np.round(known)][0]
-        raise ValueError(f"{name} must be whole numbers (counts); got {bad:g}")
-    return arr
-
-
-def _check_nonnegative(arr: np.ndarray, name: str) -> np.ndarray:
-    """Raise if any non-missing value is negative or infinite."""
-    known = arr[~np.isnan(arr)]
-    if np.any(known < 0):
-        raise ValueError(f"{name} must be >= 0; got {known[known < 0].min():g}")
-    if np.any(np.isinf(known)):
-        raise ValueError(f"{name} must be finite; got {known[np.isinf(known)][0]}")
-    return arr
-
-
-def _broadcast(
-    values: dict[str, ArrayLike],
-) -> tuple[dict[str, np.ndarray], pd.Index]:
-    """Broadcast named array-likes to one length and choose the output index.
-
-    The index is that of the Series arguments (which must agree); otherwise a RangeIndex.
-    """
-    index: pd.Index | None = None
-    index_from = ""
-    for name, value in values.items():
-        if isinstance(value, pd.Series):
-            if index is None:
-                index, index_from = value.index, name
-            elif not value.index.equals(index):
-                raise ValueError(f"{name} and {index_from} must have the same index")
-    arrays = {name: _to_float_array(value, name) for name, value in values.items()}
-    try:
-        shaped = np.broadcast_arrays(*arrays.values())
-    except ValueError:
-        lengths = {name: len(arr) for name, arr in arrays.items()}
-        raise ValueError(f"arguments must have the same length; got {lengths}") from None
-    out = {name: np.array(arr, dtype=float) for name, arr in zip(arrays, shaped, strict=True)}
-    n = len(next(iter(out.values())))
-    if index is None or len(index) != n:
-        index = pd.RangeIndex(n)
-    return out, index
 
 
 # --- Poisson limits for a count ------------------------------------------------------------------
@@ -141,17 +67,17 @@ def _byar_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray
     return lower, upper
 
 
-def _count_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """PHE limits for observed counts: exact below 10, Byar's method otherwise.
-
-    Returns lower, upper and the method name for each count (missing where the count is).
-    """
+def _count_limits(count: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    """PHE limits for observed counts: exact below 10, Byar's method otherwise."""
     ex_lo, ex_hi = _exact_limits(count, conf)
     by_lo, by_hi = _byar_limits(count, conf)
     small = count < EXACT_BELOW
-    lower = np.where(small, ex_lo, by_lo)
-    upper = np.where(small, ex_hi, by_hi)
-    return lower, upper, _labels(np.where(small, "exact Poisson", "Byar"), np.isnan(count))
+    return np.where(small, ex_lo, by_lo), np.where(small, ex_hi, by_hi)
+
+
+def _count_methods(count: np.ndarray) -> np.ndarray:
+    """The method of :func:`_count_limits` for each count (None where the count is missing)."""
+    return _labels(np.where(count < EXACT_BELOW, "exact Poisson", "Byar"), np.isnan(count))
 
 
 def _labels(names: np.ndarray, missing: np.ndarray) -> np.ndarray:
@@ -169,9 +95,9 @@ def rate_ci(
     population: ArrayLike,
     *,
     per: float = 1000,
-    conf: float = 0.95,
+    conf: float | Sequence[float] = 0.95,
 ) -> pd.DataFrame:
-    """Crude rate with its confidence interval, by the PHE (Fingertips) method.
+    """Crude rate with its confidence interval(s), by the PHE (Fingertips) method.
 
     Parameters
     ----------
@@ -183,21 +109,25 @@ def rate_ci(
         or a missing population gives a missing rate and interval, not an error.
     per : float, keyword-only
         Multiplier: the rate is per this many people. Default 1,000.
-    conf : float, keyword-only
-        Confidence level strictly between 0 and 1, e.g. 0.95 or 0.998. Default 0.95.
+    conf : float or sequence of float, keyword-only
+        Confidence level strictly between 0 and 1, e.g. 0.95, or several, e.g. (0.95, 0.998).
+        Default 0.95.
 
     Returns
     -------
     pandas.DataFrame
-        One row per input, indexed like ``count`` or ``population`` if either is a Series, with
-        columns ``value`` (rate per ``per``), ``lower`` and ``upper`` (interval for the rate, per
-        ``per``) and ``method`` ("exact Poisson" for counts below 10, "Byar" otherwise).
+        One row per input, indexed like ``count`` or ``population`` if either is a Series, in the
+        schema of :mod:`sna.stats.schema`: ``count``, ``denominator`` (the population),
+        ``value`` (rate per ``per``), ``lower<L>`` and ``upper<L>`` for each level (interval for
+        the rate, per ``per``; ``lower95``, ``upper95`` at 0.95) and ``method`` ("exact Poisson"
+        for counts below 10, "Byar" otherwise). ``attrs["confidence"]`` holds the levels and
+        ``attrs["statistic"]`` "rate per 1,000" (for ``per=1000``).
 
     Raises
     ------
     ValueError
         If a count is negative, fractional or infinite, a population is negative, ``per`` is not
-        > 0, ``conf`` is not in (0, 1), or Series arguments have different indexes.
+        > 0, a level is not in (0, 1), or Series arguments have different indexes.
 
     Notes
     -----
@@ -215,32 +145,37 @@ def rate_ci(
 
     Examples
     --------
-    >>> rate_ci([5, 602], [1200, 115_000], per=1000).round(3)
-       value  lower  upper         method
-    0  4.167  1.353  9.724  exact Poisson
-    1  5.235  4.825  5.670           Byar
+    >>> out = rate_ci([5, 602], [1200, 115_000], per=1000)
+    >>> out[["value", "lower95", "upper95", "method"]].round(3)
+       value  lower95  upper95         method
+    0  4.167    1.353    9.724  exact Poisson
+    1  5.235    4.825    5.670           Byar
+    >>> out.attrs
+    {'confidence': (0.95,), 'statistic': 'rate per 1,000'}
+    >>> list(rate_ci(5, 1200, conf=(0.95, 0.998)).columns)
+    ['count', 'denominator', 'value', 'lower95', 'upper95', 'lower998', 'upper998', 'method']
     """
-    conf = _check_conf(conf)
-    per = _check_positive(per, "per")
-    arrays, index = _broadcast({"count": count, "population": population})
-    obs = _check_counts(arrays["count"], "count")
-    pop = _check_nonnegative(arrays["population"], "population")
-    lower, upper, method = _count_limits(obs, conf)
+    levels = check_levels(conf)
+    per = check_positive(per, "per")
+    arrays, index = broadcast({"count": count, "population": population})
+    obs = check_counts(arrays["count"], "count")
+    pop = check_nonnegative(arrays["population"], "population")
     usable = pop > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(usable, per / pop, np.nan)
-    return pd.DataFrame(
-        {
-            "value": obs * scale,
-            "lower": lower * scale,
-            "upper": upper * scale,
-            "method": pd.Series(method, index=index, dtype="str"),
-        },
-        index=index,
+    limits = {}
+    for level in levels:
+        lower, upper = _count_limits(obs, level)
+        limits[level] = (lower * scale, upper * scale)
+    method = _count_methods(obs)
+    return estimate_frame(
+        obs, pop, obs * scale, limits, method, index=index, statistic=per_label(per)
     )
 
 
-def proportion_ci(count: ArrayLike, total: ArrayLike, *, conf: float = 0.95) -> pd.DataFrame:
+def proportion_ci(
+    count: ArrayLike, total: ArrayLike, *, conf: float | Sequence[float] = 0.95
+) -> pd.DataFrame:
     """Proportion with its Wilson score confidence interval.
 
     Parameters
@@ -250,19 +185,21 @@ def proportion_ci(count: ArrayLike, total: ArrayLike, *, conf: float = 0.95) -> 
     total : int or array-like of int
         Number in the group (e.g. all exploitation reports), whole numbers >= ``count``. A total of
         0 or a missing total gives a missing result, not an error.
-    conf : float, keyword-only
-        Confidence level strictly between 0 and 1. Default 0.95.
+    conf : float or sequence of float, keyword-only
+        Confidence level strictly between 0 and 1, or several. Default 0.95.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``value``, ``lower``, ``upper`` as fractions between 0 and 1 (multiply by 100 for
-        percentages) and ``method`` ("Wilson"), indexed like a Series argument.
+        In the schema of :mod:`sna.stats.schema`, indexed like a Series argument: ``count``,
+        ``denominator`` (the total), ``value``, and ``lower<L>``, ``upper<L>`` for each level
+        (``lower95``, ``upper95`` at 0.95), as fractions between 0 and 1 (multiply by 100 for
+        percentages), and ``method`` ("Wilson"). ``attrs["statistic"]`` is "proportion".
 
     Raises
     ------
     ValueError
-        If a count or total is negative or fractional, a count exceeds its total, or ``conf`` is
+        If a count or total is negative or fractional, a count exceeds its total, or a level is
         not in (0, 1).
 
     Notes
@@ -281,38 +218,40 @@ def proportion_ci(count: ArrayLike, total: ArrayLike, *, conf: float = 0.95) -> 
     Examples
     --------
     >>> proportion_ci(40, 100).round(4)
-       value   lower  upper  method
-    0    0.4  0.3094  0.498  Wilson
+       count  denominator  value  lower95  upper95  method
+    0   40.0        100.0    0.4   0.3094    0.498  Wilson
     """
-    conf = _check_conf(conf)
-    arrays, index = _broadcast({"count": count, "total": total})
-    r = _check_counts(arrays["count"], "count")
-    n = _check_counts(arrays["total"], "total")
+    levels = check_levels(conf)
+    arrays, index = broadcast({"count": count, "total": total})
+    r = check_counts(arrays["count"], "count")
+    n = check_counts(arrays["total"], "total")
     over = r > n
     if np.any(over):
         raise ValueError(
             f"count must be <= total; got count {r[over][0]:g} with total {n[over][0]:g}"
         )
-    z = _z(conf)
     usable = n > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(usable, r / n, np.nan)
+    limits = {level: _wilson_limits(r, n, p, level) for level in levels}
+    method = _labels(np.full(r.shape, "Wilson"), np.isnan(r) | np.isnan(n))
+    return estimate_frame(r, n, p, limits, method, index=index, statistic="proportion")
+
+
+def _wilson_limits(
+    r: np.ndarray, n: np.ndarray, p: np.ndarray, conf: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score limits for ``r`` of ``n`` (proportion ``p``), exact at 0 and 1."""
+    z = _z(conf)
+    usable = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
         half = z * np.sqrt(z**2 + 4 * r * (1 - p))
         denom = 2 * (n + z**2)
         lower = np.where(usable, (2 * r + z**2 - half) / denom, np.nan)
         upper = np.where(usable, (2 * r + z**2 + half) / denom, np.nan)
     lower = np.where(r == 0, 0.0 * lower, lower)  # exact zero, not -1e-17
     upper = np.where(r == n, 0.0 * upper + 1.0, upper)
-    method = _labels(np.full(r.shape, "Wilson"), np.isnan(r) | np.isnan(n))
-    return pd.DataFrame(
-        {
-            "value": p,
-            "lower": lower,
-            "upper": upper,
-            "method": pd.Series(method, index=index, dtype="str"),
-        },
-        index=index,
-    )
+    return lower, upper
 
 
 def gini(counts: ArrayLike, *, generalised: bool = False) -> float:
@@ -359,12 +298,12 @@ def gini(counts: ArrayLike, *, generalised: bool = False) -> float:
     >>> round(gini([1, 1, 0, 0], generalised=True), 3)
     0.0
     """
-    arr = _to_float_array(counts, "counts")
+    arr = to_float_array(counts, "counts")
     if arr.size == 0:
         raise ValueError("counts must contain at least one place; got an empty sequence")
     if np.any(np.isnan(arr)):
         raise ValueError("counts must not contain missing values; use 0 for places with no crime")
-    _check_counts(arr, "counts")
+    check_counts(arr, "counts")
     n_places = arr.size
     n_crimes = float(arr.sum())
     if n_crimes == 0:

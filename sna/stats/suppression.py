@@ -2,9 +2,10 @@
 
 Counts from 1 to a threshold (default 4) are suppressed (primary suppression; 0 is published).
 Further cells are then suppressed (secondary suppression) until no suppressed cell can be worked
-out from the row and column totals by subtraction. Rates and percentages of suppressed counts are
-suppressed too (:func:`suppress_derived`). Published tables show suppressed cells as "[c]" and
-unavailable ones as "[x]", the Government Statistical Service symbols.
+out from the row and column totals by subtraction. The final check is the linear-programming
+audit of :mod:`sna.stats.disclosure`, which :mod:`sna.stats.group_suppression` shares. Published
+tables show suppressed cells as "[c]" and unavailable ones as "[x]", the Government Statistical
+Service symbols.
 
 References
 ----------
@@ -21,21 +22,25 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize as _opt
 
-from sna.stats.rates import _check_counts
+from sna.stats.checks import check_counts, check_threshold
+from sna.stats.disclosure import pinned
 
 __all__ = [
+    "MARKER",
+    "MISSING",
     "SuppressedTable",
     "format_count",
-    "format_table",
     "suppress_counts",
-    "suppress_derived",
     "suppression_note",
 ]
 
 MARKER = "[c]"
+"""Shown for a suppressed cell (GSS symbol "confidential")."""
 MISSING = "[x]"
+"""Shown for a cell that is not available (GSS symbol)."""
+PINNED_WITHIN = 0.5
+"""A suppressed table cell is disclosed when its feasible range is narrower than this."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,6 @@ class SuppressedTable:
     primary: pd.DataFrame
     threshold: int
     note: str = ""
-
-    def formatted(self, *, decimals: int = 0, marker: str = MARKER) -> pd.DataFrame:
-        """The table as text for publication: see :func:`format_table`."""
-        return format_table(self.values, self.mask, decimals=decimals, marker=marker)
 
 
 def suppression_note(threshold: int = 4, *, marker: str = MARKER) -> str:
@@ -134,14 +135,13 @@ def suppress_counts(
     --------
     >>> t = pd.DataFrame({"Burglary": [3, 40, 55], "Robbery": [12, 9, 20]},
     ...                  index=["Cherwell", "Oxford", "West Oxfordshire"])
-    >>> suppress_counts(t).formatted()
-                     Burglary Robbery
-    Cherwell              [c]     [c]
-    Oxford                [c]     [c]
-    West Oxfordshire       55      20
+    >>> suppress_counts(t).mask
+                      Burglary  Robbery
+    Cherwell              True     True
+    Oxford                True     True
+    West Oxfordshire     False    False
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
-        raise ValueError(f"threshold must be a whole number >= 1; got {threshold!r}")
+    threshold = check_threshold(threshold)
     for label, axis, name in (
         (total_row, table.index, "total_row"),
         (total_col, table.columns, "total_col"),
@@ -152,7 +152,7 @@ def suppress_counts(
         raw = table.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
         raise ValueError("table must hold counts (numbers) only") from None
-    _check_counts(raw.ravel(), "table")
+    check_counts(raw.ravel(), "table")
     grid = _Grid.build(table, raw, total_row, total_col, external_totals)
     suppressed = grid.suppressible & (grid.values >= 1) & (grid.values <= threshold)
     primary = suppressed.copy()
@@ -289,15 +289,7 @@ class _Grid:
             return []
         known = np.where(hidden, 0.0, np.nan_to_num(self.values))
         b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
-        pinned = []
-        for k, cell in enumerate(cells):
-            cost = np.zeros(len(cells))
-            cost[k] = 1.0
-            low = _opt.linprog(cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-            high = _opt.linprog(-cost, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-            if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
-                pinned.append(cell)
-        return pinned
+        return [cells[k] for k in pinned(a, b, range(len(cells)), tolerance=PINNED_WITHIN)]
 
     def partner(
         self, disclosed: list[tuple[int, int]], suppressed: np.ndarray
@@ -360,44 +352,6 @@ def _check_totals(
             )
 
 
-def suppress_derived(
-    derived: pd.DataFrame | pd.Series, mask: pd.DataFrame | pd.Series
-) -> pd.DataFrame | pd.Series:
-    """Suppress rates or percentages wherever the count they come from is suppressed.
-
-    Parameters
-    ----------
-    derived : pandas.DataFrame or Series
-        Values computed from the counts (rates, percentages), with the same labels as ``mask``.
-    mask : pandas.DataFrame or Series
-        True where the count is suppressed (``SuppressedTable.mask``).
-
-    Returns
-    -------
-    pandas.DataFrame or Series
-        A copy of ``derived`` with NaN where ``mask`` is True.
-
-    Raises
-    ------
-    ValueError
-        If ``derived`` and ``mask`` do not have the same labels.
-
-    Examples
-    --------
-    >>> suppress_derived(pd.Series([2.5, 40.1]), pd.Series([True, False])).tolist()
-    [nan, 40.1]
-    """
-    if (
-        type(derived) is not type(mask)
-        or derived.shape != mask.shape
-        or not derived.index.equals(mask.index)
-    ):
-        raise ValueError("derived and mask must have the same shape and labels")
-    if isinstance(derived, pd.DataFrame) and not derived.columns.equals(mask.columns):
-        raise ValueError("derived and mask must have the same columns")
-    return derived.where(~mask.astype(bool))
-
-
 def format_count(
     value: float, suppressed: bool = False, *, decimals: int = 0, marker: str = MARKER
 ) -> str:
@@ -424,46 +378,3 @@ def format_count(
     if value is None or pd.isna(value):
         return MISSING
     return f"{float(value):,.{decimals}f}"
-
-
-def format_table(
-    values: pd.DataFrame,
-    mask: pd.DataFrame | None = None,
-    *,
-    decimals: int = 0,
-    marker: str = MARKER,
-) -> pd.DataFrame:
-    """A table as text for publication, with the suppression marker and thousands separators.
-
-    Parameters
-    ----------
-    values : pandas.DataFrame
-        Numbers to show.
-    mask : pandas.DataFrame, optional
-        True where suppressed; by default nothing is.
-    decimals : int, keyword-only
-        Decimal places. Default 0.
-    marker : str, keyword-only
-        Suppression marker. Default "[c]".
-
-    Returns
-    -------
-    pandas.DataFrame
-        Strings, same labels as ``values``.
-    """
-    if mask is None:
-        mask = pd.DataFrame(False, index=values.index, columns=values.columns)
-    if not (values.index.equals(mask.index) and values.columns.equals(mask.columns)):
-        raise ValueError("values and mask must have the same labels")
-    text = {
-        col: [
-            format_count(v, bool(m), decimals=decimals, marker=marker)
-            for v, m in zip(
-                values[col].to_numpy(dtype=float, na_value=np.nan),
-                mask[col].to_numpy(),
-                strict=True,
-            )
-        ]
-        for col in values.columns
-    }
-    return pd.DataFrame(text, index=values.index, columns=values.columns, dtype=object)

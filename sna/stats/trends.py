@@ -11,9 +11,6 @@ References
    regression with offset; quasi-likelihood dispersion).
 .. [2] Cameron AC, Trivedi PK. Regression Analysis of Count Data, 2nd ed. CUP, 2013 (negative
    binomial NB2).
-.. [3] Box GEP, Jenkins GM. Time Series Analysis, 1970 (the "airline" seasonal ARIMA model).
-.. [4] Cleveland RB et al. STL: a seasonal-trend decomposition procedure based on loess. Journal
-   of Official Statistics 1990;6:3-73.
 """
 
 from __future__ import annotations
@@ -28,7 +25,8 @@ import statsmodels.api as sm
 from scipy import stats as _sps
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from sna.stats.rates import ArrayLike, _broadcast, _check_conf, _check_counts, _check_nonnegative
+from sna.stats.checks import ArrayLike, broadcast, check_conf, check_counts, check_nonnegative
+from sna.stats.schema import interval_columns
 
 __all__ = ["annual_trend", "rate_ratio_glm"]
 
@@ -132,9 +130,11 @@ def rate_ratio_glm(
     Returns
     -------
     pandas.Series
-        ``rate_ratio`` (multiplicative change in the rate per unit of the covariate), ``lower``,
-        ``upper``, ``p_value`` (Wald test of no effect), ``n`` (units used), ``dispersion``
-        (Pearson dispersion, or NB alpha), ``family``, ``method`` and ``note``.
+        ``value`` (the rate ratio: multiplicative change in the rate per unit of the covariate),
+        ``lower<L>``, ``upper<L>`` (its interval; ``L`` from
+        :func:`sna.stats.schema.level_label`, e.g. ``lower95``, ``upper95``), ``p_value`` (Wald
+        test of no effect), ``n`` (units used), ``dispersion`` (Pearson dispersion, or NB alpha),
+        ``family``, ``conf``, ``method`` and ``note``.
 
     Raises
     ------
@@ -152,26 +152,28 @@ def rate_ratio_glm(
     Examples
     --------
     >>> r = rate_ratio_glm([120, 132, 150, 161], [10_000] * 4, [0, 1, 2, 3])
-    >>> round(float(r["rate_ratio"]), 3)
-    1.106
+    >>> round(float(r["value"]), 3), round(float(r["lower95"]), 3), round(float(r["upper95"]), 3)
+    (1.106, 0.939, 1.301)
     """
-    conf = _check_conf(conf)
+    conf = check_conf(conf)
     if family not in _FAMILIES:
         raise ValueError(f"family must be one of {sorted(_FAMILIES)}; got {family!r}")
-    arrays, _ = _broadcast({"counts": counts, "populations": populations, "covariate": covariate})
-    y = _check_counts(arrays["counts"], "counts")
-    pop = _check_nonnegative(arrays["populations"], "populations")
+    arrays, _ = broadcast({"counts": counts, "populations": populations, "covariate": covariate})
+    y = check_counts(arrays["counts"], "counts")
+    pop = check_nonnegative(arrays["populations"], "populations")
     x = arrays["covariate"]
     keep = ~np.isnan(y) & ~np.isnan(x) & (pop > 0)
     y, pop, x = y[keep], pop[keep], x[keep]
+    lower, upper = interval_columns([conf])
     out = {
-        "rate_ratio": np.nan,
-        "lower": np.nan,
-        "upper": np.nan,
+        "value": np.nan,
+        lower: np.nan,
+        upper: np.nan,
         "p_value": np.nan,
         "n": int(keep.sum()),
         "dispersion": np.nan,
         "family": family,
+        "conf": conf,
         "method": "",
         "note": "",
     }
@@ -190,9 +192,9 @@ def rate_ratio_glm(
     stat = fit.slope / fit.se
     p = 2 * (_sps.t.sf(abs(stat), fit.df) if np.isfinite(fit.df) else _sps.norm.sf(abs(stat)))
     out |= {
-        "rate_ratio": float(np.exp(fit.slope)),
-        "lower": float(np.exp(fit.slope - q * fit.se)),
-        "upper": float(np.exp(fit.slope + q * fit.se)),
+        "value": float(np.exp(fit.slope)),
+        lower: float(np.exp(fit.slope - q * fit.se)),
+        upper: float(np.exp(fit.slope + q * fit.se)),
         "p_value": float(p),
         "dispersion": fit.dispersion,
         "method": fit.method,
@@ -228,10 +230,12 @@ def annual_trend(
     Returns
     -------
     pandas.Series
-        ``first_year``, ``last_year``, ``n_years``, ``annual_pct_change`` (average % change in the
-        rate per year), ``lower``, ``upper`` (its interval, %), ``p_value``, ``significant``
-        (``p_value < 1 - conf``), ``family``, ``conf``, ``method`` and ``note``. With fewer than 3 usable
-        years nothing is fitted: the estimates are missing and ``note`` says why.
+        ``first_year``, ``last_year``, ``n_years``, ``value`` (the average % change in the rate
+        per year), ``lower<L>``, ``upper<L>`` (its interval, %; ``L`` from
+        :func:`sna.stats.schema.level_label`, e.g. ``lower95``, ``upper95``), ``p_value``,
+        ``significant`` (``p_value < 1 - conf``), ``family``, ``conf``, ``method`` and ``note``.
+        With fewer than 3 usable years nothing is fitted: the estimates are missing and ``note``
+        says why.
 
     Raises
     ------
@@ -247,28 +251,29 @@ def annual_trend(
     Examples
     --------
     >>> t = annual_trend([4800, 5000, 5234, 5836], [110_000] * 4, [2021, 2022, 2023, 2024])
-    >>> round(float(t["annual_pct_change"]), 1), bool(t["significant"])
-    (6.6, True)
+    >>> round(float(t["value"]), 1), round(float(t["lower95"]), 1), bool(t["significant"])
+    (6.6, 1.4, True)
     """
-    conf = _check_conf(conf)
-    arrays, _ = _broadcast({"counts": counts, "populations": populations, "years": years})
+    conf = check_conf(conf)
+    arrays, _ = broadcast({"counts": counts, "populations": populations, "years": years})
     yrs = arrays["years"]
     if np.any(np.isnan(yrs)) or np.any(yrs != np.round(yrs)):
         raise ValueError("years must be whole numbers with no missing values")
     if len(np.unique(yrs)) != len(yrs):
         raise ValueError(f"years must all be different; got {sorted(yrs.astype(int).tolist())}")
-    cnt = _check_counts(arrays["counts"], "counts")
-    pop = _check_nonnegative(arrays["populations"], "populations")
+    cnt = check_counts(arrays["counts"], "counts")
+    pop = check_nonnegative(arrays["populations"], "populations")
     usable = ~np.isnan(cnt) & (pop > 0)
     dropped = sorted(yrs[~usable].astype(int).tolist())
     used = np.sort(yrs[usable]).astype(int)
+    lower, upper = interval_columns([conf])
     result = {
         "first_year": int(used[0]) if used.size else pd.NA,
         "last_year": int(used[-1]) if used.size else pd.NA,
         "n_years": int(used.size),
-        "annual_pct_change": np.nan,
-        "lower": np.nan,
-        "upper": np.nan,
+        "value": np.nan,
+        lower: np.nan,
+        upper: np.nan,
         "p_value": np.nan,
         "significant": False,
         "family": family,
@@ -289,9 +294,9 @@ def annual_trend(
         return pd.Series(result)
     fit = rate_ratio_glm(cnt, pop, yrs - used[0], family=family, conf=conf)
     result |= {
-        "annual_pct_change": 100 * (fit["rate_ratio"] - 1),
-        "lower": 100 * (fit["lower"] - 1),
-        "upper": 100 * (fit["upper"] - 1),
+        "value": 100 * (fit["value"] - 1),
+        lower: 100 * (fit[lower] - 1),
+        upper: 100 * (fit[upper] - 1),
         "p_value": fit["p_value"],
         "significant": bool(fit["p_value"] < 1 - conf),
         "method": fit["method"],
