@@ -13,6 +13,7 @@ import pytest
 from sna.assessment import figures as assessment
 from sna.data.processed import load_processed
 from sna.errors import SnaError
+from sna.report import words
 from tests.conftest import RAW
 
 STREET = RAW / "police_uk" / "thames-valley"
@@ -105,7 +106,7 @@ def test_change_is_like_for_like(data):
         )
         assert table.loc[crime_type, ["before", "after"]].tolist() == [before, after]
         assert table.loc[crime_type, "pct_change"] == pytest.approx(100 * (after - before) / before)
-    assert "January to April only" in compared.note
+    assert "January to April only" in words.comparison_note(compared)
 
 
 def test_crime_groups_sum_their_types(data):

@@ -130,7 +130,7 @@ def linked_masks(
     >>> types = pd.DataFrame({"count": [3, 50, 60], "before": [9, 40, 61], "after": [2, 45, 58]},
     ...                      index=["Robbery", "Burglary", "Drugs"])
     >>> masks = linked_masks(types, {"All": list(types.index)}, threshold=4)
-    >>> masks.types["count"].tolist(), masks.groups.loc["All", "count"]
+    >>> masks.types["count"].tolist(), bool(masks.groups.loc["All", "count"])
     ([True, True, False], False)
     """
     by_type, by_group = {}, {}

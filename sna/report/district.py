@@ -99,7 +99,9 @@ def show_all_crime(a: DistrictAssessment) -> None:
 
 def show_change(a: DistrictAssessment) -> None:
     """What was compared with the previous year, and the crime-group table with the change."""
-    show_note(a.compared.note, kind="info" if a.compared.like_for_like else "warning")
+    show_note(
+        words.comparison_note(a.compared), kind="info" if a.compared.like_for_like else "warning"
+    )
     show_table(
         _change_table(a, a.groups, a.hidden.groups, label="Crime group"),
         caption=f"{a.district.name}: crime groups in {_period(a)} and change on {a.year - 1}",

@@ -103,7 +103,7 @@ def describe_change(
         The earlier period as readers know it, e.g. "2024" or "the previous year".
     like_for_like_note : str, optional, keyword-only
         What was compared when the periods were cut to common months
-        (:attr:`sna.stats.change.LikeForLike.note`); added as its own sentence.
+        (:func:`sna.report.words.comparison_note`); added as its own sentence.
 
     Returns
     -------

@@ -27,6 +27,7 @@ from sna.stats.suppression import suppression_note
 
 __all__ = [
     "as_date",
+    "comparison_note",
     "coverage_note",
     "describe_deciles",
     "describe_deprivation",
@@ -112,6 +113,38 @@ def period_label(cover: Coverage) -> str:
     return f"{cover.year} ({len(cover.present)} months with data: {months})"
 
 
+def comparison_note(compared: LikeForLike) -> str:
+    """One plain-English sentence saying which months of the two years were compared.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> empty = pd.Series(dtype=float)
+    >>> compared = LikeForLike(empty, empty, ["January", "February"], {},
+    ...     months_missing={2024: ["2024-03"], 2025: []}, year=2025, previous_year=2024)
+    >>> comparison_note(compared)
+    '2025 is compared with 2024 for January to February only, the months with data in both years (2024 has no data for March).'
+    """
+    year, previous = compared.year, compared.previous_year
+    if not compared.months_compared:
+        return (
+            f"{previous} has no police.uk data for any month that {year} has, "
+            f"so no change on {previous} is given."
+        )
+    if compared.complete_years:
+        return f"Full calendar years {previous} and {year} are compared."
+    numbers = [list(calendar.month_name).index(m) for m in compared.months_compared]
+    because = "; ".join(
+        f"{y} has no data for {format_months([pd.Period(m, 'M') for m in missing], 'span')}"
+        for y, missing in sorted(compared.months_missing.items())
+        if missing
+    )
+    return (
+        f"{year} is compared with {previous} for {format_months(numbers, 'span')} only, "
+        f"the months with data in both years ({because})."
+    )
+
+
 def months_label(compared: LikeForLike) -> str:
     """Short label of the months compared, e.g. "Jan-Apr" or "Jan-Jun, Aug-Dec"."""
     if not compared.months_compared:
@@ -145,7 +178,7 @@ def key_findings(a: DistrictAssessment) -> list[str]:
             narrative.describe_rank(name, rank_areas(districts["count"], districts["denominator"]))
         )
     if a.compared.months_compared:
-        out.append(a.compared.note)
+        out.append(comparison_note(a.compared))
         hidden = a.hidden.groups
         for group, change in a.groups.iterrows():
             shown = not (hidden.loc[group, "before"] or hidden.loc[group, "after"])

@@ -25,7 +25,7 @@ from scipy import stats as _sps
 from sna.stats.checks import ArrayLike, broadcast, check_conf, check_counts, check_nonnegative
 from sna.stats.schema import annotate, interval_columns
 
-__all__ = ["LikeForLike", "like_for_like", "month_runs", "period_change"]
+__all__ = ["LikeForLike", "like_for_like", "period_change"]
 
 METHOD = "exact conditional binomial test"
 """The ``method`` of :func:`period_change`: its test and Clopper-Pearson rate-ratio interval."""
@@ -232,28 +232,6 @@ class LikeForLike:
         """True when all twelve months of both years are compared."""
         return len(self.months_compared) == 12
 
-    @property
-    def note(self) -> str:
-        """One plain-English sentence saying what was compared, for a report."""
-        if not self.months_compared:
-            return (
-                f"{self.previous_year} has no police.uk data for any month that {self.year} has, "
-                f"so no change on {self.previous_year} is given."
-            )
-        span = _month_span(self.months_compared)
-        if self.complete_years:
-            return f"Full calendar years {self.previous_year} and {self.year} are compared."
-        reasons = [
-            f"{year} has no data for {_month_span([_name(m) for m in missing])}"
-            for year, missing in sorted(self.months_missing.items())
-            if missing
-        ]
-        because = "; ".join(reasons)
-        return (
-            f"{self.year} is compared with {self.previous_year} for {span} only, "
-            f"the months with data in both years ({because})."
-        )
-
 
 def like_for_like(
     monthly: pd.DataFrame,
@@ -380,37 +358,3 @@ def _to_periods(values: object, name: str) -> pd.PeriodIndex:
 
 def _month_list(year: int, months: set[int]) -> list[str]:
     return [f"{year}-{m:02d}" for m in sorted(months)]
-
-
-def _name(month: str) -> str:
-    """'2025-07' -> 'July'."""
-    return calendar.month_name[int(month[-2:])]
-
-
-def month_runs(names: list[str]) -> list[list[int]]:
-    """Month names grouped into runs of consecutive month numbers.
-
-    Examples
-    --------
-    >>> month_runs(["January", "February", "March", "August"])
-    [[1, 2, 3], [8]]
-    """
-    runs: list[list[int]] = []
-    for m in (list(calendar.month_name).index(n) for n in names):
-        if runs and m == runs[-1][-1] + 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return runs
-
-
-def _month_span(names: list[str]) -> str:
-    """['January', 'February', 'March'] -> 'January to March'; gaps listed with commas."""
-    runs = month_runs(names)
-    parts = [
-        calendar.month_name[r[0]]
-        if len(r) == 1
-        else f"{calendar.month_name[r[0]]} to {calendar.month_name[r[-1]]}"
-        for r in runs
-    ]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
