@@ -9,13 +9,27 @@ import nox
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["lint", "tests"]
+# A session whose interpreter is missing fails; it is never skipped with exit status 0.
+nox.options.error_on_missing_interpreters = True
 
-PYTHON = "3.11"
+# None: the Python that runs nox (the one the README's `python -m pip install nox` used), so the
+# sessions run on any supported Python; _install refuses an unsupported one.
+PYTHON = None
+MIN_PYTHON = (3, 11)
 CONSTRAINTS = ("-c", "requirements/constraints.txt")
 ROOT = Path(__file__).parent
 
 
 def _install(session: nox.Session, extras: str = "") -> None:
+    version = session.run(
+        "python", "-c", "import sys; print(*sys.version_info[:2])", silent=True
+    )
+    found = tuple(int(v) for v in str(version).split())
+    if found < MIN_PYTHON:
+        session.error(
+            f"sna needs Python {'.'.join(map(str, MIN_PYTHON))} or newer; this session has "
+            f"{'.'.join(map(str, found))}. Run nox with a newer Python: python3.11 -m nox ..."
+        )
     target = f".[{extras}]" if extras else "."
     session.install(*CONSTRAINTS, "-e", target)
 

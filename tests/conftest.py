@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
+
+# CI runs the property tests on fixed examples with no example database and no deadline, so a
+# busy machine or an example saved by an earlier run cannot make it fail where a developer's
+# run passed; locally hypothesis explores at random and keeps what it found in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -11,7 +11,7 @@ import doctest
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep
@@ -36,6 +36,11 @@ def test_issue_example_rise_of_602() -> None:
     assert row["note"] == ""
 
 
+# Two independent numerical routes (scipy's beta quantiles here, the binomial test's root finding
+# there) agree to about 1e-7 in extreme tails (1 against 1,596 at 99.8%): compare to 1e-6.
+AGREE = 1e-6
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     before=st.integers(0, 3000),
@@ -43,6 +48,7 @@ def test_issue_example_rise_of_602() -> None:
     pops=st.one_of(st.none(), st.tuples(st.integers(1_000, 500_000), st.integers(1_000, 500_000))),
     conf=st.sampled_from([0.9, 0.95, 0.998]),
 )
+@example(before=1, after=1596, pops=None, conf=0.998)  # once failed at a 1e-9 tolerance
 def test_exact_test_matches_statsmodels_and_scipy(before, after, pops, conf) -> None:
     pb, pa = pops if pops is not None else (1, 1)
     kwargs = {} if pops is None else {"population_before": pb, "population_after": pa}
@@ -56,12 +62,12 @@ def test_exact_test_matches_statsmodels_and_scipy(before, after, pops, conf) -> 
         larger = poisson_2indep(after, pa, before, pb, method="exact-cond", alternative="larger")
         smaller = poisson_2indep(after, pa, before, pb, method="exact-cond", alternative="smaller")
     one_sided = min(larger.pvalue, smaller.pvalue)
-    assert row["p_value"] == pytest.approx(min(1.0, 2 * one_sided), rel=1e-9, abs=1e-300)
+    assert row["p_value"] == pytest.approx(min(1.0, 2 * one_sided), rel=AGREE, abs=1e-300)
     ci = sps.binomtest(after, before + after, 0.5).proportion_ci(conf, method="exact")
     to_ratio = pb / pa
-    assert row[lower] == pytest.approx(ci.low / (1 - ci.low) * to_ratio, rel=1e-9)
+    assert row[lower] == pytest.approx(ci.low / (1 - ci.low) * to_ratio, rel=AGREE)
     if ci.high < 1:
-        assert row[upper] == pytest.approx(ci.high / (1 - ci.high) * to_ratio, rel=1e-9)
+        assert row[upper] == pytest.approx(ci.high / (1 - ci.high) * to_ratio, rel=AGREE)
     else:
         assert np.isinf(row[upper])
     # The flag agrees with the interval, by construction of the two-tailed p-value.

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
+    "DATA_LOCK",
     "FolderLocked",
     "atomic_path",
     "atomic_write_bytes",
@@ -28,6 +29,10 @@ __all__ = [
     "sha256_bytes",
     "sha256_file",
 ]
+
+DATA_LOCK = ".sna-data.lock"
+"""Lock file in the processed-data folder: ``sna prepare`` holds it while it writes, ``sna build``
+while its notebooks read, so a build never publishes reports from half-written data."""
 
 _CHUNK = 1 << 20
 _TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(\.[^.]+)*$")
