@@ -21,9 +21,7 @@ ROOT = Path(__file__).parent
 
 
 def _install(session: nox.Session, extras: str = "") -> None:
-    version = session.run(
-        "python", "-c", "import sys; print(*sys.version_info[:2])", silent=True
-    )
+    version = session.run("python", "-c", "import sys; print(*sys.version_info[:2])", silent=True)
     found = tuple(int(v) for v in str(version).split())
     if found < MIN_PYTHON:
         session.error(
