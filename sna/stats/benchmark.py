@@ -20,13 +20,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import special as _spf
+from scipy import stats as _sps
 
 from sna.stats.change import period_change
-from sna.stats.checks import ArrayLike, broadcast, check_conf, check_levels, check_positive
+from sna.stats.checks import (
+    ArrayLike,
+    broadcast,
+    check_conf,
+    check_counts,
+    check_levels,
+    check_nonnegative,
+    check_positive,
+)
 from sna.stats.rates import rate_ci
 from sna.stats.schema import annotate, level_label, per_label
 
-__all__ = ["compare_with_benchmark", "funnel_limits", "rank_areas"]
+__all__ = ["compare_with_benchmark", "funnel_limits", "overdispersion", "rank_areas"]
 
 NOT_COMPARED = "not compared"
 LEVELS = (0.95, 0.998)
@@ -41,6 +50,8 @@ def compare_with_benchmark(
     *,
     per: float = 1000,
     exclude_area: bool = False,
+    dispersion: ArrayLike | None = None,
+    df: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Compare each area's rate with a benchmark rate at 95% and 99.8% confidence.
 
@@ -56,6 +67,11 @@ def compare_with_benchmark(
         If False (default, the Fingertips practice) the benchmark is the whole benchmark area,
         which usually includes the area itself. If True, the area's events and population are
         first taken out of the benchmark, so the area is compared with the rest of it.
+    dispersion, df : array-like, optional, keyword-only
+        Each area's extra-Poisson variation and its degrees of freedom (from
+        :func:`sna.stats.rates.monthly_dispersion` of its monthly counts): its intervals, and so
+        the comparison, allow for month-to-month variation beyond Poisson chance (see
+        :func:`sna.stats.rates.rate_ci`).
 
     Returns
     -------
@@ -98,7 +114,8 @@ def compare_with_benchmark(
             "benchmark_population": benchmark_population,
         }
     )
-    out = rate_ci(arrays["count"], arrays["population"], per=per, conf=LEVELS)
+    spread = {} if dispersion is None else {"dispersion": dispersion, "df": df}
+    out = rate_ci(arrays["count"], arrays["population"], per=per, conf=LEVELS, **spread)
     out.index = index
     bench_count = arrays["benchmark_count"]
     bench_pop = arrays["benchmark_population"]
@@ -131,14 +148,91 @@ def _compare(benchmark: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.
     return result.astype(object)
 
 
+def overdispersion(
+    count: ArrayLike,
+    population: ArrayLike,
+    benchmark_rate: float,
+    *,
+    per: float = 1000,
+    winsor: float = 0.1,
+) -> pd.Series:
+    """How much areas' rates vary around a benchmark beyond Poisson chance (Spiegelhalter 2005).
+
+    Parameters
+    ----------
+    count, population : array-like
+        Events and population of each area (e.g. the districts on a funnel plot).
+    benchmark_rate : float
+        The benchmark (target) rate per ``per``.
+    per : float, keyword-only
+        Rates are per this many people. Default 1,000.
+    winsor : float, keyword-only
+        Share of z-scores pulled in at each end before estimating (0.1: the 10th and 90th
+        percentiles, as Spiegelhalter and OHID do); with fewer than 10 areas nothing is pulled
+        in. Default 0.1.
+
+    Returns
+    -------
+    pandas.Series
+        ``n_areas``, ``phi`` (mean squared z-score: 1 under Poisson variation), ``tau2`` (the
+        additive between-area variance of the rate, per ``per`` squared; 0 when ``phi`` is at
+        most ``(n - 1) / n``), ``overdispersed`` (``tau2 > 0``) and ``method``.
+
+    Notes
+    -----
+    With ``s_i^2 = benchmark * per / n_i`` the Poisson variance of area i's rate and
+    ``z_i = (r_i - benchmark) / s_i``, ``phi = mean(z_w^2)`` over the winsorised z-scores. The
+    additive random-effects variance is ``tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w)``
+    with ``w_i = 1 / s_i^2`` [1]_, the DerSimonian-Laird estimate when the benchmark is the
+    areas' pooled rate. Control limits are then ``benchmark +/- z sqrt(s_i^2 + tau2)``.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Qual Saf Health
+       Care 2005;14:347-351.
+
+    Examples
+    --------
+    >>> od = overdispersion([3200, 9800, 2900, 3100, 1900], [161_013, 162_030, 149_061,
+    ...                      138_909, 114_262], 28.0)
+    >>> bool(od["overdispersed"]), round(float(od["tau2"]), 1)
+    (True, 366.1)
+    """
+    per = check_positive(per, "per")
+    arrays, _ = broadcast({"count": count, "population": population})
+    cnt = check_counts(arrays["count"], "count")
+    pop = check_nonnegative(arrays["population"], "population")
+    usable = ~np.isnan(cnt) & (pop > 0)
+    cnt, pop = cnt[usable], pop[usable]
+    n = int(cnt.size)
+    rate = float(benchmark_rate)
+    out: dict[str, object] = {
+        "n_areas": n, "phi": np.nan, "tau2": 0.0, "overdispersed": False,
+        "method": "Spiegelhalter (2005) additive random effects, winsorised z-scores",
+    }  # fmt: skip
+    if n < 2 or not np.isfinite(rate) or rate <= 0:
+        return pd.Series(out)
+    s2 = rate * per / pop
+    z = (cnt / pop * per - rate) / np.sqrt(s2)
+    k = int(np.floor(winsor * n))
+    if k:
+        ordered = np.sort(z)
+        z = np.clip(z, ordered[k], ordered[n - 1 - k])
+    phi = float(np.mean(z**2))
+    w = 1 / s2
+    tau2 = max(0.0, (n * phi - (n - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    return pd.Series(out | {"phi": phi, "tau2": tau2, "overdispersed": tau2 > 0})
+
+
 def funnel_limits(
     benchmark_rate: float,
     populations: ArrayLike,
     *,
     per: float = 1000,
     levels: Sequence[float] = (0.95, 0.998),
+    tau2: float = 0.0,
 ) -> pd.DataFrame:
-    """Funnel-plot control limits around a benchmark rate, from exact Poisson limits.
+    """Funnel-plot control limits around a benchmark rate, exact Poisson or overdispersed.
 
     Parameters
     ----------
@@ -152,6 +246,11 @@ def funnel_limits(
         Rates are per this many people. Default 1,000.
     levels : sequence of float, keyword-only
         Confidence levels of the limits, each in (0, 1). Default (0.95, 0.998).
+    tau2 : float, keyword-only
+        Between-area variance of the rate beyond Poisson chance (per ``per`` squared), from
+        :func:`overdispersion`. When above 0 the limits are Spiegelhalter's
+        overdispersion-adjusted ones, ``benchmark +/- z sqrt(benchmark * per / population +
+        tau2)``; at 0 (the default), exact Poisson limits.
 
     Returns
     -------
@@ -185,6 +284,9 @@ def funnel_limits(
     1    100000.0    5000.0            50.0     48.6     51.4      47.8      52.2
     """
     per = check_positive(per, "per")
+    tau2 = float(tau2)
+    if not np.isfinite(tau2) or tau2 < 0:
+        raise ValueError(f"tau2 must be a finite number >= 0; got {tau2!r}")
     rate = float(benchmark_rate)
     if not np.isfinite(rate) or rate < 0:
         raise ValueError(f"benchmark_rate must be a finite number >= 0; got {benchmark_rate!r}")
@@ -202,10 +304,16 @@ def funnel_limits(
         alpha = 1 - conf
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(usable, per / pop, np.nan)
-        # Upper limit O: exact lower limit of O equals E, i.e. P(Gamma(O) <= E) = alpha/2.
-        upper = _solve_shape(expected, alpha / 2) * scale
-        # Lower limit O: exact upper limit of O equals E, i.e. P(Gamma(O+1) <= E) = 1 - alpha/2.
-        lower = np.clip(_solve_shape(expected, 1 - alpha / 2) - 1, 0, None) * scale
+        if tau2 > 0:  # Spiegelhalter (2005): additive random effects, normal approximation
+            z = float(_sps.norm.ppf(1 - alpha / 2))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                half = np.where(usable, z * np.sqrt(rate * per / pop + tau2), np.nan)
+            lower, upper = np.clip(rate - half, 0, None), rate + half
+        else:
+            # Upper limit O: exact lower limit of O equals E, i.e. P(Gamma(O) <= E) = alpha/2.
+            upper = _solve_shape(expected, alpha / 2) * scale
+            # Lower limit O: exact upper limit of O equals E: P(Gamma(O+1) <= E) = 1 - alpha/2.
+            lower = np.clip(_solve_shape(expected, 1 - alpha / 2) - 1, 0, None) * scale
         label = level_label(conf)
         out[f"lower{label}"] = lower
         out[f"upper{label}"] = upper

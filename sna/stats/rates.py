@@ -35,7 +35,7 @@ from sna.stats.checks import (
 )
 from sna.stats.schema import estimate_frame, per_label
 
-__all__ = ["gini", "proportion_ci", "rate_ci"]
+__all__ = ["gini", "monthly_dispersion", "proportion_ci", "rate_ci"]
 
 EXACT_BELOW = 10
 """Counts below this use the exact (chi-squared) Poisson interval; others use Byar's method."""
@@ -96,6 +96,8 @@ def rate_ci(
     *,
     per: float = 1000,
     conf: float | Sequence[float] = 0.95,
+    dispersion: ArrayLike | None = None,
+    df: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Crude rate with its confidence interval(s), by the PHE (Fingertips) method.
 
@@ -112,6 +114,14 @@ def rate_ci(
     conf : float or sequence of float, keyword-only
         Confidence level strictly between 0 and 1, e.g. 0.95, or several, e.g. (0.95, 0.998).
         Default 0.95.
+
+    dispersion : array-like, optional, keyword-only
+        Extra-Poisson variation of each count (e.g. from :func:`monthly_dispersion`: the
+        variance of its monthly counts over their mean, at least 1). Where it is above 1 and the
+        count is at least 10, the interval is the quasi-Poisson one,
+        ``count * exp(+/- t(df) sqrt(dispersion / count))``, and ``method`` says so.
+    df : array-like, optional, keyword-only
+        Degrees of freedom of ``dispersion`` (months minus one); required with it.
 
     Returns
     -------
@@ -157,19 +167,89 @@ def rate_ci(
     """
     levels = check_levels(conf)
     per = check_positive(per, "per")
-    arrays, index = broadcast({"count": count, "population": population})
+    if (dispersion is None) != (df is None):
+        raise ValueError("dispersion and df must be given together")
+    values = {"count": count, "population": population}
+    if dispersion is not None:
+        values |= {"dispersion": dispersion, "df": df}
+    arrays, index = broadcast(values)
     obs = check_counts(arrays["count"], "count")
     pop = check_nonnegative(arrays["population"], "population")
     usable = pop > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(usable, per / pop, np.nan)
+    phi = arrays.get("dispersion", np.ones_like(obs))
+    dof = arrays.get("df", np.ones_like(obs))
+    quasi = (phi > 1) & (obs >= EXACT_BELOW) & (dof >= 1)
     limits = {}
     for level in levels:
         lower, upper = _count_limits(obs, level)
+        if quasi.any():
+            q = _sps.t.ppf(1 - (1 - level) / 2, np.where(quasi, dof, 1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                half = q * np.sqrt(phi / obs)
+            lower = np.where(quasi, obs * np.exp(-half), lower)
+            upper = np.where(quasi, obs * np.exp(half), upper)
         limits[level] = (lower * scale, upper * scale)
     method = _count_methods(obs)
+    if quasi.any():
+        method = np.where(
+            quasi,
+            [
+                f"quasi-Poisson (dispersion {p:.1f}, {d:g} df)"
+                for p, d in zip(phi, dof, strict=True)
+            ],
+            method,
+        ).astype(object)
+        method[np.isnan(obs)] = None
     return estimate_frame(
         obs, pop, obs * scale, limits, method, index=index, statistic=per_label(per)
+    )
+
+
+def monthly_dispersion(monthly: pd.DataFrame) -> pd.DataFrame:
+    """How much more each row's monthly counts vary than Poisson counts would.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        One row per area (or crime type), one column per month; missing months are NaN and left
+        out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``monthly``: ``dispersion`` (Pearson's statistic about the row's monthly
+        mean over its degrees of freedom, floored at 1: never narrower than Poisson) and ``df``
+        (months with data minus one; 0 where there is one month, and then ``dispersion`` is 1).
+
+    Notes
+    -----
+    This is the scale of an intercept-only quasi-Poisson model of the months [1]_. Seasonal
+    differences between months count as variation here, which widens intervals for annual
+    totals somewhat: a conservative choice.
+
+    References
+    ----------
+    .. [1] McCullagh P, Nelder JA. Generalized Linear Models, 2nd ed., 1989, s. 9.2.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame([[897, 744, 979, 885], [10, 10, 10, 10]], index=["A", "B"])
+    >>> monthly_dispersion(m).round(2)
+       dispersion  df
+    A       10.86   3
+    B        1.00   3
+    """
+    values = monthly.to_numpy(dtype=float, na_value=np.nan)
+    check_counts(values.ravel(), "monthly")
+    months = (~np.isnan(values)).sum(axis=1)
+    mean = np.nanmean(np.where(months[:, None] > 0, values, 0.0), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = np.nansum((values - mean[:, None]) ** 2, axis=1) / mean
+        phi = np.where((months > 1) & (mean > 0), pearson / (months - 1), 1.0)
+    return pd.DataFrame(
+        {"dispersion": np.maximum(1.0, phi), "df": np.maximum(months - 1, 0)}, index=monthly.index
     )
 
 
