@@ -70,9 +70,7 @@ def test_change_matches_a_quasi_poisson_glm(months, level, spread, seed, pops):
     if pops is not None:
         kwargs = {"population_before": [pops[0]], "population_after": [pops[1]]}
         offset = np.log(np.r_[np.full(months, pops[0]), np.full(months, pops[1])])
-    row = overdispersed_change(
-        pd.DataFrame([before]), pd.DataFrame([after]), **kwargs
-    ).iloc[0]
+    row = overdispersed_change(pd.DataFrame([before]), pd.DataFrame([after]), **kwargs).iloc[0]
     fit = glm(before, after, offset)
     assert row["value"] == pytest.approx(np.exp(fit.params[1]), rel=1e-6)
     if fit.scale >= 1:  # sna never lets the variance fall below Poisson's
@@ -100,9 +98,9 @@ def test_benjamini_hochberg_matches_statsmodels():
 
 
 def test_monthly_dispersion_and_quasi_poisson_interval_match_statsmodels():
-    fit = sm.GLM(
-        np.array(CHERWELL_2025), np.ones((4, 1)), family=sm.families.Poisson()
-    ).fit(scale="X2", use_t=True)
+    fit = sm.GLM(np.array(CHERWELL_2025), np.ones((4, 1)), family=sm.families.Poisson()).fit(
+        scale="X2", use_t=True
+    )
     spread = monthly_dispersion(pd.DataFrame([CHERWELL_2025]))
     assert spread["dispersion"].iloc[0] == pytest.approx(fit.scale)
     rate = rate_ci(sum(CHERWELL_2025), 4, per=1, dispersion=spread["dispersion"], df=spread["df"])
@@ -114,9 +112,7 @@ def test_monthly_dispersion_and_quasi_poisson_interval_match_statsmodels():
 
 
 def test_benchmark_comparison_allows_for_month_to_month_variation():
-    months = pd.DataFrame(
-        [[410, 380, 520, 450], [200, 260, 150, 230]], index=["Town", "Village"]
-    )
+    months = pd.DataFrame([[410, 380, 520, 450], [200, 260, 150, 230]], index=["Town", "Village"])
     spread = monthly_dispersion(months)
     counts, pops = months.sum(axis=1), pd.Series([20_000, 11_000], index=months.index)
     plain = compare_with_benchmark(counts, pops, counts.sum(), pops.sum())
@@ -154,3 +150,54 @@ def test_no_overdispersion_gives_poisson_limits():
     assert od["phi"] < 2
     if not od["overdispersed"]:
         assert od["tau2"] == 0
+
+
+def test_seasonal_trend_matches_an_independent_maximum_likelihood_fit():
+    """The Oxford demo months (22 from 5 years) refitted by scipy: same slope and dispersion."""
+    from scipy import optimize
+    from scipy import stats as sps
+
+    from sna.stats.trends import seasonal_trend
+
+    rng = np.random.default_rng(7)
+    months = pd.PeriodIndex(
+        ["2018-06", "2018-10", "2018-11", "2018-12", "2019-01", "2019-02", "2022-01"]
+        + [f"2024-0{m}" for m in range(1, 5)]
+        + [f"2025-{m:02d}" for m in range(1, 13) if m != 7],
+        freq="M",
+    )
+    season = 1 + 0.15 * np.sin(2 * np.pi * months.month / 12)
+    pops = pd.Series({2018: 152_000.0, 2019: 153_000.0, 2022: 162_000.0, 2024: 163_000.0,
+                      2025: 164_000.0})  # fmt: skip
+    offset = np.log(pops[months.year].to_numpy())
+    time = (months.year + (months.month - 1) / 12 - 2018).to_numpy(dtype=float)
+    y = rng.negative_binomial(50, 50 / (50 + 1300 * season * 1.02**time))
+    fit = seasonal_trend(pd.Series(y, index=months), pops)
+    cal = sorted(set(months.month))
+    x = np.column_stack([(months.month == m).astype(float) for m in cal] + [time])
+
+    def nll(beta):
+        eta = x @ beta + offset
+        return np.sum(np.exp(eta) - y * eta)
+
+    start = np.r_[np.full(len(cal), np.log(y.mean()) - offset.mean()), 0.0]
+    best = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-10})
+    slope = best.x[-1]
+    mu = np.exp(x @ best.x + offset)
+    df = len(y) - x.shape[1]
+    phi = max(1.0, np.sum((y - mu) ** 2 / mu) / df)
+    se = np.sqrt(phi * np.linalg.inv(x.T @ (mu[:, None] * x))[-1, -1])
+    assert fit.trend["value"] == pytest.approx(100 * (np.exp(slope) - 1), abs=1e-4)
+    assert fit.trend["dispersion"] == pytest.approx(phi, rel=1e-4)
+    assert fit.trend["p_value"] == pytest.approx(2 * sps.t.sf(abs(slope / se), df), rel=1e-3)
+    assert list(fit.season.index) == cal and (fit.season["n_months"] >= 1).all()
+    assert np.exp(np.log(fit.season["value"]).mean()) == pytest.approx(1.0)
+
+
+def test_too_few_years_give_no_trend_and_say_why():
+    from sna.stats.trends import seasonal_trend
+
+    months = pd.period_range("2024-01", "2025-12", freq="M")
+    fit = seasonal_trend(pd.Series(100, index=months), pd.Series({2024: 1.0, 2025: 1.0}))
+    assert np.isnan(fit.trend["value"]) and "at least 3 years" in fit.trend["note"]
+    assert fit.season.empty

@@ -26,9 +26,9 @@ from scipy import stats as _sps
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from sna.stats.checks import ArrayLike, broadcast, check_conf, check_counts, check_nonnegative
-from sna.stats.schema import interval_columns
+from sna.stats.schema import annotate, interval_columns
 
-__all__ = ["annual_trend", "rate_ratio_glm"]
+__all__ = ["SeasonalTrend", "annual_trend", "rate_ratio_glm", "seasonal_trend"]
 
 MIN_YEARS = 3
 
@@ -303,3 +303,147 @@ def annual_trend(
         "note": "; ".join(filter(None, [str(result["note"]), str(fit["note"])])),
     }
     return pd.Series(result)
+
+
+class SeasonalTrend(NamedTuple):
+    """A trend over years with a month-of-year seasonal pattern, from monthly counts.
+
+    Attributes
+    ----------
+    trend : pandas.Series
+        ``first_year``, ``last_year``, ``n_years``, ``n_months``, ``value`` (average % change in
+        the monthly rate per year, allowing for season), ``lower<L>``, ``upper<L>``, ``p_value``,
+        ``significant``, ``dispersion``, ``conf``, ``method`` and ``note`` (why there is no
+        trend, when there is none).
+    season : pandas.DataFrame
+        Indexed by calendar month (1-12, those with data): ``value`` (that month's count
+        relative to an average month, 1 = average), ``lower<L>``, ``upper<L>`` and ``n_months``
+        (months of data behind it); empty when there is no seasonal pattern to estimate.
+    """
+
+    trend: pd.Series
+    season: pd.DataFrame
+
+
+MIN_MONTHS_SEASONAL = 12
+
+
+def seasonal_trend(
+    monthly: pd.Series, populations: pd.Series, *, conf: float = 0.95
+) -> SeasonalTrend:
+    """Average annual change in a rate, allowing for season, from whatever months have data.
+
+    Years with police.uk data rarely have the same months. A model with a term for each calendar
+    month and a linear term in time compares the years on their own months: a January is
+    compared with Januaries. It needs months from at least :data:`MIN_YEARS` different years and
+    at least :data:`MIN_MONTHS_SEASONAL` months in all.
+
+    Parameters
+    ----------
+    monthly : pandas.Series
+        Counts indexed by month (DatetimeIndex of month starts or PeriodIndex); months with no
+        data are absent (never zero).
+    populations : pandas.Series
+        Population by calendar year (index: year), for the offset.
+    conf : float, keyword-only
+        Confidence level. Default 0.95.
+
+    Returns
+    -------
+    SeasonalTrend
+
+    Notes
+    -----
+    Quasi-Poisson GLM ``log E[count] = log(population of its year) + a_month + b * t`` with
+    ``t`` in years (month 1 of year y is ``y + 0/12``); the dispersion is Pearson's, at least 1;
+    intervals and tests use t on the residual degrees of freedom [1]_. The seasonal factors are
+    ``exp(a_month)`` divided by their geometric mean over the months present, with intervals
+    from the model's covariance (delta method on the log scale).
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2021-01", "2024-12", freq="M")
+    >>> counts = pd.Series([100 + 30 * (m.month in (6, 7, 8)) + i % 5 for i, m in enumerate(idx)],
+    ...                    index=idx)
+    >>> fit = seasonal_trend(counts, pd.Series(1000, index=range(2021, 2025)))
+    >>> round(float(fit.trend["value"]), 1), round(float(fit.season.loc[7, "value"]), 2)
+    (0.0, 1.21)
+    """
+    conf = check_conf(conf)
+    label = interval_columns([conf])
+    months = _month_periods(monthly.index)
+    counts = check_counts(monthly.to_numpy(dtype=float, na_value=np.nan), "monthly")
+    keep = ~np.isnan(counts)
+    months, counts = months[keep], counts[keep]
+    pops = months.year.map(lambda y: float(populations.get(y, np.nan))).to_numpy(dtype=float)
+    usable = np.isfinite(pops) & (pops > 0)
+    months, counts, pops = months[usable], counts[usable], pops[usable]
+    years = sorted(set(months.year))
+    trend: dict[str, object] = {
+        "first_year": years[0] if years else pd.NA,
+        "last_year": years[-1] if years else pd.NA,
+        "n_years": len(years),
+        "n_months": len(months),
+        "value": np.nan, label[0]: np.nan, label[1]: np.nan, "p_value": np.nan,
+        "significant": False, "dispersion": np.nan, "conf": conf, "method": "", "note": "",
+    }  # fmt: skip
+    empty = pd.DataFrame(columns=["value", *label, "n_months"], dtype=float)
+    if len(years) < MIN_YEARS or len(months) < MIN_MONTHS_SEASONAL:
+        trend["note"] = (
+            f"no trend: it needs months from at least {MIN_YEARS} years and "
+            f"{MIN_MONTHS_SEASONAL} months in all; there are {len(months)} months from "
+            f"{len(years)} years"
+        )
+        return SeasonalTrend(pd.Series(trend), empty)
+    calendar_months = sorted(set(months.month))
+    dummies = np.column_stack([(months.month == m).astype(float) for m in calendar_months])
+    time = (months.year + (months.month - 1) / 12 - years[0]).to_numpy(dtype=float)
+    design = np.column_stack([dummies, time])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = sm.GLM(counts, design, family=sm.families.Poisson(), offset=np.log(pops))
+        fit = model.fit()
+    trend["note"] = _captured(caught)
+    df_resid = float(fit.df_resid)
+    if df_resid < 1:
+        trend["note"] = "no trend: no degrees of freedom left once each month has its own level"
+        return SeasonalTrend(pd.Series(trend), empty)
+    phi = max(1.0, float(fit.pearson_chi2) / df_resid)
+    cov = np.asarray(fit.cov_params()) * phi
+    q = float(_sps.t.ppf(1 - (1 - conf) / 2, df_resid))
+    slope, se = float(fit.params[-1]), float(np.sqrt(cov[-1, -1]))
+    p_value = float(2 * _sps.t.sf(abs(slope / se), df_resid))
+    trend |= {
+        "value": 100 * (np.exp(slope) - 1),
+        label[0]: 100 * (np.exp(slope - q * se) - 1),
+        label[1]: 100 * (np.exp(slope + q * se) - 1),
+        "p_value": p_value,
+        "significant": p_value < 1 - conf,
+        "dispersion": phi,
+        "method": (
+            f"quasi-Poisson model of {len(months)} monthly counts from {len(years)} years, "
+            f"with a term for each calendar month and a linear trend (t test on {df_resid:g} df)"
+        ),
+    }
+    k = len(calendar_months)
+    centre = np.eye(k) - 1 / k  # log factor minus the mean of the log factors
+    log_factor = centre @ np.asarray(fit.params[:k])
+    var = np.diag(centre @ cov[:k, :k] @ centre.T)
+    season = pd.DataFrame(
+        {
+            "value": np.exp(log_factor),
+            label[0]: np.exp(log_factor - q * np.sqrt(var)),
+            label[1]: np.exp(log_factor + q * np.sqrt(var)),
+            "n_months": [int((months.month == m).sum()) for m in calendar_months],
+        },
+        index=pd.Index(calendar_months, name="month"),
+    )
+    return SeasonalTrend(pd.Series(trend), annotate(season, [conf], "seasonal factor"))
+
+
+def _month_periods(index: pd.Index) -> pd.PeriodIndex:
+    if isinstance(index, pd.PeriodIndex):
+        return index.asfreq("M")
+    if isinstance(index, pd.DatetimeIndex):
+        return index.to_period("M")
+    raise ValueError("monthly must be indexed by month (DatetimeIndex or PeriodIndex)")
