@@ -54,9 +54,6 @@ def _pct(value: float, decimals: int = 1) -> str:
     return f"{size:.{decimals}f}%"
 
 
-def _signed_pct(value: float) -> str:
-    return f"{float(value):+.1f}%"
-
 
 def _rate(value: float, per: float) -> str:
     return f"{float(value):,.1f} per {_num(per)}"
@@ -332,12 +329,12 @@ def _strength(rho: float) -> str:
 
 
 def describe_correlation(result: Row) -> str:
-    """Sentences on :func:`sna.deprivation.deprivation_correlation`.
+    """Sentences on :func:`sna.stats.deprivation.deprivation_correlation`.
 
     Parameters
     ----------
     result : mapping or pandas.Series
-        The output of :func:`sna.deprivation.deprivation_correlation`.
+        The output of :func:`sna.stats.deprivation.deprivation_correlation`.
 
     Returns
     -------
@@ -379,12 +376,12 @@ def describe_correlation(result: Row) -> str:
 
 
 def describe_deprivation_ratio(result: Row) -> str:
-    """A sentence on :func:`sna.deprivation.deprivation_rate_ratio`.
+    """A sentence on :func:`sna.stats.deprivation.deprivation_rate_ratio`.
 
     Parameters
     ----------
     result : mapping or pandas.Series
-        The output of :func:`sna.deprivation.deprivation_rate_ratio`.
+        The output of :func:`sna.stats.deprivation.deprivation_rate_ratio`.
 
     Returns
     -------
@@ -418,14 +415,14 @@ def describe_deprivation_ratio(result: Row) -> str:
 
 
 def describe_concentration(area: str, summary: Row, *, places: str = "LSOAs") -> str:
-    """Sentences on :func:`sna.concentration.concentration_summary`.
+    """Sentences on :func:`sna.stats.concentration.concentration_summary`.
 
     Parameters
     ----------
     area : str
         The area.
     summary : mapping or pandas.Series
-        The output of :func:`sna.concentration.concentration_summary`.
+        The output of :func:`sna.stats.concentration.concentration_summary`.
     places : str, keyword-only
         What the places are, plural. Default "LSOAs".
 

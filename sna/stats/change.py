@@ -265,8 +265,8 @@ def like_for_like(
     Returns
     -------
     LikeForLike
-        Totals for both years over the common months, which months were compared and dropped,
-        and a ``note`` sentence for the report.
+        Totals for both years over the common months, and which months were compared, dropped
+        or missing in each year (:func:`sna.report.words.comparison_note` words it).
 
     Raises
     ------
