@@ -1,11 +1,24 @@
-"""Benchmark `sna prepare` against a plain `pandas.read_csv` of the same police.uk files.
+"""Benchmark `sna prepare` against plain pandas and DuckDB on the same police.uk files.
 
 Usage: python benchmarks/prepare.py [--repeat N] [--shared PATH]
+       python benchmarks/prepare.py --national PATH [--scale ROWS] [--all-in-area] [--repeat N]
 
-Both are run as fresh subprocesses, alternately, N times each (default 5), over every police.uk
-street file in ../shared/data (the larger set). Reported: median wall time, peak resident memory
-(ru_maxrss of the child), rows per second, and the ratio of sna prepare to the baseline, all
-measured in this run. Results are also written to benchmarks/results/prepare.json.
+Three commands are run as fresh subprocesses, alternately, N times each (default 5):
+
+- ``sna prepare --force`` with the demo config (the five Oxfordshire districts) pointed at the
+  files: it reads, validates and places every row, and keeps Oxfordshire's (with
+  ``--all-in-area``, every district the ONS lookups know is a benchmark district, so most rows
+  are kept);
+- ``pandas.read_csv`` of each file in turn (nothing kept between files): the floor for reading;
+- DuckDB's ``read_csv`` over all the files with ``GROUP BY`` LSOA, month and crime type: the bare
+  aggregate, with no validation, accounting or output files (DuckDB uses every core).
+
+The files are every police.uk street file under ``../shared/data`` (the demo-size set), or, with
+``--national``, a national-size year written by ``benchmarks/generate_national.py`` into PATH
+(generated first if PATH has no street files). Reported: median wall time, peak resident memory
+(ru_maxrss of the child), rows per second, and sna prepare's time and memory as ratios of each
+baseline's, all measured in this run; then the no-op re-run of sna prepare. Results are also
+written to benchmarks/results/prepare.json (or prepare-national.json).
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -22,10 +36,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASELINE = """
+PANDAS = """
 import sys, pandas as pd
-frames = [pd.read_csv(p) for p in sys.argv[1:]]
-print(sum(len(f) for f in frames))
+rows = 0
+for path in sys.argv[1:]:
+    rows += len(pd.read_csv(path))
+print(rows)
+"""
+
+DUCKDB = """
+import sys, duckdb
+files = sys.argv[1:]
+counts = duckdb.sql(
+    'SELECT "LSOA code", "Month", "Crime type", count(*) AS n '
+    "FROM read_csv($files, header = true, all_varchar = true) GROUP BY ALL",
+    params={"files": files},
+).fetchnumpy()
+print(len(counts["n"]), int(counts["n"].sum()))
 """
 
 
@@ -36,75 +63,182 @@ def run(cmd: list[str]) -> tuple[float, float]:
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
-        sys.exit(f"benchmark command failed ({status}): {' '.join(cmd)}")
+        sys.exit(f"benchmark command failed ({status}): {' '.join(cmd[:6])} ...")
     return elapsed, usage.ru_maxrss / 1024
 
 
-def make_config(shared: Path, work: Path) -> Path:
-    """The demo config with raw street files from shared/ and outputs in ``work``."""
+def street_files(folder: Path) -> list[Path]:
+    """police.uk street files under ``folder``, as ``sna prepare`` discovers them."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name.lower().endswith(("-street.csv", "-street.csv.gz"))
+    )
+
+
+def all_districts() -> list[str]:
+    """Codes of the lookup's districts whose names the 2021 LSOA names carry (with a population)."""
+    import pandas as pd
+
+    raw = ROOT / "data" / "raw"
+    lookup = pd.read_csv(
+        raw / "lookups" / "LSOA11_WD19_LAD19_lookup_EW_Dec2019.csv.gz",
+        usecols=["LAD19CD", "LAD19NM"],
+    ).drop_duplicates()
+    lsoa21 = pd.read_csv(
+        raw / "population" / "census2021_usual_residents_lsoa21_by_age6.csv.gz",
+        usecols=["lsoa21_name"],
+    )
+    named = set(lsoa21["lsoa21_name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True))
+    short = lookup["LAD19NM"].str.split(",").str[0]
+    return sorted(lookup.loc[lookup["LAD19NM"].isin(named) | short.isin(named), "LAD19CD"])
+
+
+def make_config(
+    files: list[Path], work: Path, *, folder: Path | None = None, all_in_area: bool = False
+) -> Path:
+    """The demo config with its street files linked in and outputs in ``work``.
+
+    With ``folder``, raw/police_uk is a link to it; otherwise each file is linked.
+    """
     raw = work / "raw"
-    (raw / "police_uk").mkdir(parents=True)
-    for path in sorted((shared / "police_uk").rglob("*-street.csv*")):
-        (raw / "police_uk" / path.name).symlink_to(path)
-    for folder in ("lookups", "population", "imd2019"):
-        (raw / folder).symlink_to(ROOT / "data" / "raw" / folder)
+    raw.mkdir(parents=True)
+    if folder is not None:
+        (raw / "police_uk").symlink_to(folder.resolve(), target_is_directory=True)
+    else:
+        (raw / "police_uk").mkdir()
+        for path in files:
+            (raw / "police_uk" / path.name).symlink_to(path)
+    for name in ("lookups", "population", "imd2019"):
+        (raw / name).symlink_to(ROOT / "data" / "raw" / name)
     text = (ROOT / "sna.toml").read_text().replace('raw = "data/raw"', f'raw = "{raw}"')
+    if all_in_area:
+        codes = ", ".join(f'"{c}"' for c in all_districts())
+        text = text.replace(
+            '[benchmark]\nname = "Oxfordshire"',
+            f'[benchmark]\nname = "Oxfordshire"\ndistricts = [{codes}]',
+        )
     config = work / "sna.toml"
     config.write_text(text)
     return config
+
+
+def summarise(name: str, runs: list[tuple[float, float]], rows: int) -> dict[str, float]:
+    wall = statistics.median(t for t, _ in runs)
+    peak = statistics.median(m for _, m in runs)
+    print(f"{name:18}{wall:9.2f}{peak:10.0f}{rows / wall:12,.0f}")
+    return {
+        "median_s": round(wall, 3),
+        "peak_mib": round(peak, 1),
+        "rows_per_s": round(rows / wall),
+        "runs_s": [round(t, 3) for t, _ in runs],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each (default 5)")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument(
+        "--national",
+        type=Path,
+        help="folder of national-size files (generated there by generate_national.py if empty)",
+    )
+    parser.add_argument(
+        "--scale", type=int, default=6_500_000, help="rows a year when generating (6,500,000)"
+    )
+    parser.add_argument(
+        "--all-in-area",
+        action="store_true",
+        help="make every district a benchmark district, so that most rows are kept",
+    )
+    parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB baseline")
     args = parser.parse_args()
-    files = sorted((args.shared / "police_uk").rglob("*-street.csv*"))
+    if args.national is not None:
+        folder = args.national
+        if not street_files(folder) if folder.is_dir() else True:
+            print(f"generating national-size street files into {folder} ...", flush=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "benchmarks" / "generate_national.py"),
+                    str(folder),
+                    "--scale",
+                    str(args.scale),
+                ],
+                check=True,
+            )
+        files = street_files(folder)
+    else:
+        folder = None
+        files = street_files(args.shared / "police_uk")
     if not files:
-        sys.exit(f"no police.uk street files under {args.shared / 'police_uk'}")
+        sys.exit(f"no police.uk street files under {folder or args.shared / 'police_uk'}")
     with tempfile.TemporaryDirectory() as tmp:
-        config = make_config(args.shared, Path(tmp))
-        sna = [
-            sys.executable,
-            "-m",
-            "sna.build.cli",
-            "prepare",
-            "--config",
-            str(config),
-            "--quiet",
-            "--force",
-        ]
-        base = [sys.executable, "-c", BASELINE, *map(str, files)]
-        run(sna)  # warm the file cache and check it works
-        timings: dict[str, list[tuple[float, float]]] = {"sna prepare": [], "pandas.read_csv": []}
+        config = make_config(files, Path(tmp), folder=folder, all_in_area=args.all_in_area)
+        commands = {
+            "sna prepare": [
+                sys.executable,
+                "-m",
+                "sna.build.cli",
+                "prepare",
+                "--config",
+                str(config),
+                "--quiet",
+                "--force",
+            ],
+            "pandas.read_csv": [sys.executable, "-c", PANDAS, *map(str, files)],
+            "duckdb group by": [sys.executable, "-c", DUCKDB, *map(str, files)],
+        }
+        if args.no_duckdb:
+            del commands["duckdb group by"]
+        run(commands["sna prepare"])  # warm the file cache and check it works
+        timings: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(args.repeat):
-            timings["sna prepare"].append(run(sna))
-            timings["pandas.read_csv"].append(run(base))
+            for name, cmd in commands.items():
+                timings[name].append(run(cmd))
         manifest = json.loads((Path(tmp) / "data" / "processed" / "manifest.json").read_text())
-        noop = [run(sna[:-1])[0] for _ in range(args.repeat)]
-    rows = manifest["totals"]["rows_read"]
-    result = {"files": len(files), "rows": rows, "repeat": args.repeat}
+        noop = [run(commands["sna prepare"][:-1])[0] for _ in range(args.repeat)]
+    totals = manifest["totals"]
+    rows = totals["rows_read"]
+    result: dict[str, object] = {
+        "mode": "national" if folder is not None else "shared",
+        "all_in_area": args.all_in_area,
+        "files": len(files),
+        "gzip_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
+        "rows": rows,
+        "rows_kept": totals["rows_kept"],
+        "repeat": args.repeat,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
     print(
-        f"{len(files)} police.uk street files, {rows:,} rows; median of {args.repeat} runs each\n"
+        f"{len(files)} police.uk street files ({result['gzip_mb']} MB), {rows:,} rows, "
+        f"{totals['rows_kept']:,} kept; median of {args.repeat} runs each\n"
     )
     print(f"{'':18}{'wall s':>9}{'peak MiB':>10}{'rows/s':>12}")
     for name, runs in timings.items():
-        wall = statistics.median(t for t, _ in runs)
-        peak = statistics.median(m for _, m in runs)
-        result[name] = {
-            "median_s": round(wall, 3),
-            "peak_mib": round(peak, 1),
-            "rows_per_s": round(rows / wall),
+        result[name] = summarise(name, runs, rows)
+    sna = result["sna prepare"]
+    assert isinstance(sna, dict)
+    print()
+    for name in timings:
+        if name == "sna prepare":
+            continue
+        base = result[name]
+        assert isinstance(base, dict)
+        time_ratio = sna["median_s"] / base["median_s"]
+        mem_ratio = sna["peak_mib"] / base["peak_mib"]
+        result[f"ratio_vs_{name.split()[0].split('.')[0]}"] = {
+            "time": round(time_ratio, 2),
+            "peak_memory": round(mem_ratio, 2),
         }
-        print(f"{name:18}{wall:9.2f}{peak:10.0f}{rows / wall:12,.0f}")
-    ratio = result["sna prepare"]["median_s"] / result["pandas.read_csv"]["median_s"]
-    result["ratio_vs_baseline"] = round(ratio, 2)
+        print(f"sna prepare / {name}: {time_ratio:.2f}x the time, {mem_ratio:.2f}x the memory")
     result["noop_median_s"] = round(statistics.median(noop), 3)
-    print(f"\nsna prepare / pandas.read_csv: {ratio:.2f}x the baseline's time")
     print(f"no-op re-run (inputs unchanged): median {statistics.median(noop):.2f} s")
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
-    (out / "prepare.json").write_text(json.dumps(result, indent=2) + "\n")
+    name = "prepare-national.json" if folder is not None else "prepare.json"
+    (out / name).write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import gzip
+import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +73,48 @@ STREET_CASES = {
         {"duplicate record (file is a copy of police_uk/2024-01-thames-valley-street.csv)": 3},
         3,
     ),
+    # Hostile inputs (second round): silent inflation, tracebacks, quiet wrong figures.
+    "concatenated_file": (
+        2,
+        (
+            r"2024-01-thames-valley-street\.csv, line 5: repeats its header line: it looks like "
+            r"two files joined together \(keep one copy"
+        ),
+        {},
+        0,
+    ),
+    "concatenated_rows": (
+        2,
+        r"line 5: its rows are there twice: lines 5 on repeat lines 2 to 4",
+        {},
+        0,
+    ),
+    "other_force_copy": (
+        2,
+        (
+            r"2024-01-hampshire-street\.csv: no row falls within the force of the file name "
+            r"\(hampshire\): 'Falls within' says 'Thames Valley Police' \(.*or remove it\)"
+        ),
+        {},
+        0,
+    ),
+    "force_mismatch_rows": (0, None, {"force does not match file name": 1}, 3),
+    "duplicate_crime_id": (0, None, {"duplicate Crime ID": 2}, 4),  # both identical ASB rows kept
+    "duplicate_crime_id_across_files": (0, None, {"duplicate Crime ID": 1}, 5),
+    "header_with_spaces": (0, None, {}, 3),
+    "retired_lsoa_2011": (
+        0,
+        None,
+        {"LSOA code from the 2011 census in a file using 2021 codes": 1},
+        3,
+    ),
+    "future_month": (
+        2,
+        r"2099-01-thames-valley-street\.csv: month 2099-01 in the file name is in the future",
+        {},
+        0,
+    ),
+    "upper_case_extension": (0, None, {}, 4),
 }
 
 
@@ -159,6 +207,17 @@ def test_missing_month_is_reported(tmp_path, capsys):
             {r"^# districts = \[\.\.\.\].*": 'districts = ["E07000999"]'},
             r"benchmark\.districts: E07000999 has no LSOA",
         ),
+        (  # differs from the ONS name only in case: refused, with the ONS spelling
+            {r'^name = "Oxford"$': 'name = "OXFORD"'},
+            (
+                r"districts\[1\]\.name: 'OXFORD' is not spelt as the ONS spells the name of "
+                r'E07000178: write name = "Oxford"'
+            ),
+        ),
+        (
+            {r'^name = "Vale of White Horse"$': 'name = "vale of white horse"'},
+            r'districts\[3\]\.name: .* write name = "Vale of White Horse"',
+        ),
     ],
 )
 def test_config_naming_unknown_district(tmp_path, capsys, replace, message):
@@ -185,7 +244,9 @@ def test_population_zero_or_missing(tmp_path, capsys, case, message):
     }
     status, err = run_prepare(write_config(tmp_path, raw=raw, replace=replace), capsys)
     assert status == 2 and "Traceback" not in err
-    assert f"{case}/mye.csv" in err and "needed for 2024" in err and "[population.by_year]" in err
+    # The file is named as the config gives it, through the symbolic link, not resolved.
+    assert "raw/broken/mye.csv" in err and "needed for 2024" in err
+    assert "[population.by_year]" in err
     assert pd.Series([err]).str.contains(message).all(), err
 
 
@@ -265,3 +326,232 @@ def test_config_edited_after_prepare_is_refused(prepared, tmp_path, capsys):
         build(load_config(path), years=[2025], districts=["Oxford"])
     status = main(["build", "--config", str(path), "--years", "2025", "--quiet"])
     assert status == 2 and "run `sna prepare" in capsys.readouterr().err
+
+
+# --- Hostile inputs, second round -----------------------------------------------------------
+
+
+def processed(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "processed"
+
+
+def read_rejects(tmp_path: Path) -> pd.DataFrame:
+    return pd.read_csv(processed(tmp_path) / "rejects.csv", dtype=str, keep_default_na=False)
+
+
+def test_duplicate_crime_ids_are_quarantined_and_reported(tmp_path, capsys):
+    """Rows repeating a Crime ID are rejected (first kept); identical ASB rows all stay."""
+    from sna.data.processed import load_processed
+    from sna.report.provenance import quarantine_note
+
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "duplicate_crime_id"))
+    status = main(["prepare", "--config", str(config), "--quiet"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "duplicates     2 rows quarantined, not counted (duplicate Crime ID 2)" in out
+    rejects = read_rejects(tmp_path)
+    assert rejects["line"].tolist() == ["3", "4"] and set(rejects["Crime ID"]) == {"a1"}
+    records = pd.read_parquet(processed(tmp_path) / "records.parquet")
+    assert sorted(records["line"]) == [2, 5, 6, 7]  # first a1, a2, and both identical ASB rows
+    note = quarantine_note(load_processed(config).manifest, year=2024)
+    assert note.startswith("2 rows repeated the Crime ID of an earlier row and were set aside")
+
+
+def test_upper_case_extensions_are_read_and_other_files_named(tmp_path, capsys):
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "upper_case_extension"))
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 street files, 4 rows read" in out
+    assert "ignored: 1 files (not street files): notes.txt" in out
+    manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())
+    assert manifest["ignored_files"] == ["police_uk/notes.txt"]
+
+
+def test_symlinked_police_uk_folder(tmp_path, capsys):
+    """A police.uk folder that is a link (a shared drive): read, paths recorded as given."""
+    raw = raw_with(tmp_path, "reordered_header")
+    shared = tmp_path / "shared-drive"
+    (raw / "police_uk").rename(shared)
+    (raw / "police_uk").symlink_to(shared, target_is_directory=True)
+    config = write_config(tmp_path, raw=raw)
+    assert run_prepare(config, capsys) == (0, "")
+    manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())
+    assert [f["path"] for f in manifest["files"]] == ["police_uk/2024-01-thames-valley-street.csv"]
+    assert manifest["totals"]["rows_kept"] == 3
+
+
+@pytest.mark.parametrize("how", ["chmod", "patched"])
+def test_unreadable_file_is_one_line(tmp_path, capsys, monkeypatch, how):
+    raw = raw_with(tmp_path, "reordered_header")
+    path = raw / "police_uk" / "2024-01-thames-valley-street.csv"
+    if how == "chmod":
+        path.chmod(0)
+        if os.access(path, os.R_OK):  # root reads it anyway
+            pytest.skip("running as a user who can read a file with mode 000")
+    else:
+        import sna.data.prepare as prep
+
+        real = prep.sha256_file
+
+        def denied(p):
+            if Path(p).name == path.name:
+                raise PermissionError(13, "Permission denied", str(p))
+            return real(p)
+
+        monkeypatch.setattr(prep, "sha256_file", denied)
+    status, err = run_prepare(write_config(tmp_path, raw=raw), capsys)
+    assert status == 2 and "Traceback" not in err and err.count("\n") == 1
+    assert f"{path}: cannot be read (Permission denied) (check that the file exists" in err
+
+
+def test_unreadable_file_when_read(tmp_path, monkeypatch):
+    from sna.data.policeuk import read_street_file
+    from sna.errors import InputError
+
+    path = CORPUS / "reordered_header" / "2024-01-thames-valley-street.csv"
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(InputError, match=r"cannot be read \(Permission denied\)"):
+        read_street_file(path)
+
+
+def output_hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_disk_full_leaves_previous_outputs_whole(tmp_path, capsys, monkeypatch):
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "reordered_header"))
+    assert run_prepare(config, capsys)[0] == 0
+    before = output_hashes(processed(tmp_path))
+    real = pd.DataFrame.to_parquet
+
+    def full(self, path, *args, **kwargs):
+        if "counts.parquet" in str(path):  # records.parquet is written already, to a temp file
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    status = main(["prepare", "--config", str(config), "--quiet", "--force"])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err and err.count("\n") == 1
+    target = processed(tmp_path) / "counts.parquet"
+    assert f"no space left on device writing {target}; free space and run again" in err
+    assert output_hashes(processed(tmp_path)) == before  # no temp file left, nothing replaced
+
+
+def test_prepare_refuses_while_the_data_are_locked(tmp_path, capsys):
+    from sna.data.files import DATA_LOCK, folder_lock
+
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "reordered_header"))
+    with folder_lock(processed(tmp_path) / DATA_LOCK):
+        status, err = run_prepare(config, capsys)
+    assert status == 2 and "Traceback" not in err and err.count("\n") == 1
+    assert f"is in use by another sna prepare or sna build (pid {os.getpid()})" in err
+    assert not (processed(tmp_path) / "manifest.json").exists()
+    assert run_prepare(config, capsys)[0] == 0  # released
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("counts.parquet", "truncate"),
+        ("lsoas.parquet", "append"),
+        ("rejects.csv", "delete"),
+        ("records.parquet", "truncate"),
+    ],
+)
+def test_outputs_changed_after_prepare_are_caught(tmp_path, capsys, name, damage):
+    """prepare rebuilds (not "up to date"); load_processed names the damaged file."""
+    from sna.data.processed import load_processed
+    from sna.errors import SnaError
+
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "reordered_header"))
+    assert run_prepare(config, capsys)[0] == 0
+    good = output_hashes(processed(tmp_path))
+    path = processed(tmp_path) / name
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "append":
+        path.write_bytes(path.read_bytes() + b"\0")
+    else:
+        path.unlink()
+    if name in ("counts.parquet", "lsoas.parquet"):
+        with pytest.raises(
+            SnaError, match=rf"{name} is damaged or was changed after `sna prepare`"
+        ) as info:
+            load_processed(config)
+        assert f"run `sna prepare --force --config {config}`" in str(info.value)
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert output_hashes(processed(tmp_path))[name] == good[name]
+    load_processed(config)
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_blank_line_bomb_stays_small(tmp_path):
+    """5 million blank lines in a few KB of gzip: bounded memory, a capped rejects file."""
+    raw = raw_with(tmp_path, "reordered_header")
+    plain = raw / "police_uk" / "2024-01-thames-valley-street.csv"
+    header, first, rest = plain.read_bytes().split(b"\n", 2)
+    bomb = plain.with_name(plain.name + ".gz")
+    bomb.write_bytes(gzip.compress(header + b"\n" + first + b"\n" + b"\n" * 5_000_000 + rest, 9))
+    plain.unlink()
+    assert bomb.stat().st_size < 20_000
+    config = write_config(tmp_path, raw=raw)
+    code = (
+        "import resource, sys; from sna.build.cli import main; "
+        "status = main(['prepare', '--config', sys.argv[1], '--quiet']); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(status)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    assert peak_mb < 700, peak_mb  # ~360 MB, of which ~210 MB is sna and the area data
+    assert "4,990,000 rejected rows counted but not written to rejects.csv" in done.stdout
+    manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())
+    (entry,) = manifest["files"]
+    assert entry["rows_read"] == 5_000_003
+    assert entry["rows_rejected"] == {"empty row": 5_000_000}
+    assert entry["rows_read"] == entry["rows_kept"] + entry["rows_out_of_area"] + 5_000_000
+    assert entry["rejects_not_written"] == {"empty row": 4_990_000}
+    assert (processed(tmp_path) / "rejects.csv").stat().st_size < 2_000_000
+    rejects = read_rejects(tmp_path)
+    assert len(rejects) == 10_000 and rejects["line"].iloc[0] == "3"
+    records = pd.read_parquet(processed(tmp_path) / "records.parquet")
+    assert sorted(records["line"]) == [2, 5_000_003, 5_000_004]  # lines still right
+
+
+def test_many_rows_with_one_crime_id(tmp_path, capsys):
+    """200,000 rows with one Crime ID are one crime; rejects.csv keeps 10,000 of the rest."""
+    raw = raw_with(tmp_path, "reordered_header")
+    path = raw / "police_uk" / "2024-01-thames-valley-street.csv"
+    header, first, _ = path.read_text().split("\n", 2)
+    path.write_text(header + "\n" + (first + "\n") * 200_000)
+    config = write_config(tmp_path, raw=raw)
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "duplicates     199,999 rows quarantined" in out
+    assert "189,999 rejected rows counted but not written to rejects.csv" in out
+    manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())
+    assert manifest["totals"]["rows_kept"] == 1
+    assert manifest["totals"]["rows_rejected"] == {"duplicate Crime ID": 199_999}
+    assert len(read_rejects(tmp_path)) == 10_000
+    accounting = row_accounting(Manifest.from_json(manifest)).set_index("File").loc["Total"]
+    assert accounting["Rejected: duplicate Crime ID"] == 199_999
+
+
+def test_benchmark_named_like_a_benchmark_only_district(tmp_path, capsys):
+    raw = raw_with(tmp_path, "reordered_header")
+    replace = {
+        r'^name = "Oxfordshire"$': 'name = "Reading"',
+        r"^# districts = \[\.\.\.\].*": 'districts = ["E07000178", "E06000038"]',
+    }
+    status, err = run_prepare(write_config(tmp_path, raw=raw, replace=replace), capsys)
+    assert status == 2 and "Traceback" not in err
+    assert "benchmark.name: 'Reading' is also the name of district E06000038" in err

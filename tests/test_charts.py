@@ -86,3 +86,36 @@ def test_deprivation_bars_do_not_draw_suppressed_deciles():
     heights = [p.get_height() for p in ax.patches]
     assert np.isnan(heights[0]) and np.isnan(heights[4])
     assert [t.get_text() for t in ax.texts] == ["[c]", "[c]"]
+
+
+def test_rate_bars_draw_no_bar_or_line_for_a_suppressed_count():
+    hidden = pd.Series({"Cherwell": True, "Oxford": False, "Oxfordshire": False})
+    ax = charts.rate_bars(overview(), benchmark="Oxfordshire", title="Rates", hidden=hidden)
+    heights = [p.get_width() for p in ax.patches]
+    assert np.isnan(heights[0]) and heights[1] == 90.0
+    assert [t.get_text().strip() for t in ax.texts] == ["[c]"]
+    assert len(ax.lines) > 0 and ax.get_legend() is not None
+    everything = pd.Series(True, index=overview().index)
+    ax = charts.rate_bars(overview(), benchmark="Oxfordshire", title="Rates", hidden=everything)
+    assert all(np.isnan(p.get_width()) for p in ax.patches)
+    assert ax.get_legend() is None  # no benchmark line: its rate is suppressed too
+    assert not any("57" in t.get_text() or "60" in t.get_text() for t in ax.texts)
+
+
+def test_funnel_plot_leaves_out_suppressed_points_and_benchmark():
+    points = pd.DataFrame(
+        {"denominator": [100_000, 150_000], "value": [50.0, 70.0]}, index=["A", "B"]
+    )
+    limits = pd.DataFrame(
+        {"population": [1e5, 2e5], "lower95": 55.0, "upper95": 65.0, "lower998": 52.0,
+         "upper998": 68.0}
+    )  # fmt: skip
+    hidden = pd.Series({"A": True, "B": False})
+    ax = charts.funnel_plot(points, limits, benchmark_rate=60.0, title="F", hidden=hidden)
+    assert ax.collections[0].get_offsets().tolist() == [[150_000, 70.0]]
+    assert [t.get_text() for t in ax.texts] == ["B"]
+    ax = charts.funnel_plot(
+        points, limits, benchmark_rate=60.0, title="F", hidden=~hidden | hidden,
+        benchmark_hidden=True,
+    )  # fmt: skip
+    assert len(ax.lines) == 0 and len(ax.collections[0].get_offsets()) == 0

@@ -76,6 +76,12 @@ def test_district_lookup_by_name_or_code():
             "one of",
         ),
         (r'^name = "Oxfordshire"$', "name = 3", "benchmark.name", "must be a str"),
+        (  # the benchmark named like a district made every notebook fail on a pandas reindex
+            r'^name = "Oxfordshire"$',
+            'name = "oxford"',
+            "benchmark.name",
+            "'oxford' is also the name of district E07000178",
+        ),
     ],
 )
 def test_invalid_config_names_the_key(tmp_path, pattern, replacement, key, message):
@@ -104,3 +110,16 @@ def test_fingerprint_changes_with_content(tmp_path):
     assert load_config(write_config(tmp_path)).fingerprint() == a
     changed = {r"^suppression_threshold = 4": "suppression_threshold = 5"}
     assert load_config(write_config(tmp_path, replace=changed)).fingerprint() != a
+
+
+def test_paths_keep_symbolic_links(tmp_path):
+    """A police.uk folder linked from a shared drive stays under the raw folder (not resolved)."""
+    from tests.conftest import RAW
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for folder in ("police_uk", "lookups", "population", "imd2019"):
+        (raw / folder).symlink_to(RAW / folder)
+    config = load_config(write_config(tmp_path, raw=raw))
+    assert config.sources.police_uk == raw / "police_uk"
+    assert config.sources.imd.is_relative_to(raw)

@@ -10,6 +10,7 @@ import pytest
 
 from sna.data.policeuk import (
     STREET_COLUMNS,
+    force_key,
     normalise_crime_type,
     parse_street_filename,
     read_street_file,
@@ -29,7 +30,7 @@ ASB_ROW = ",2024-01,Thames Valley Police,Thames Valley Police,-1.257,51.752,On o
 def write(folder: Path, lines: list[str], name: str = "2024-01-thames-valley-street.csv") -> Path:
     path = folder / name
     data = ("\n".join(lines) + "\n").encode()
-    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    path.write_bytes(gzip.compress(data) if name.lower().endswith(".gz") else data)
     return path
 
 
@@ -63,8 +64,10 @@ def test_malformed_and_blank_rows_are_rejected_with_their_line(tmp_path):
     assert street.rows_read == 5
     assert street.malformed["line"].tolist() == [4, 5]
     assert street.malformed["reason"].str.startswith("malformed row").all()
+    assert street.blank_lines.tolist() == [3]  # counted, never parsed into a row
+    assert street.records["line"].tolist() == [2, 6]
     reasons = validate_records(street.records, file_month="2024-01")
-    assert reasons.tolist() == [pd.NA, "empty row", pd.NA]
+    assert reasons.tolist() == [pd.NA, pd.NA]
 
 
 def test_reordered_and_extra_columns_are_read_by_name(tmp_path):
@@ -155,3 +158,83 @@ def test_normalise_crime_type():
     )
     assert got.tolist()[:3] == ["Anti-social behaviour", "Anti-social behaviour", "Vehicle crime"]
     assert pd.isna(got.iloc[3])
+
+
+def test_header_names_with_spaces_are_accepted(tmp_path):
+    header = HEADER.replace("Context", "Context ").replace("Crime ID", " Crime ID")
+    street = read_street_file(write(tmp_path, [header, GOOD, ASB_ROW]))
+    assert list(street.records.columns) == ["line", *STREET_COLUMNS]
+    assert street.records["Crime ID"].tolist() == ["abc123", ""]
+
+
+def test_header_naming_a_column_twice(tmp_path):
+    header = HEADER.replace("Context", "Location")
+    with pytest.raises(InputError, match="column 'Location' appears more than once"):
+        read_street_file(write(tmp_path, [header, GOOD]))
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([HEADER, GOOD, ASB_ROW, HEADER, GOOD, ASB_ROW], r"line 4: repeats its header line"),
+        ([HEADER, GOOD, ASB_ROW, "\ufeff" + HEADER, GOOD], r"line 4: repeats its header line"),
+        ([HEADER, GOOD, ASB_ROW, GOOD, ASB_ROW], r"line 4: its rows are there twice"),
+    ],
+)
+def test_two_files_joined_are_refused(tmp_path, lines, message):
+    with pytest.raises(InputError, match=message):
+        read_street_file(write(tmp_path, lines))
+
+
+def test_two_identical_rows_alone_are_not_a_joined_file(tmp_path):
+    """Two identical ASB incidents are two incidents, even when they are the whole file."""
+    assert read_street_file(write(tmp_path, [HEADER, ASB_ROW, ASB_ROW])).rows_read == 2
+
+
+def test_future_month_is_refused(tmp_path):
+    name = "2099-01-thames-valley-street.csv"
+    with pytest.raises(InputError, match="month 2099-01 in the file name is in the future"):
+        read_street_file(write(tmp_path, [HEADER, GOOD.replace("2024-01", "2099-01")], name=name))
+
+
+@pytest.mark.parametrize(
+    "name", ["2024-01-thames-valley-street.CSV", "2024-01-thames-valley-street.CSV.GZ"]
+)
+def test_upper_case_extensions(tmp_path, name):
+    street = read_street_file(write(tmp_path, [HEADER, GOOD], name=name))
+    assert (street.month, street.force, street.rows_read) == ("2024-01", "thames-valley", 1)
+
+
+def test_blank_lines_are_counted_not_parsed(tmp_path):
+    """Blank and comma-only lines are counted with their line; one inside quotes is data."""
+    quoted = GOOD.replace("On or near High Street", '"On or near\n\nHigh Street"')
+    lines = [HEADER, GOOD, "", "  ", ",,,,", quoted, "", GOOD]
+    street = read_street_file(write(tmp_path, lines))
+    assert street.blank_lines.tolist() == [3, 4, 5, 9]
+    assert street.records["line"].tolist() == [2, 6, 10]
+    assert street.records["Location"].iloc[1] == "On or near\n\nHigh Street"
+    assert street.rows_read == 7
+
+
+@pytest.mark.parametrize(
+    ("falls_within", "file_force"),
+    [
+        ("Thames Valley Police", "thames-valley"),
+        ("Avon and Somerset Constabulary", "avon-and-somerset"),
+        ("Devon & Cornwall Police", "devon-and-cornwall"),
+        ("Metropolitan Police Service", "metropolitan"),
+        ("City of London Police", "city-of-london"),
+        ("Police Service of Northern Ireland", "northern-ireland"),
+        ("British Transport Police", "btp"),
+        ("Dyfed-Powys Police", "dyfed-powys"),
+    ],
+)
+def test_force_names_match_file_names(falls_within, file_force):
+    assert force_key(falls_within) == force_key(file_force)
+
+
+def test_rows_of_another_force_are_rejected(tmp_path):
+    other = GOOD.replace("Police,Thames Valley Police", "Police,Hampshire Constabulary")
+    street = read_street_file(write(tmp_path, [HEADER, GOOD, other]))
+    reasons = validate_records(street.records, file_month="2024-01", file_force="thames-valley")
+    assert reasons.tolist() == [pd.NA, "force does not match file name"]

@@ -48,9 +48,36 @@ def test_rows_reconcile_per_file(prepared):
         )
         assert accounted == entry["rows_read"], entry["path"]
     rejects = pd.read_csv(config.processed_dir / "rejects.csv", dtype=str, keep_default_na=False)
-    assert len(rejects) == sum(sum(e["rows_rejected"].values()) for e in manifest["files"])
+    assert len(rejects) == sum(sum(e["rows_rejected"].values()) for e in manifest["files"]) - sum(
+        sum(e["rejects_not_written"].values()) for e in manifest["files"]
+    )
     records = pd.read_parquet(config.processed_dir / "records.parquet")
     assert len(records) == manifest["totals"]["rows_kept"]
+
+
+def test_demo_totals_unchanged_by_the_duplicate_and_vintage_rules(prepared):
+    """The published demo figures: 85 rows repeat a Crime ID, all of them "No location" rows
+    already rejected for that; no row has an LSOA code of the other census or another force."""
+    _, manifest = prepared
+    totals = manifest["totals"]
+    assert (totals["rows_read"], totals["rows_kept"], totals["rows_out_of_area"]) == (
+        348_322, 88_374, 244_431,
+    )  # fmt: skip
+    assert totals["rows_rejected"] == {"no location": 15_517}
+    assert totals["rejects_not_written"] == 0
+    assert manifest["ignored_files"] == []
+
+
+def test_outputs_are_recorded_with_size_and_hash(prepared):
+    import hashlib
+
+    config, manifest = prepared
+    assert sorted(manifest["outputs"]) == sorted(
+        ["records.parquet", "counts.parquet", "lsoas.parquet", "populations.parquet", "rejects.csv"]
+    )
+    for name, expected in manifest["outputs"].items():
+        data = (config.processed_dir / name).read_bytes()
+        assert expected == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
 def test_rows_read_and_sha_match_raw_files(prepared):

@@ -34,6 +34,7 @@ from sna.data.files import (
     atomic_write_bytes,
     atomic_write_text,
     folder_lock,
+    is_temp_file,
     remove_stale_temp_files,
     sha256_file,
 )
@@ -318,20 +319,36 @@ def test_atomic_path_keeps_suffix_for_format_inference(tmp_path: Path) -> None:
 
 
 def test_remove_stale_temp_files(tmp_path: Path) -> None:
+    """Only sna's own temporary files (with the ``sna-`` marker) go; nobody else's ``*.tmp``."""
     (tmp_path / "2024").mkdir()
     stale = [
-        tmp_path / ".index.html.0123456789ab.tmp",
-        tmp_path / "2024" / ".x.csv.gz.abcdef012345.tmp.csv.gz",
+        tmp_path / ".index.html.sna-0123456789ab.tmp",
+        tmp_path / "2024" / ".x.csv.gz.sna-abcdef012345.tmp.csv.gz",
     ]
     keep = [
         tmp_path / ".sna-build.json",
         tmp_path / "2024" / "oxford.html",
         tmp_path / ".hidden.tmp",
+        tmp_path / "download.tmp",
+        tmp_path / ".index.html.0123456789ab.tmp",  # another program's, named like sna's once were
+        tmp_path / ".x.sna-0123456789ab.tmp.a.b.c",
     ]
     for path in stale + keep:
         path.write_text("x")
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("x")
+    (tmp_path / ".link.sna-0123456789ab.tmp").symlink_to(target)
     assert sorted(remove_stale_temp_files(tmp_path)) == sorted(stale)
     assert all(p.exists() for p in keep)
+    assert target.exists() and (tmp_path / ".link.sna-0123456789ab.tmp").is_symlink()
+    assert remove_stale_temp_files(tmp_path / "missing") == []
+
+
+def test_temp_file_names_carry_the_sna_marker(tmp_path: Path) -> None:
+    with atomic_path(tmp_path / "counts.parquet") as tmp:
+        assert is_temp_file(tmp) and ".sna-" in tmp.name
+        tmp.write_text("x")
+    assert not is_temp_file(tmp_path / "counts.parquet")
 
 
 def test_lock_refuses_second_holder_and_names_pid(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ linear-programming audit it shares with sna.stats.group_suppression (sna.stats.d
 The property test checks disclosure independently of the library: for every suppressed cell it
 asks a linear programme (scipy.optimize.linprog) for the smallest and largest value the cell
 could take given the published cells, the row and column totals and non-negativity; a cell is
-recoverable when the two coincide.
+recoverable when the two coincide. It also asks an integer programme (scipy.optimize.milp)
+whether each small count could be more than the threshold for a reader who knows that every
+"[c]" is at least 1 (zeros are published): if not, the reader knows it is a small count.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 import sna.stats.disclosure
 import sna.stats.suppression
@@ -81,12 +83,40 @@ def _with_totals(table: np.ndarray) -> tuple[np.ndarray, list]:
     return full, equations
 
 
+def _can_exceed(full: np.ndarray, hidden: np.ndarray, equations: list, cell, level: float) -> bool:
+    """Whether a whole-number table with the published cells, every hidden cell >= 1 and the
+    totals' equations gives ``cell`` a value of at least ``level`` (independent MILP)."""
+    cells = [tuple(c) for c in np.argwhere(np.ones_like(full, dtype=bool))]
+    index = {c: k for k, c in enumerate(cells)}
+    a_eq = np.zeros((max(len(equations), 1), len(cells)))
+    for e, eq in enumerate(equations):
+        for c, coef in eq:
+            a_eq[e, index[c]] = coef
+    low = np.array([1.0 if hidden[c] else full[c] for c in cells])
+    high = np.array([np.inf if hidden[c] else full[c] for c in cells])
+    low[index[cell]] = max(low[index[cell]], level)
+    result = milp(
+        np.zeros(len(cells)),
+        constraints=LinearConstraint(a_eq, 0, 0),
+        integrality=np.ones(len(cells)),
+        bounds=Bounds(low, high),
+    )
+    return result.status == 0
+
+
+def _narrowed_small_counts(full, hidden, equations, threshold: int = 4) -> list:
+    small = [tuple(c) for c in np.argwhere(hidden & (full >= 1) & (full <= threshold))]
+    return [c for c in small if not _can_exceed(full, hidden, equations, c, threshold + 1)]
+
+
 def _assert_nothing_recoverable(table: np.ndarray, mask: np.ndarray, in_table_totals: bool) -> None:
     full, equations = _with_totals(table) if not in_table_totals else _totals_in_table(table)
     hidden = np.zeros(full.shape, dtype=bool)
     hidden[: mask.shape[0], : mask.shape[1]] = mask
     for cell, (low, high) in _feasible_range(full, hidden, equations).items():
         assert high - low > 0.5, f"cell {cell} (value {full[cell]}) is recoverable: {low}..{high}"
+    narrowed = _narrowed_small_counts(full, hidden, equations)
+    assert not narrowed, f"small counts {narrowed} are recoverable: a reader knows they are 1-4"
 
 
 def _totals_in_table(table: np.ndarray) -> tuple[np.ndarray, list]:
@@ -114,10 +144,12 @@ def test_no_suppressed_cell_can_be_recovered_from_totals(rows) -> None:
     assert not (result.primary.to_numpy() ^ primary).any()
     assert np.isnan(result.values.to_numpy()[mask]).all()
     np.testing.assert_array_equal(result.values.to_numpy()[~mask], table[~mask])
+    assert not mask[table == 0].any(), "zeros are published, never hidden"
     if result.note:
-        # The library says it cannot protect the table; then nothing can: zero totals pin cells.
+        # The library says it cannot protect the table; then nothing can: every count but the
+        # zeros is hidden and a small count is still worked out (e.g. zero or small totals).
         assert "could not be protected" in result.note
-        assert mask.all()
+        assert (mask == (table > 0)).all()
         with pytest.raises(AssertionError, match="recoverable"):
             _assert_nothing_recoverable(table, mask, in_table_totals=False)
     else:
@@ -170,7 +202,31 @@ def test_unprotectable_table_is_flagged() -> None:
     # Row 0 and column 0 total 0, so the 1 equals the grand total whatever is hidden.
     result = suppress_counts(pd.DataFrame([[0, 0], [0, 1]]))
     assert "could not be protected" in result.note
-    assert result.mask.all().all()
+    assert result.mask.to_numpy().tolist() == [[False, False], [False, True]]  # zeros published
+
+
+def test_small_counts_cannot_be_narrowed_to_1_to_threshold() -> None:
+    """Two hidden counts whose total is 5: a reader who knows each is at least 1 (zeros are
+    published) knows each is 1 to 4. A third count is hidden with them."""
+    counts = pd.DataFrame({"count": [3, 2, 60, 0]}, index=["A", "B", "C", "D"])
+    result = suppress_counts(counts)
+    assert result.mask["count"].tolist() == [True, True, True, False]
+    full, equations = _with_totals(counts.to_numpy(dtype=float))
+    hidden = np.zeros(full.shape, dtype=bool)
+    hidden[:3, 0] = True
+    assert _narrowed_small_counts(full, hidden, equations) == []
+    hidden[2, 0] = False  # the mask of the old rule: 3 and 2 hidden, known to be 1-4
+    assert _narrowed_small_counts(full, hidden, equations) == [(0, 0), (1, 0)]
+
+
+def test_a_zero_is_never_hidden_to_protect_another_cell() -> None:
+    # The 2's row has a 0 and a 5; the 5 is hidden with it (and a column partner), not the 0.
+    result = suppress_counts(pd.DataFrame({"a": [2, 9], "b": [0, 30], "c": [5, 7]}))
+    assert result.mask.to_numpy().tolist() == [[True, False, True], [True, False, True]]
+    assert result.note == ""
+    # With only the 0 beside it, the 2 equals its row total (2): nothing protects it.
+    result = suppress_counts(pd.DataFrame({"a": [2, 9], "b": [0, 30]}))
+    assert not result.mask.loc[0, "b"] and "could not be protected" in result.note
 
 
 def test_all_suppressed_table() -> None:

@@ -122,3 +122,58 @@ def test_coverage_note_and_district_links(data):
     assert "July 2025 is missing" in words.coverage_note(data.manifest.coverage(2025))
     links = words.district_links(data.config)
     assert links[3] == ("Vale of White Horse (E07000180)", "vale-of-white-horse.html")
+
+
+@pytest.fixture(scope="module")
+def all_hidden(data):
+    """The demo data with a threshold so high that every count is suppressed."""
+    from dataclasses import replace
+
+    return replace(data, config=replace(data.config, suppression_threshold=100_000))
+
+
+def test_no_chart_or_sentence_states_a_suppressed_rate(all_hidden):
+    """With every count suppressed, the tables show only "[c]"; so must the rate chart, the
+    funnel plot, their alt text, the key findings and the monthly chart."""
+    from sna.report import district, overview
+
+    a = assess_district(all_hidden, "E07000181", 2025)
+    assert a.overview_hidden.all() and a.monthly_hidden
+    alt = words.describe_rates(
+        a.overview, benchmark=a.benchmark, period="2025", hidden=a.overview_hidden
+    )
+    assert "42.8" not in alt and alt.count("suppressed") == len(a.overview)
+    findings = " ".join(words.key_findings(a))
+    assert "per 1,000" not in findings and "recorded crimes" not in findings
+    rates = [f"{v:.1f}" for v in a.overview["value"]]
+    shown = []
+    for section in (district.show_all_crime, district.show_monthly_trend):
+        shown.append(_captured(section, a))
+    shown.append(_captured(district.show_key_findings, a))
+    o = assess_area(all_hidden, 2025)
+    assert o.overview_hidden.all()
+    for section in (overview.show_districts, overview.show_funnel):
+        shown.append(_captured(section, o))
+    text = " ".join(shown)
+    assert not [r for r in rates if r in text], "a suppressed rate is shown"
+    assert "chart of recorded crime per month and its forecast are not shown" in text
+    assert "Line chart of recorded crime per month" not in text
+
+
+def _captured(section, assessment) -> str:
+    """Everything a section displays (HTML and alt text) as one string."""
+    from unittest import mock
+
+    from sna.report import display
+
+    out: list[str] = []
+
+    def record(obj, *args, metadata=None, **kwargs):
+        if metadata:  # a chart: its alt text (the chart itself is tested in test_charts)
+            out.append(metadata["image/png"]["alt"])
+        else:
+            out.append(str(obj.data))
+
+    with mock.patch.object(display, "display", side_effect=record):
+        section(assessment)
+    return " ".join(out)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sna.assessment import figures
-from sna.assessment.disclosure import overview_mask
+from sna.assessment.disclosure import AreaMasks, area_masks
 from sna.data.manifest import Coverage
 from sna.data.processed import Processed
 from sna.stats.suppression import suppress_counts
 
-__all__ = ["AreaAssessment", "Heatmap", "assess_area", "heatmap"]
+__all__ = ["AreaAssessment", "Heatmap", "assess_area", "decide_area", "heatmap"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,26 @@ def heatmap(
     return Heatmap(group=group, average=average, hidden=hidden)
 
 
+def decide_area(data: Processed, year: int, overview: pd.DataFrame | None = None) -> AreaMasks:
+    """The suppression of the table of districts and of every district's linked tables for ``year``.
+
+    Decided once for the area (:func:`sna.assessment.disclosure.area_masks`), so every report of
+    the year shows the table of districts with the same cells hidden.
+    """
+    config = data.config
+    if overview is None:
+        overview = figures.district_overview(data, year)
+    types = {d.name: figures.crime_type_table(data, d.code, year)[0] for d in config.districts}
+    return area_masks(
+        overview,
+        types,
+        figures.group_members(config),
+        benchmark=config.benchmark.name,
+        all_crime=figures.ALL_CRIME,
+        threshold=config.suppression_threshold,
+    )
+
+
 def assess_area(data: Processed, year: int) -> AreaAssessment:
     """Compute every figure of the area overview for ``year``.
 
@@ -102,7 +122,7 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
         year=year,
         coverage=data.manifest.coverage(year),
         overview=overview,
-        overview_hidden=overview_mask(overview, benchmark=bench, threshold=threshold),
+        overview_hidden=decide_area(data, year, overview).overview,
         funnel=figures.funnel_grid(overview, benchmark=bench),
         heatmaps=tuple(
             heatmap(data, group, types, threshold=threshold, through=year)

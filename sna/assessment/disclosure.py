@@ -11,15 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from sna.stats.group_suppression import suppress_grouped
+from sna.stats.group_suppression import suppress_grouped, suppress_linked
 from sna.stats.suppression import suppress_counts
 
 __all__ = [
     "COUNT_COLUMNS",
+    "AreaMasks",
     "LinkedMasks",
+    "area_masks",
     "count_mask",
+    "hide_monthly",
     "hide_rates",
     "linked_masks",
     "overview_mask",
@@ -142,3 +146,157 @@ def linked_masks(
             continue
         by_type[column], by_group[column] = suppress_grouped(values, members, threshold=threshold)
     return LinkedMasks(types=pd.DataFrame(by_type), groups=pd.DataFrame(by_group))
+
+
+@dataclass(frozen=True)
+class AreaMasks:
+    """One suppression decision for the table of districts and every district's linked tables.
+
+    Attributes
+    ----------
+    overview
+        Indexed like the table of districts (districts and the benchmark); True where hidden.
+    linked
+        Each district's :class:`LinkedMasks`, by district name.
+    note
+        "" when every small count is protected, else what could not be.
+    """
+
+    overview: pd.Series
+    linked: Mapping[str, LinkedMasks]
+    note: str = ""
+
+
+def area_masks(
+    overview: pd.DataFrame,
+    types: Mapping[str, pd.DataFrame],
+    members: Mapping[str, Sequence[str]],
+    *,
+    benchmark: str,
+    all_crime: str,
+    threshold: int,
+) -> AreaMasks:
+    """Hidden cells of the table of districts and of every district's crime-type and group tables.
+
+    Every report shows the table of districts, whose total is the benchmark, and a district's
+    count there is the all-crime total of its crime-group table; its crime-type counts for the
+    months compared with the previous year are at most those for the year. So the counts of the
+    year and of this year's months compared, of every district, with the table of districts, are
+    decided together by :func:`sna.stats.group_suppression.suppress_linked` (the counts of the
+    previous year's months, in no other table of the year, by :func:`linked_masks`), and every
+    report shows the same table of districts with the same cells hidden.
+
+    Parameters
+    ----------
+    overview
+        From :func:`sna.assessment.figures.district_overview` (districts, then the benchmark).
+    types
+        Each district's :func:`sna.assessment.figures.crime_type_table`, by district name.
+    members
+        Crime group name to its crime types (:func:`sna.assessment.figures.group_members`).
+    benchmark
+        Name of the benchmark row; it is the table's total when it equals the sum of the
+        districts.
+    all_crime
+        The group in ``members`` whose total is a district's count in ``overview``.
+    threshold
+        Counts from 1 to this are suppressed.
+
+    Raises
+    ------
+    ValueError
+        If a district's all-crime total is not its count in ``overview``.
+    """
+    districts = [d for d in overview.index if d != benchmark]
+
+    def _all(d: str) -> tuple[str, str, str, str]:  # a district's count: its all-crime total
+        return ("count", d, "group", all_crime)
+
+    cells: dict[object, float] = {}
+    sums: dict[object, list[object]] = {}
+    unpublished: list[object] = []
+    after_same = {}
+    for column in ("count", "after"):
+        for d in districts:
+            frame = types[d]
+            if column == "after":
+                after, count = frame["after"].to_numpy(float), frame["count"].to_numpy(float)
+                after_same[d] = bool(np.isnan(after).all() or np.array_equal(after, count))
+                if after_same[d]:
+                    continue
+            for t, value in frame[column].items():
+                cells[(column, d, "type", t)] = float(value)
+    for column in ("count", "after"):
+        for d in districts:
+            if column == "after" and after_same[d]:
+                continue
+            frame = types[d]
+            for g, crime_types in members.items():
+                total = frame.loc[list(crime_types), column].sum()
+                cells[(column, d, "group", g)] = float(total)
+                sums[(column, d, "group", g)] = [(column, d, "type", t) for t in crime_types]
+            if column == "count" and cells[_all(d)] != overview.loc[d, "count"]:
+                raise ValueError(f"{d}'s {all_crime} total is not its count in the overview")
+            if column == "after":  # a month compared is a month of the year: after <= count
+                for t in frame.index:
+                    rest = ("rest", d, t)
+                    cells[rest] = float(frame.loc[t, "count"] - frame.loc[t, "after"])
+                    sums[("count", d, "type", t)] = [("after", d, "type", t), rest]
+                    unpublished.append(rest)
+    bench = float(overview.loc[benchmark, "count"])
+    cells[("overview", benchmark)] = bench
+    if bench == sum(cells[_all(d)] for d in districts):
+        sums[("overview", benchmark)] = [_all(d) for d in districts]
+    decided = suppress_linked(
+        pd.Series(list(cells.values()), index=pd.Index(list(cells), tupleize_cols=False)),
+        sums,
+        threshold=threshold,
+        unpublished=unpublished,
+    )
+    hidden = decided.hidden
+    overview_hidden = pd.Series(
+        [bool(hidden[_all(d)]) for d in districts] + [bool(hidden[("overview", benchmark)])],
+        index=overview.index,
+    )
+    linked = {}
+    for d in districts:
+        frame = types[d]
+        masks = {
+            column: [bool(hidden[(column, d, "type", t)]) for t in frame.index]
+            for column in ("count", "after")
+            if column == "count" or not after_same[d]
+        }
+        group_masks = {
+            column: [bool(hidden[(column, d, "group", g)]) for g in members]
+            for column in ("count", "after")
+            if column == "count" or not after_same[d]
+        }
+        if after_same[d]:
+            same = frame["after"].isna().all()
+            masks["after"] = [False] * len(frame) if same else masks["count"]
+            group_masks["after"] = [False] * len(members) if same else group_masks["count"]
+        before = linked_masks(frame[["before"]].assign(count=np.nan, after=np.nan), members,
+                              threshold=threshold)  # fmt: skip
+        masks["before"] = before.types["before"].tolist()
+        group_masks["before"] = before.groups["before"].tolist()
+        linked[d] = LinkedMasks(
+            types=pd.DataFrame(masks, index=frame.index)[list(COUNT_COLUMNS)],
+            groups=pd.DataFrame(group_masks, index=pd.Index(list(members)))[list(COUNT_COLUMNS)],
+        )
+    return AreaMasks(overview=overview_hidden, linked=linked, note=decided.note)
+
+
+def hide_monthly(monthly: pd.Series, *, threshold: int, year_hidden: bool = False) -> bool:
+    """Whether to leave out the chart of counts per month (and its alt text).
+
+    The months add up to the years' counts published elsewhere, so hiding only the small months
+    would let a reader work them out; the chart is left out whole when any month has a count
+    from 1 to ``threshold``, or when a year's count it adds up to is hidden (``year_hidden``).
+
+    Examples
+    --------
+    >>> hide_monthly(pd.Series([40, 3, 0]), threshold=4), hide_monthly(pd.Series([40, 0]), threshold=4)
+    (True, False)
+    """
+    small = bool(((monthly >= 1) & (monthly <= threshold)).any())
+    return small or year_hidden

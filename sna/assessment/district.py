@@ -13,13 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sna.assessment import figures
-from sna.assessment.disclosure import (
-    LinkedMasks,
-    count_mask,
-    hide_rates,
-    linked_masks,
-    overview_mask,
-)
+from sna.assessment.area import decide_area, heatmap
+from sna.assessment.disclosure import LinkedMasks, count_mask, hide_monthly, hide_rates
 from sna.data.config import District
 from sna.data.manifest import Coverage
 from sna.data.processed import Processed
@@ -53,6 +48,9 @@ class DistrictAssessment:
         one suppression decision shared by every table of them.
     monthly, forecast
         Recorded crime per month up to the reporting year, and its 12-month forecast.
+    monthly_hidden
+        True when the chart of counts per month is left out (a month with a small count, or a
+        year's count it adds up to hidden; :func:`~sna.assessment.disclosure.hide_monthly`).
     lsoas
         LSOA counts with the configured deprivation decile.
     correlation, ratio
@@ -81,6 +79,7 @@ class DistrictAssessment:
     hidden: LinkedMasks
     monthly: pd.Series
     forecast: pd.DataFrame
+    monthly_hidden: bool
     lsoas: pd.DataFrame
     correlation: pd.Series
     ratio: pd.Series
@@ -147,21 +146,29 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
     hotspots = figures.deprived_hotspot_table(lsoas, domain=domain)
     top = top_areas(lsoas.set_index("lsoa_name"), n=10, by="count")
     persistent = persistent_hotspots(figures.lsoa_by_year(data, area.code, through=year))
+    decided = decide_area(data, year, overview)
+    years = heatmap(
+        data, figures.ALL_CRIME, figures.CRIME_ONLY, threshold=threshold, through=year
+    ).hidden.loc[area.name]
+    overview_hidden = decided.overview
     return DistrictAssessment(
         data=data,
         district=area,
         year=year,
         coverage=data.manifest.coverage(year),
         overview=overview,
-        overview_hidden=overview_mask(
-            overview, benchmark=config.benchmark.name, threshold=threshold
-        ),
+        overview_hidden=overview_hidden,
         groups=groups,
         types=types,
         compared=compared,
-        hidden=linked_masks(types, figures.group_members(config), threshold=threshold),
+        hidden=decided.linked[area.name],
         monthly=monthly,
         forecast=monthly_forecast(monthly),
+        monthly_hidden=hide_monthly(
+            monthly,
+            threshold=threshold,
+            year_hidden=bool(overview_hidden[area.name] or years.any()),
+        ),
         lsoas=lsoas,
         correlation=deprivation_correlation(lsoas, domain=domain),
         ratio=deprivation_rate_ratio(lsoas, domain=domain),

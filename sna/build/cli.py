@@ -70,11 +70,14 @@ def _parser() -> argparse.ArgumentParser:
             "Run notebooks/district_assessment.ipynb for each district and reporting year and "
             "notebooks/area_overview.ipynb for each year, in parallel, then publish self-contained "
             "HTML to the reports folder with an index page. Unchanged reports are not rebuilt. "
-            "Run `sna prepare` first."
+            "Run `sna prepare` first. sna only writes, replaces or removes files it wrote itself, "
+            "and refuses a reports folder holding other files (see --allow-foreign-files). While "
+            "it runs it holds the processed data: a `sna prepare` started meanwhile is refused."
         ),
         epilog=(
             "Exit status: 0 all reports built, 1 some notebooks failed (their last good report is "
-            "kept), 2 a problem with your input."
+            "kept), 2 a problem with your input or a file that cannot be written, such as a full "
+            "disk (one line says which and how to fix it; reports published before are kept)."
         ),
     )
     build.add_argument(
@@ -98,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
         help="notebooks run at once (default: one per core)",
     )
     build.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
+    build.add_argument(
+        "--allow-foreign-files",
+        action="store_true",
+        help=(
+            "build even if the reports folder holds files sna did not write (by default it is "
+            "refused); sna still never removes or replaces them"
+        ),
+    )
     return parser
 
 
@@ -118,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=not args.quiet,
+            allow_foreign_files=args.allow_foreign_files,
         )
     except SnaError as exc:
         print(f"sna {args.command}: error: {exc}", file=sys.stderr)

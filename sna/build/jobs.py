@@ -6,6 +6,13 @@ temporary folder; the caller publishes the :class:`JobResult` (see :mod:`sna.bui
 that is killed, or orphaned by a killed build, never touches the reports folder.
 
 Importing this module is cheap (papermill and nbconvert load when a job runs).
+
+Kernels talk to their worker over Unix sockets in the job's private temporary folder (ZeroMQ's
+``ipc`` transport), not TCP: with TCP, jupyter_client picks free ports by binding port 0 and
+closing the socket, and the kernel binds them a moment later, so on a busy machine another
+process (a concurrent kernel, or any outgoing connection) can take a port in between and the
+kernel dies with "Address already in use". A kernel that dies before it replies is started
+once more all the same.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +36,12 @@ __all__ = ["BuildJob", "JobResult", "run_job", "run_jobs"]
 _EXIT_GRACE = 3.0
 START_TIMEOUT = 120
 """Seconds to wait for a kernel to start; start-up is slow when every core is busy."""
+
+START_ATTEMPTS = 2
+"""Kernel starts per job: a kernel that dies before it replies is started once more."""
+
+_MAX_SOCKET_PATH = 90
+"""Longer Unix socket paths (the limit is 107 bytes) fall back to TCP on the loopback."""
 
 KERNEL_ARGUMENTS = (
     # Not the kernel's start-up chatter ("running over TCP without encryption") on the terminal;
@@ -137,22 +150,29 @@ def run_job(job: BuildJob) -> JobResult:
     executed = None
     with tempfile.TemporaryDirectory(prefix="sna-job-") as tmp, _environment(job.environment):
         output = Path(tmp) / job.ipynb_path.name
-        try:
-            papermill.execute_notebook(
-                job.notebook,
-                output,
-                parameters=dict(job.parameters),
-                cwd=job.notebook.parent,
-                start_timeout=job.start_timeout,
-                progress_bar=False,
-                timeout_func=_Deadline(job.timeout),
-                extra_arguments=list(KERNEL_ARGUMENTS),
-                # The outputs are in once the last cell has run: stop the kernel at once rather
-                # than interrupt it and wait (which logs a KeyboardInterrupt after we return).
-                shutdown_kernel="immediate",
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure of the notebook is reported
-            error = _describe(exc, job)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            output.unlink(missing_ok=True)
+            try:
+                papermill.execute_notebook(
+                    job.notebook,
+                    output,
+                    parameters=dict(job.parameters),
+                    cwd=job.notebook.parent,
+                    start_timeout=job.start_timeout,
+                    progress_bar=False,
+                    timeout_func=_Deadline(job.timeout),
+                    extra_arguments=list(KERNEL_ARGUMENTS),
+                    kernel_manager_class=_kernel_manager_class(Path(tmp) / f"k{attempt}"),
+                    # The outputs are in once the last cell has run: stop the kernel at once
+                    # rather than interrupt it and wait (which logs a KeyboardInterrupt later).
+                    shutdown_kernel="immediate",
+                )
+            except Exception as exc:  # noqa: BLE001 - any failure of the notebook is reported
+                error = _describe(exc, job)
+                if attempt < START_ATTEMPTS and _died_at_start(exc):
+                    error = None
+                    continue
+            break
         if output.is_file():
             executed = nbformat.read(output, as_version=4)
     html = None
@@ -180,13 +200,14 @@ def run_job(job: BuildJob) -> JobResult:
 
 def run_jobs(
     jobs: Sequence[BuildJob], *, workers: int, progress: bool = False
-) -> Iterator[JobResult]:
+) -> Generator[JobResult, None, None]:
     """Run jobs in a pool of ``workers`` processes; yield each result as it finishes.
 
     A job that fails yields a failed result; the others go on. The workers are started with
     ``spawn`` (they inherit no open files, such as the build lock), ignore Ctrl-C (the caller
     gets ``KeyboardInterrupt`` and the workers are stopped with their kernels), and exit by
-    themselves if the caller is killed. ``progress`` shows a bar on stderr if it is a terminal.
+    themselves if the caller is killed. Closing the generator early (``contextlib.closing``)
+    stops the running workers too. ``progress`` shows a bar on stderr if it is a terminal.
     """
     if not jobs:
         return
@@ -285,6 +306,30 @@ class _Deadline:
         if self.deadline is None:
             self.deadline = time.monotonic() + self.seconds
         return max(1, round(self.deadline - time.monotonic()))
+
+
+def _kernel_manager_class(socket_prefix: Path) -> type:
+    """A kernel manager whose kernel listens on Unix sockets ``<socket_prefix>-<n>``.
+
+    No TCP port is chosen, so none can be taken by another process before the kernel binds it.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    if len(str(socket_prefix).encode()) > _MAX_SOCKET_PATH:
+        return AsyncKernelManager
+
+    class _IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(socket_prefix)
+
+    return _IpcKernelManager
+
+
+def _died_at_start(exc: Exception) -> bool:
+    """Whether the kernel died before it ran a cell (e.g. a port taken: started once more)."""
+    return isinstance(exc, RuntimeError) and "died before replying to kernel_info" in str(exc)
 
 
 def _describe(exc: Exception, job: BuildJob) -> str:

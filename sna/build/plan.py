@@ -2,13 +2,22 @@
 
 The recipe (:func:`build`):
 
-1. fingerprint the processed data (``manifest.json``, written by ``sna prepare``) and config;
-2. take the build lock on the reports folder and clear temporary files a killed build left;
+1. refuse a reports folder that holds files sna did not write (unless allowed), then take the
+   build lock on the reports folder and the data lock on the processed-data folder (so that
+   ``sna prepare`` cannot rewrite the data while the notebooks read them) and clear the
+   temporary files a killed build left (only sna's own, recognised by their ``sna-`` marker);
+2. fingerprint the processed data (``manifest.json``, written by ``sna prepare``) and config,
+   and refuse a reporting year with no police.uk data;
 3. plan one :class:`~sna.build.jobs.BuildJob` per (notebook, district, year) and skip those whose
    notebook, parameters, data and package are unchanged since they were last built;
-4. run the rest with :func:`~sna.build.jobs.run_job` in a process pool, one job per core;
-5. publish each result as it arrives (atomic renames: a failure keeps the last good report);
-6. write ``reports/index.html``.
+4. record in the build state (``.sna-build.json``) every file the build may write, so that sna
+   recognises its own files later, even after a build was killed;
+5. run the rest with :func:`~sna.build.jobs.run_job` in a process pool, one job per core;
+6. publish each result as it arrives (atomic renames: a failure keeps the last good report);
+7. write ``reports/index.html``, listing the reports of the districts and years in the config.
+
+sna only ever writes, replaces or removes files it wrote itself: the reports and notebooks listed
+in its build state, ``index.html``, its state and lock files and its temporary files.
 
 Each notebook gets its parameters from papermill: the config path, the district's ONS code, the
 reporting year and the report date (``SOURCE_DATE_EPOCH`` when set, else today, in UTC).
@@ -16,11 +25,13 @@ reporting year and the report date (``SOURCE_DATE_EPOCH`` when set, else today, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -29,10 +40,11 @@ from sna import __version__
 from sna.build.jobs import BuildJob, JobResult, run_job, run_jobs
 from sna.data.config import Config, load_config
 from sna.data.files import (
+    DATA_LOCK,
     FolderLocked,
     atomic_write_bytes,
-    atomic_write_text,
     folder_lock,
+    is_temp_file,
     remove_stale_temp_files,
     sha256_bytes,
     sha256_file,
@@ -47,6 +59,7 @@ __all__ = [
     "ReportOutcome",
     "build",
     "report_date",
+    "retired_reports",
     "run_build",
     "run_job",
     "run_jobs",
@@ -56,6 +69,8 @@ DISTRICT_NOTEBOOK = "district_assessment.ipynb"
 OVERVIEW_NOTEBOOK = "area_overview.ipynb"
 LOCK_FILE = ".sna-build.lock"
 STATE_FILE = ".sna-build.json"
+INDEX_FILE = "index.html"
+_LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a date can show
 _PACKAGE = Path(__file__).parents[1]  # the whole sna package
 
 
@@ -99,6 +114,7 @@ def build(
     force: bool = False,
     progress: bool = False,
     notebooks_dir: str | Path | None = None,
+    allow_foreign_files: bool = False,
 ) -> list[ReportOutcome]:
     """Build the reports of an assessment; return what happened to each.
 
@@ -119,6 +135,9 @@ def build(
     notebooks_dir
         Folder with ``district_assessment.ipynb`` and ``area_overview.ipynb`` (default: the
         ``notebooks`` folder beside the config file).
+    allow_foreign_files
+        Build into a reports folder that also holds files sna did not write. sna still never
+        removes or replaces them: a report or ``index.html`` it would overwrite is refused.
 
     Returns
     -------
@@ -128,8 +147,11 @@ def build(
     Raises
     ------
     SnaError
-        If the processed data are missing (run ``sna prepare``), a year or district is not in
-        the config, a notebook is missing, or another build holds the reports folder.
+        If the processed data are missing (run ``sna prepare``) or have no police.uk data for a
+        year, a year or district is not in the config, a notebook is missing, the reports folder
+        holds files sna did not write, another build holds the reports folder, ``sna prepare``
+        (or another build) holds the processed data, ``SOURCE_DATE_EPOCH`` is invalid, or a file
+        cannot be written (a full disk): the reports published before are then left whole.
 
     Notes
     -----
@@ -143,15 +165,26 @@ def build(
     """
     notebooks = Path(notebooks_dir) if notebooks_dir else config.path.parent / "notebooks"
     workers = _job_count(jobs)
-    data = _data_fingerprint(config)
+    _source_date_epoch()  # refuse a bad SOURCE_DATE_EPOCH before touching anything
     reports = config.reports_dir
     try:
-        with folder_lock(reports / LOCK_FILE):
-            remove_stale_temp_files(reports)
+        # Checked before the lock file is created in the folder, and again under the lock.
+        _check_reports_folder(config, _load_state(reports), allow_foreign_files)
+        with (
+            _lock(reports / LOCK_FILE, config),
+            _lock(config.processed_dir / DATA_LOCK, config),
+        ):
             state = _load_state(reports)
+            _check_reports_folder(config, state, allow_foreign_files)
+            data, manifest = _data_fingerprint(config)
             planned = _plan(
                 config, years=years, districts=districts, notebooks=notebooks, data=data
             )
+            _check_coverage(config, manifest, sorted({job.year for job in planned}))
+            _check_overwrites(config, planned, state)
+            for folder in {reports, *(job.html_path.parent for job in planned)}:
+                remove_stale_temp_files(folder, recursive=False)
+            _claim_files(config, planned, state)
             outcomes: dict[str, ReportOutcome] = {}
             pending = []
             for job in planned:
@@ -159,15 +192,14 @@ def build(
                     outcomes[job.key] = _outcome(job, "up to date")
                 else:
                     pending.append(job)
-            for result in run_jobs(pending, workers=workers, progress=progress):
-                outcomes[result.job.key] = _publish(result, state, reports)
+            # closing(): if publishing fails, the workers are stopped at once.
+            with contextlib.closing(run_jobs(pending, workers=workers, progress=progress)) as done:
+                for result in done:
+                    outcomes[result.job.key] = _publish(result, state, reports)
             _write_index(config, state, outcomes)
             return [outcomes[job.key] for job in planned]
-    except FolderLocked as exc:
-        raise SnaError(
-            f"another sna build is running on {reports} (pid {exc.pid or 'unknown'}); "
-            f"wait for it or remove {exc.lock_path} if it is stale"
-        ) from None
+    except OSError as exc:  # e.g. the reports folder cannot be read
+        raise SnaError(_os_error_message(Path(exc.filename or reports), exc, "use")) from None
 
 
 def run_build(
@@ -178,16 +210,45 @@ def run_build(
     jobs: int | None = None,
     force: bool = False,
     progress: bool = True,
+    allow_foreign_files: bool = False,
 ) -> int:
     """``sna build``: build, print a summary table, return the exit status (0 ok, 1 failures)."""
     config = load_config(config_path)
     outcomes = build(
-        config, years=years, districts=districts, jobs=jobs, force=force, progress=progress
+        config,
+        years=years,
+        districts=districts,
+        jobs=jobs,
+        force=force,
+        progress=progress,
+        allow_foreign_files=allow_foreign_files,
     )
     print(format_summary(outcomes, reports=config.reports_dir))
     for line in coverage_warnings(config, sorted({o.year for o in outcomes})):
         print(line)
+    retired = retired_reports(config)
+    if retired:
+        shown = ", ".join(str(p) for p in retired[:5]) + (", ..." if len(retired) > 5 else "")
+        print(
+            f"NOTE: {len(retired)} report(s) of districts or years no longer in {config.path} "
+            f"are kept but no longer listed in index.html: {shown}; delete them if unwanted."
+        )
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def retired_reports(config: Config) -> list[Path]:
+    """Published reports of districts or years no longer in the config, in the reports folder.
+
+    sna keeps them (it does not delete published reports silently) but no longer lists them in
+    ``index.html``; the build summary names them.
+    """
+    state = _load_state(config.reports_dir)
+    current = _config_keys(config)
+    return sorted(
+        config.reports_dir / entry["html"]
+        for key, entry in state["reports"].items()
+        if key not in current and (config.reports_dir / entry["html"]).is_file()
+    )
 
 
 def coverage_warnings(config: Config, years: Sequence[int]) -> list[str]:
@@ -248,8 +309,13 @@ def _source_date_epoch() -> int | None:
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise SnaError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01; got {value!r}")
+    digits = value.isascii() and value.isdigit() and len(value.lstrip("0")) <= 12
+    if not digits or int(value) > _LAST_EPOCH:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise SnaError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, at most "
+            f"{_LAST_EPOCH} (9999-12-31); got {shown!r}: unset it or set it to e.g. `date +%s`"
+        )
     return int(value)
 
 
@@ -265,13 +331,188 @@ def _kernel_environment() -> dict[str, str | None]:
     return {"PYTHONHASHSEED": "0", "MPLBACKEND": None}
 
 
-def _data_fingerprint(config: Config) -> str:
-    manifest = config.processed_dir / "manifest.json"
-    if not manifest.is_file():
-        raise SnaError(f"no processed data: {manifest} not found; run `sna prepare` first")
-    content = manifest.read_bytes()
-    check_prepared_with(config, Manifest.from_json(json.loads(content)))
-    return sha256_bytes(content + config.fingerprint().encode())
+def _data_fingerprint(config: Config) -> tuple[str, Manifest]:
+    path = config.processed_dir / "manifest.json"
+    if not path.is_file():
+        raise SnaError(f"no processed data: {path} not found; run `sna prepare` first")
+    content = path.read_bytes()
+    try:
+        manifest = Manifest.from_json(json.loads(content))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise SnaError(
+            f"{path} is not a manifest written by sna prepare ({type(exc).__name__}: {exc}); "
+            "run `sna prepare --force`"
+        ) from None
+    check_prepared_with(config, manifest)
+    return sha256_bytes(content + config.fingerprint().encode()), manifest
+
+
+def _check_coverage(config: Config, manifest: Manifest, years: Sequence[int]) -> None:
+    """Refuse a year without police.uk data: its reports would show 0 crimes as a finding."""
+    for year in years:
+        if not manifest.coverage(year).present:
+            raise SnaError(
+                f"no police.uk data for {year} in {config.processed_dir / 'manifest.json'}; "
+                f"remove {year} from reporting_years or add its files and run sna prepare"
+            )
+
+
+@contextlib.contextmanager
+def _lock(lock_path: Path, config: Config) -> Iterator[None]:
+    """Hold the build lock (reports folder) or the data lock (processed folder)."""
+    try:
+        with folder_lock(lock_path):
+            yield
+    except FolderLocked as exc:
+        pid = exc.pid or "unknown"
+        if lock_path.name == DATA_LOCK:
+            raise SnaError(
+                f"the processed data in {config.processed_dir} are in use by pid {pid} (sna "
+                "prepare writing them, or another sna build reading them); wait for it to "
+                f"finish and run sna build again, or remove {exc.lock_path} if it is stale"
+            ) from None
+        raise SnaError(
+            f"another sna build is running on {config.reports_dir} (pid {pid}); "
+            f"wait for it or remove {exc.lock_path} if it is stale"
+        ) from None
+
+
+def _os_error_message(path: Path, exc: OSError, verb: str = "write") -> str:
+    """One line: which file, what went wrong, how to fix it."""
+    code = exc.errno
+    if code is None and exc.args and isinstance(exc.args[0], int):
+        code = exc.args[0]  # OSError(errno.ENOSPC)
+    reason = exc.strerror or (os.strerror(code) if code is not None else str(exc) or "error")
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        fix = f"free some space on the disk holding {path.parent} and run sna build again"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"make {path.parent} writable by you, or set paths.reports to a folder that is"
+    else:
+        fix = "fix that and run sna build again"
+    return f"cannot {verb} {path}: {reason}; {fix} (reports published before are left whole)"
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file of the reports folder atomically; a failure is one line naming the file."""
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise SnaError(_os_error_message(path, exc)) from None
+
+
+def _config_keys(config: Config) -> set[str]:
+    """The report keys (``"<year>/<slug>"``) of the districts and years in the config."""
+    slugs = ["overview", *(d.slug for d in config.districts)]
+    return {f"{year}/{slug}" for year in config.reporting_years for slug in slugs}
+
+
+PLACEHOLDERS = frozenset({".gitkeep", ".keep"})
+"""Empty files that keep a folder in version control (the project ships ``reports/.gitkeep``):
+never sna's to touch, and no reason to refuse the folder."""
+
+
+def _sna_files(state: Mapping[str, Any]) -> set[str]:
+    """Paths (relative, POSIX) in the reports folder that sna wrote or claimed for writing."""
+    owned = {STATE_FILE, LOCK_FILE, *PLACEHOLDERS}
+    if state.get("exists"):
+        owned.add(INDEX_FILE)
+    owned.update(state.get("files", []))
+    for entry in state["reports"].values():
+        stem = entry["html"].removesuffix(".html")
+        owned.update({entry["html"], f"{stem}.ipynb", f"{stem}.failed.ipynb"})
+    return owned
+
+
+def _foreign_files(reports: Path, owned: set[str], *, limit: int = 4) -> list[str]:
+    """Up to ``limit`` entries of the reports folder that sna did not write (folders end in /).
+
+    Symbolic links are never sna's; a folder is looked into only if sna wrote files in it.
+    """
+    folders = {part for path in owned for part in _parents(path)}
+    found: list[str] = []
+
+    def walk(folder: Path, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if len(found) >= limit:
+                    return
+                name = prefix + entry.name
+                if entry.is_symlink():
+                    found.append(name)
+                elif entry.is_dir():
+                    if name in folders:
+                        walk(Path(entry.path), name + "/")
+                    else:
+                        found.append(name + "/")
+                elif name not in owned and not is_temp_file(entry.name):
+                    found.append(name)
+
+    walk(reports, "")
+    return found
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _check_reports_folder(config: Config, state: Mapping[str, Any], allow_foreign: bool) -> None:
+    """Refuse a reports folder holding files sna did not write, unless the user allows it."""
+    reports = config.reports_dir
+    if not reports.exists() and not reports.is_symlink():
+        return
+    if not reports.is_dir():
+        raise SnaError(
+            f"the reports folder {reports} is not a folder; set paths.reports in {config.path} "
+            "to a new or empty folder"
+        )
+    if allow_foreign:
+        return
+    foreign = _foreign_files(reports, _sna_files(state))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise SnaError(
+            f"the reports folder {reports} holds files sna did not write ({shown}); set "
+            f"paths.reports in {config.path} to a new or empty folder, or pass "
+            "--allow-foreign-files to build there anyway (sna never removes or replaces them)"
+        )
+
+
+def _check_overwrites(config: Config, jobs: Sequence[BuildJob], state: Mapping[str, Any]) -> None:
+    """Refuse to replace a file sna did not write, such as someone else's ``index.html``."""
+    reports = config.reports_dir
+    owned = _sna_files(state)
+    targets = [reports / INDEX_FILE]
+    for job in jobs:
+        targets += [job.html_path, job.ipynb_path, job.failed_path]
+    for path in targets:
+        name = path.relative_to(reports).as_posix()
+        if (path.exists() or path.is_symlink()) and name not in owned:
+            raise SnaError(
+                f"{path} was not written by sna and sna build would replace it; move it out "
+                f"of {reports} or set paths.reports in {config.path} to another folder"
+            )
+
+
+def _claim_files(config: Config, jobs: Sequence[BuildJob], state: dict[str, Any]) -> None:
+    """Record in the state every file this build may write, before writing any.
+
+    A build killed between writing a report and recording it still leaves only files that the
+    next build recognises as its own.
+    """
+    reports = config.reports_dir
+    claimed = set(state.get("files", [])) | {INDEX_FILE}
+    for job in jobs:
+        for path in (job.html_path, job.ipynb_path, job.failed_path):
+            claimed.add(path.relative_to(reports).as_posix())
+    if claimed != set(state.get("files", [])) or not state.get("exists"):
+        state["files"] = sorted(claimed)
+        _save_state(reports, state)
+
+
+def _save_state(reports: Path, state: Mapping[str, Any]) -> None:
+    saved = {k: v for k, v in state.items() if k != "exists"}
+    _write(reports / STATE_FILE, (json.dumps(saved, indent=1, sort_keys=True) + "\n").encode())
 
 
 def _package_fingerprint() -> str:
@@ -304,7 +545,7 @@ def _plan(
     wanted = {config.district(k) for k in keys}
     chosen = [d for d in config.districts if d in wanted]
     slugs = [d.slug for d in chosen]
-    if len(set(slugs)) < len(slugs) or "overview" in slugs:
+    if len(set(slugs)) < len(slugs) or "overview" in slugs or "" in slugs:
         raise SnaError(f"district names must give distinct report file names; got {slugs}")
     sources = {}
     for name in (OVERVIEW_NOTEBOOK, DISTRICT_NOTEBOOK):
@@ -356,12 +597,36 @@ def _plan(
 
 
 def _load_state(reports: Path) -> dict[str, Any]:
+    """The build state: ``reports`` (per key: year, title, html, status, ...) and ``files``.
+
+    ``exists`` (not saved) says whether the state file was there. Entries naming paths outside
+    the reports folder are dropped: sna only ever writes inside it.
+    """
     path = reports / STATE_FILE
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"reports": {}}
-    return state if isinstance(state.get("reports"), dict) else {"reports": {}}
+        return {"reports": {}, "files": [], "exists": path.is_file()}
+    if not isinstance(state, dict) or not isinstance(state.get("reports"), dict):
+        return {"reports": {}, "files": [], "exists": True}
+    entries = {
+        key: entry
+        for key, entry in state["reports"].items()
+        if isinstance(entry, dict)
+        and _inside(entry.get("html"))
+        and entry["html"].endswith(".html")
+        and isinstance(entry.get("year"), int)
+    }
+    files = state.get("files")
+    files = [f for f in files if _inside(f)] if isinstance(files, list) else []
+    return {**state, "reports": entries, "files": files, "exists": True}
+
+
+def _inside(name: Any) -> bool:
+    """Whether a path from the state file is a plain relative path inside the reports folder."""
+    if not isinstance(name, str) or not name or name.startswith("/") or "\\" in name:
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def _up_to_date(job: BuildJob, state: Mapping[str, Any], reports: Path) -> bool:
@@ -382,11 +647,18 @@ def _outcome(job: BuildJob, status: Literal["built", "up to date", "failed"]) ->
 def _write_index(
     config: Config, state: Mapping[str, Any], outcomes: Mapping[str, ReportOutcome]
 ) -> None:
-    """``reports/index.html``: every report ever built here, with its latest status."""
+    """``reports/index.html``: the reports of the config's districts and years, with status.
+
+    Reports of districts or years since removed from the config stay on disk but are not listed
+    (the build summary names them, see :func:`retired_reports`).
+    """
     from sna.build.publish import IndexEntry, index_html
 
     entries = []
+    current = _config_keys(config)
     for key, entry in state["reports"].items():
+        if key not in current:
+            continue
         html = config.reports_dir / entry["html"]
         notebook = entry.get("notebook")
         outcome = outcomes.get(key)
@@ -405,7 +677,7 @@ def _write_index(
     page = index_html(
         entries, title=config.name, updated=_now(), notes=coverage_notes(config, years)
     )
-    atomic_write_text(config.reports_dir / "index.html", page)
+    _write(config.reports_dir / INDEX_FILE, page.encode("utf-8"))
 
 
 def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportOutcome:
@@ -419,9 +691,9 @@ def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportO
         seconds=round(result.seconds, 1),
     )
     if result.status == "built" and result.html is not None:
-        atomic_write_bytes(job.html_path, result.html)
+        _write(job.html_path, result.html)
         if result.notebook is not None:
-            atomic_write_bytes(job.ipynb_path, result.notebook)
+            _write(job.ipynb_path, result.notebook)
         job.failed_path.unlink(missing_ok=True)
         entry.update(
             status="built",
@@ -435,7 +707,7 @@ def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportO
     else:
         failed = None
         if result.notebook is not None:
-            atomic_write_bytes(job.failed_path, result.notebook)
+            _write(job.failed_path, result.notebook)
             failed = job.failed_path
         entry.update(
             status="failed",
@@ -449,5 +721,5 @@ def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportO
             error=result.error,
             stale=job.html_path.is_file(),
         )
-    atomic_write_text(reports / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    _save_state(reports, state)
     return outcome

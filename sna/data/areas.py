@@ -126,14 +126,15 @@ def lsoa_lookup(config: Config) -> pd.DataFrame:
     code_of = dict(zip(v2011["district_name"], v2011["district_code"], strict=False))
     # ONS names such as "Bristol, City of" appear in LSOA names as "Bristol".
     code_of.update({k.split(",")[0]: v for k, v in code_of.items() if "," in k})
+    code_of = {k.casefold(): v for k, v in code_of.items()}
     for district in config.districts:  # districts newer than the 2019 lookup, e.g. Buckinghamshire
-        code_of.setdefault(district.name, district.code)
+        code_of.setdefault(district.name.casefold(), district.code)
     v2021 = pd.DataFrame(
         {
             "lsoa_code": l21["lsoa21_code"],
             "lsoa_name": l21["lsoa21_name"],
             "lsoa_vintage": 2021,
-            "district_code": names.map(code_of).fillna(""),
+            "district_code": names.str.casefold().map(code_of).fillna(""),
             "district_name": names,
         }
     )
@@ -143,11 +144,13 @@ def lsoa_lookup(config: Config) -> pd.DataFrame:
 def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
     """District and LSOA vintage for each record of one file, from its LSOA code and name.
 
-    Most LSOA codes exist in both vintages. A file's vintage is the one its codes point to: codes
-    that exist only in 2011 or only in 2021 decide it (2018-2022 police.uk files carry 2011
-    codes, later ones 2021 codes). Each record then takes the vintage whose LSOA name matches its
-    own, else the file's vintage, else whichever has the code. Codes in neither vintage get
-    vintage 0 and an empty district.
+    Most LSOA codes exist in both vintages. A file's vintage is the one most of its codes point
+    to: codes that exist only in 2011 or only in 2021 decide it, a tie going to 2021 (2018-2022
+    police.uk files carry 2011 codes, later ones 2021 codes). Each record then takes the vintage
+    whose LSOA name matches its own, else the file's vintage, else whichever has the code. Codes
+    in neither vintage get vintage 0 and an empty district. A code that exists only in the other
+    vintage (a 2011 LSOA retired in 2021, in a file of 2021 codes) is flagged ``other_vintage``:
+    counting it would count its area twice, once under its old code and once under its new ones.
 
     Parameters
     ----------
@@ -161,14 +164,17 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
     pandas.DataFrame
         Same index as ``codes``; columns ``lsoa_vintage`` (0 when unknown), ``lsoa_name`` (the
         lookup's name for the code, which the record's may not match), ``district_code``,
-        ``district_name``.
+        ``district_name``, ``other_vintage`` (bool), and ``attrs["file_vintage"]`` (2011, 2021, or
+        0 when no code belongs to one vintage only).
     """
     pairs = pd.DataFrame({"lsoa_code": codes.str.strip(), "record_name": names.str.strip()})
     unique = pairs.drop_duplicates()
     candidates = unique.merge(lookup, on="lsoa_code", how="left")
     vintages = candidates.groupby("lsoa_code")["lsoa_vintage"].agg(["min", "max"])
-    only = vintages.loc[vintages["min"] == vintages["max"], "min"].value_counts()
-    preferred = only.idxmax() if len(only) else 2021
+    single = vintages.loc[vintages["min"] == vintages["max"], "min"]
+    only = single.value_counts()
+    preferred = int(max(only.index, key=lambda v: (only[v], v))) if len(only) else 2021
+    foreign = set(single.index[single != preferred]) if len(only) else set()
     candidates["score"] = (candidates["lsoa_name"] == candidates["record_name"]) * 10 + (
         candidates["lsoa_vintage"] == preferred
     )
@@ -191,17 +197,26 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
         how="left",
     )
     out.index = codes.index
-    return out[["lsoa_vintage", "lsoa_name", "district_code", "district_name"]]
+    out["other_vintage"] = pairs["lsoa_code"].isin(foreign).to_numpy()
+    out = out[["lsoa_vintage", "lsoa_name", "district_code", "district_name", "other_vintage"]]
+    out.attrs["file_vintage"] = preferred if len(only) else 0
+    return out
 
 
 def check_districts(config: Config, lookup: pd.DataFrame) -> None:
     """Every district of the config (and of its benchmark) must exist in the LSOA lookups.
 
+    A district's name must be the ONS name of its code, spelt as the ONS spells it (or the part
+    before a comma: "Bristol" for "Bristol, City of"); a name that differs only in case is
+    refused with the ONS spelling, since reports match names exactly. The benchmark's name must
+    not be the name of a district it is compared with.
+
     Raises
     ------
     ConfigError
-        Naming the key, if a district code has no LSOA in either vintage or its name is not the
-        ONS name for that code: a typo would otherwise silently count every record out of area.
+        Naming the key, if a district code has no LSOA in either vintage, its name is not the
+        ONS name for that code (a typo would otherwise silently count every record out of area),
+        or the benchmark is named like a district.
     """
     names_of = lookup.groupby("district_code")["district_name"].agg(set)
     for i, district in enumerate(config.districts):
@@ -211,21 +226,38 @@ def check_districts(config: Config, lookup: pd.DataFrame) -> None:
                 f"districts[{i}].code",
                 f"{district.code} ({district.name}) has no LSOA in the ONS lookups; check the code",
             )
-        known = {n.casefold() for n in names_of[district.code]} | {
-            n.split(",")[0].casefold() for n in names_of[district.code]
-        }
-        if district.name.casefold() not in known:
-            raise ConfigError(
-                config.path,
-                f"districts[{i}].name",
-                f"{district.name!r} is not the ONS name of {district.code} ({' or '.join(sorted(names_of[district.code]))})",
+        ons = sorted(names_of[district.code])
+        known = set(ons) | {n.split(",")[0] for n in ons}
+        if district.name in known:
+            continue
+        same = sorted(n for n in known if n.casefold() == district.name.casefold())
+        if same:
+            problem = (
+                f"{district.name!r} is not spelt as the ONS spells the name of {district.code}: "
+                f'write name = "{same[0]}"'
             )
+        else:
+            problem = (
+                f"{district.name!r} is not the ONS name of {district.code} ({' or '.join(ons)})"
+            )
+        raise ConfigError(config.path, f"districts[{i}].name", problem)
     for code in config.benchmark.district_codes:
         if code not in names_of.index:
             raise ConfigError(
                 config.path,
                 "benchmark.districts",
                 f"{code} has no LSOA in the ONS lookups; check the code",
+            )
+    bench = config.benchmark.name.casefold()
+    for code in config.kept_district_codes:
+        names = {d.name for d in config.districts if d.code == code} or names_of[code]
+        if any(bench in (n.casefold(), n.split(",")[0].casefold()) for n in names):
+            raise ConfigError(
+                config.path,
+                "benchmark.name",
+                f"{config.benchmark.name!r} is also the name of district {code}; the benchmark "
+                "is the area the districts are compared with: give it its own name, e.g. the "
+                "county's",
             )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -188,7 +189,9 @@ class _Reader:
         self, key: str, base: Path, default: str | None = None, *, folder: bool = False
     ) -> Path:
         value = self.get(key, str) if default is None else self.get(key, str, default)
-        path = (base / value).resolve()
+        # Absolute, without resolving symbolic links: a police.uk folder that is a link to a
+        # shared drive stays inside the raw folder, and file paths are recorded relative to it.
+        path = Path(os.path.normpath((base / value).absolute()))
         exists = path.is_dir() if folder else path.is_file()
         if not exists:
             what = "folder" if folder else "file"
@@ -246,7 +249,16 @@ def load_config(path: str | Path) -> Config:
             raise r.fail(
                 "benchmark.districts", f"{code!r} is not an ONS district code like 'E07000178'"
             )
-    benchmark = Benchmark(name=r.get("benchmark.name", str), district_codes=bench_codes)
+    benchmark = Benchmark(name=r.get("benchmark.name", str).strip(), district_codes=bench_codes)
+    clash = [d for d in districts if d.name.casefold() == benchmark.name.casefold()]
+    if not benchmark.name or clash:
+        raise r.fail(
+            "benchmark.name",
+            f"{benchmark.name!r} is also the name of district {clash[0].code}; the benchmark is "
+            "the area the districts are compared with: give it its own name, e.g. the county's"
+            if clash
+            else "must name the area the districts are compared with, e.g. the county",
+        )
 
     years = r.get("reporting_years", list)
     if not years or not all(isinstance(y, int) and 2010 <= y <= 2100 for y in years):

@@ -3,7 +3,9 @@
 A reader (a browser, an analyst, the next build) never sees a half-written file: every write goes
 to a hidden temporary file beside the target, is flushed to disk, then renamed over the target in
 one step. A process killed part-way leaves the old file intact and, at worst, a stray
-``.<name>.<random>.tmp[.<suffix>]`` file that :func:`remove_stale_temp_files` clears.
+``.<name>.sna-<random>.tmp[.<suffix>]`` file that :func:`remove_stale_temp_files` clears. The
+``sna-`` marker makes sna's temporary files recognisable: no other application's file is ever
+taken for one (see :func:`is_temp_file`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "folder_lock",
+    "is_temp_file",
     "remove_stale_temp_files",
     "sha256_bytes",
     "sha256_file",
@@ -35,7 +38,7 @@ DATA_LOCK = ".sna-data.lock"
 while its notebooks read, so a build never publishes reports from half-written data."""
 
 _CHUNK = 1 << 20
-_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(\.[^.]+)*$")
+_TEMP_NAME = re.compile(r"^\..+\.sna-[0-9a-f]{12}\.tmp(\.[^.]+){0,2}$")
 
 
 def _temp_path(path: Path) -> Path:
@@ -44,7 +47,18 @@ def _temp_path(path: Path) -> Path:
     Writers that infer the format from the name (pandas ``compression="infer"``) still do.
     """
     suffixes = "".join(path.suffixes[-2:])
-    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp{suffixes}")
+    return path.with_name(f".{path.name}.sna-{secrets.token_hex(6)}.tmp{suffixes}")
+
+
+def is_temp_file(path: str | Path) -> bool:
+    """Whether ``path`` is named like a temporary file of sna's atomic writes.
+
+    Examples
+    --------
+    >>> is_temp_file(".index.html.sna-0123456789ab.tmp"), is_temp_file(".index.html.tmp")
+    (True, False)
+    """
+    return bool(_TEMP_NAME.match(Path(path).name))
 
 
 @contextlib.contextmanager
@@ -135,10 +149,13 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def remove_stale_temp_files(folder: str | Path, *, recursive: bool = True) -> list[Path]:
-    """Delete temporary files left by writers killed part-way; returns what was removed.
+    """Delete temporary files left by sna writers killed part-way; returns what was removed.
 
-    Only call this while holding the folder's lock (:func:`folder_lock`), so that no live
-    writer's temporary file is removed.
+    Only files named by sna's atomic writes (``.<name>.sna-<12 hex>.tmp[.<suffix>]``, see
+    :func:`is_temp_file`) are removed, and only regular files (not symbolic links): another
+    application's ``*.tmp`` files are never touched. Folders reached through symbolic links are
+    not searched. Only call this while holding the folder's lock (:func:`folder_lock`), so that
+    no live writer's temporary file is removed.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -146,7 +163,7 @@ def remove_stale_temp_files(folder: str | Path, *, recursive: bool = True) -> li
     found = folder.rglob(".*") if recursive else folder.glob(".*")
     removed = []
     for path in sorted(found):
-        if _TEMP_NAME.match(path.name) and path.is_file():
+        if is_temp_file(path) and not path.is_symlink() and path.is_file():
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed

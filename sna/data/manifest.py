@@ -136,7 +136,9 @@ class Coverage:
 class FileAccount:
     """One police.uk street file in the manifest: its hash and what became of its rows.
 
-    Rows read = kept + out of area + the sum of ``rows_rejected``.
+    Rows read = kept + out of area + the sum of ``rows_rejected``. ``rejects_not_written``
+    counts, per reason, rejected rows beyond those written to ``rejects.csv`` (at most
+    ``REJECTS_PER_REASON`` of ``sna.data.prepare`` per file and reason).
     """
 
     path: str
@@ -149,6 +151,7 @@ class FileAccount:
     rows_rejected: Mapping[str, int]
     identical_rows_kept: int = 0
     lsoa_name_mismatches: int = 0
+    rejects_not_written: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -215,6 +218,7 @@ class Manifest:
                 rows_rejected=dict(f["rows_rejected"]),
                 identical_rows_kept=int(f.get("identical_rows_kept", 0)),
                 lsoa_name_mismatches=int(f.get("lsoa_name_mismatches", 0)),
+                rejects_not_written=dict(f.get("rejects_not_written", {})),
             )
             for f in data.get("files", [])
         )

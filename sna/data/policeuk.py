@@ -26,6 +26,7 @@ CRIME_TYPES: tuple[str, ...] = (
 """The 14 police.uk crime types (2013 onwards). "Anti-social behaviour" is not a crime."""
 
 ASB = "Anti-social behaviour"
+FORCE_MISMATCH = "force does not match file name"
 
 STREET_COLUMNS: tuple[str, ...] = (
     "Crime ID",
@@ -42,11 +43,13 @@ STREET_COLUMNS: tuple[str, ...] = (
     "Context",
 )
 
+import csv
+import datetime
 import gzip
 import io
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -59,20 +62,33 @@ from sna.errors import InputError
 __all__ = [
     "ASB",
     "CRIME_TYPES",
+    "FORCE_MISMATCH",
     "STREET_COLUMNS",
     "StreetFile",
+    "current_month",
+    "force_key",
     "normalise_crime_type",
     "parse_street_filename",
     "read_street_file",
     "validate_records",
 ]
 
-_FILENAME = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.csv(?:\.gz)?$")
+_FILENAME = re.compile(
+    r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.(?i:csv)(?:\.(?i:gz))?$"
+)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CRIME_TYPE_KEYS = {" ".join(t.casefold().replace("-", " ").split()): t for t in CRIME_TYPES}
 # Bounding box of the UK with a margin (degrees); police.uk snap points all fall inside it.
 UK_LONGITUDE = (-8.7, 1.8)
 UK_LATITUDE = (49.8, 60.9)
+# Words that differ between a force's name in "Falls within" and its id in file names:
+# "Police Service of Northern Ireland" is northern-ireland, "Metropolitan Police Service" is
+# metropolitan, "Avon and Somerset Constabulary" is avon-and-somerset.
+_FORCE_WORDS = frozenset({"police", "constabulary", "service", "of", "the"})
+_FORCE_ALIASES = {"btp": "british-transport"}
+# Bytes of a line that carries no data: spaces, tabs, commas, carriage return.
+_BLANK_BYTES = np.zeros(256, dtype=bool)
+_BLANK_BYTES[[ord(" "), ord("\t"), ord(","), ord("\r"), ord("\n")]] = True
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,9 @@ class StreetFile:
         number in the file where the row starts).
     malformed
         Rows that could not be parsed into 12 fields (``line``, ``raw``, ``reason``).
+    blank_lines
+        Line numbers of rows with no data (empty, or only spaces and commas), which are counted
+        but never parsed: a file of millions of blank lines costs a few bytes per line.
     """
 
     path: Path
@@ -99,11 +118,12 @@ class StreetFile:
     force: str
     records: pd.DataFrame
     malformed: pd.DataFrame
+    blank_lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @property
     def rows_read(self) -> int:
-        """Data rows in the file (header excluded), well-formed or not."""
-        return len(self.records) + len(self.malformed)
+        """Data rows in the file (header excluded), well-formed, malformed or blank."""
+        return len(self.records) + len(self.malformed) + len(self.blank_lines)
 
 
 def parse_street_filename(path: Path) -> tuple[str, str]:
@@ -124,12 +144,46 @@ def parse_street_filename(path: Path) -> tuple[str, str]:
     return match["month"], match["force"]
 
 
+def current_month() -> str:
+    """The current month as ``YYYY-MM`` (local time): no police.uk file can be for a later month."""
+    return datetime.date.today().strftime("%Y-%m")
+
+
+def force_key(name: str) -> str:
+    """A force's name or file-name id, normalised so that the two compare equal.
+
+    Examples
+    --------
+    >>> force_key("Thames Valley Police"), force_key("thames-valley")
+    ('thames-valley', 'thames-valley')
+    >>> force_key("Devon & Cornwall Police"), force_key("Police Service of Northern Ireland")
+    ('devon-and-cornwall', 'northern-ireland')
+    >>> force_key("btp") == force_key("British Transport Police")
+    True
+    """
+    slug = "".join(c if c.isalnum() else "-" for c in name.casefold().replace("&", " and "))
+    key = "-".join(p for p in slug.split("-") if p and p not in _FORCE_WORDS)
+    return _FORCE_ALIASES.get(key, key)
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
-        if path.suffix == ".gz":
+        if path.suffix.lower() == ".gz":
             raw = gzip.decompress(raw)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except OSError as exc:
+        if isinstance(exc, gzip.BadGzipFile):
+            raise InputError(
+                path,
+                f"not a complete gzip file ({exc})",
+                hint="the download was cut short: download it again",
+            ) from None
+        raise InputError(
+            path,
+            f"cannot be read ({exc.strerror or exc})",
+            hint="check that the file exists and that you may read it (its permissions)",
+        ) from None
+    except (EOFError, zlib.error) as exc:
         raise InputError(
             path,
             f"not a complete gzip file ({exc})",
@@ -151,8 +205,17 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _check_header(path: Path, raw: bytes) -> list[str]:
+    """The header's column names, stripped of spaces (``"Context "`` is ``Context``)."""
     first = raw.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
-    header = [h.strip().strip('"') for h in first.split(",")]
+    header = [h.strip() for h in next(csv.reader([first]), [])]
+    repeated = sorted({h for h in header if header.count(h) > 1 and h})
+    if repeated:
+        raise InputError(
+            path,
+            f"column {repeated[0]!r} appears more than once in the header",
+            line=1,
+            hint="re-download the file; police.uk headers name each column once",
+        )
     missing = [c for c in STREET_COLUMNS if c not in header]
     if missing:
         extra = [h for h in header if h not in STREET_COLUMNS]
@@ -169,6 +232,71 @@ def _check_header(path: Path, raw: bytes) -> list[str]:
     return header
 
 
+def _check_not_joined(path: Path, raw: bytes) -> None:
+    """Refuse a file that is two files joined: its header again, or its rows twice over.
+
+    Anti-social behaviour rows have no Crime ID, so a second copy of them cannot be told from
+    new incidents row by row; the file as a whole can.
+    """
+    end = raw.find(b"\n")
+    if end < 0:
+        return
+    first = raw[:end].rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
+    again = re.search(b"\n(?:\xef\xbb\xbf)?" + re.escape(first) + b"\r?(?:\n|$)", raw[end:])
+    if first and again:
+        line = raw.count(b"\n", 0, end + again.start()) + 2
+        raise InputError(
+            path,
+            "repeats its header line: it looks like two files joined together",
+            line=line,
+            hint="keep one copy of each month: download the file again",
+        )
+    body = raw[end + 1 :]
+    half = len(body) // 2
+    if half and len(body) % 2 == 0 and body[:half] == body[half:]:
+        lines = body[:half].splitlines()
+        if len(set(lines)) > 1:
+            raise InputError(
+                path,
+                f"its rows are there twice: lines {len(lines) + 2} on repeat lines 2 to "
+                f"{len(lines) + 1}",
+                line=len(lines) + 2,
+                hint="keep one copy of each month: download the file again",
+            )
+
+
+def _drop_blank_lines(raw: bytes) -> tuple[bytes, np.ndarray]:
+    """The file without its blank lines, and their line numbers (1-based).
+
+    A blank line holds only spaces, tabs and commas, outside any quoted value. The header
+    (line 1) is never dropped. Done on bytes with numpy, so that millions of blank lines cost
+    a few bytes each rather than a row of Python objects.
+    """
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(arr == ord("\n"))
+    if len(ends) < 2:
+        return raw, np.empty(0, dtype=np.int64)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    data = np.zeros(len(arr) + 1, dtype=np.int32)
+    np.cumsum(~_BLANK_BYTES[arr], out=data[1:])
+    blank = data[ends] == data[starts]
+    blank[0] = False  # the header
+    del data
+    if not blank.any():
+        return raw, np.empty(0, dtype=np.int64)
+    if b'"' in raw:  # a blank line inside a quoted value is part of the value
+        quotes = np.zeros(len(arr) + 1, dtype=np.int32)
+        np.cumsum(arr == ord('"'), out=quotes[1:])
+        blank &= quotes[starts] % 2 == 0
+        del quotes
+    lines = np.flatnonzero(blank).astype(np.int64) + 1
+    keep = np.repeat(~blank, ends - starts + 1)
+    tail = np.ones(len(arr) - len(keep), dtype=bool)
+    return arr[np.concatenate([keep, tail])].tobytes(), lines
+
+
 def read_street_file(path: str | Path) -> StreetFile:
     """Read one police.uk street-level CSV (plain or gzip) without losing a row.
 
@@ -180,18 +308,28 @@ def read_street_file(path: str | Path) -> StreetFile:
     Returns
     -------
     StreetFile
-        Well-formed rows as text (``records``) and unparseable rows (``malformed``), each with
-        the line it starts on. Columns may come in any order; extra columns are dropped.
+        Well-formed rows as text (``records``), unparseable rows (``malformed``), each with
+        the line it starts on, and the line numbers of blank rows. Columns may come in any
+        order, and header names may carry spaces; extra columns are dropped.
 
     Raises
     ------
     InputError
-        If the file name, compression, encoding or header is wrong (names the file and line).
+        If the file name, compression, encoding or header is wrong, the file cannot be read,
+        its month is in the future, or it is two files joined (names the file and line).
     """
     path = Path(path)
     month, force = parse_street_filename(path)
+    if month > current_month():
+        raise InputError(
+            path,
+            f"month {month} in the file name is in the future",
+            hint="police.uk publishes past months only: check the file name, or remove the file",
+        )
     raw = _read_bytes(path)
     header = _check_header(path, raw)
+    _check_not_joined(path, raw)
+    raw, blank_lines = _drop_blank_lines(raw)
     bad: list[tuple[int, str, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -208,7 +346,9 @@ def read_street_file(path: str | Path) -> StreetFile:
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 26),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=1 << 26, column_names=header, skip_rows=1
+            ),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
             ),
@@ -221,9 +361,10 @@ def read_street_file(path: str | Path) -> StreetFile:
     except pa.ArrowInvalid as exc:
         raise InputError(path, f"cannot be read as CSV: {exc}") from None
     if table.num_rows + len(bad) == 0:
+        blank = f" (only {len(blank_lines):,} blank lines)" if len(blank_lines) else ""
         raise InputError(
             path,
-            "has a header but no data rows",
+            f"has a header but no data rows{blank}",
             hint="a police.uk month is never empty: download it again, or remove the file",
         )
     records = table.to_pandas()
@@ -240,17 +381,32 @@ def read_street_file(path: str | Path) -> StreetFile:
     for number, text, _ in bad:
         if number >= 0:
             newlines[number] = text.count("\n")
-    # Line where row r starts = r + newlines embedded in the rows before it.
+    # Line where row r starts = r + newlines embedded in the rows before it (in the file without
+    # its blank lines), then moved down past the blank lines before it.
     before = np.concatenate([[0], np.cumsum(newlines)[:-1]])
-    records.insert(0, "line", (row_numbers + before[row_numbers]).astype(np.int64))
+    shift = blank_lines - np.arange(len(blank_lines))
+
+    def physical(lines: np.ndarray) -> np.ndarray:
+        return lines + np.searchsorted(shift, lines, side="right")
+
+    records.insert(0, "line", physical(row_numbers + before[row_numbers]).astype(np.int64))
+    bad_lines = np.array([b[0] + before[b[0]] for b in bad if b[0] >= 0], dtype=np.int64)
+    bad_lines = iter(physical(bad_lines).tolist())
     malformed = pd.DataFrame(
         {
-            "line": [int(b[0] + before[b[0]]) if b[0] >= 0 else -1 for b in bad],
+            "line": [next(bad_lines) if b[0] >= 0 else -1 for b in bad],
             "raw": [b[1] for b in bad],
             "reason": [b[2] for b in bad],
         }
     )
-    return StreetFile(path=path, month=month, force=force, records=records, malformed=malformed)
+    return StreetFile(
+        path=path,
+        month=month,
+        force=force,
+        records=records,
+        malformed=malformed,
+        blank_lines=blank_lines,
+    )
 
 
 def normalise_crime_type(values: pd.Series) -> pd.Series:
@@ -265,11 +421,13 @@ def normalise_crime_type(values: pd.Series) -> pd.Series:
     return values.map(canonical)
 
 
-def validate_records(records: pd.DataFrame, *, file_month: str) -> pd.Series:
+def validate_records(
+    records: pd.DataFrame, *, file_month: str, file_force: str | None = None
+) -> pd.Series:
     """Why each record cannot be used, or missing where it can.
 
     Checks, in this order: an empty row; ``Month`` is ``YYYY-MM`` and equals the file's month;
-    the crime type is a police.uk type; the record has an LSOA code (else "no location");
+    ``Falls within`` names the file's force (compared through :func:`force_key`); the crime type is a police.uk type; the record has an LSOA code (else "no location");
     coordinates, when given, are numbers inside the UK.
 
     Parameters
@@ -278,6 +436,8 @@ def validate_records(records: pd.DataFrame, *, file_month: str) -> pd.Series:
         ``StreetFile.records``.
     file_month
         ``YYYY-MM`` from the file name.
+    file_force
+        Force id from the file name (``thames-valley``); None skips the force check.
 
     Returns
     -------
@@ -295,6 +455,10 @@ def validate_records(records: pd.DataFrame, *, file_month: str) -> pd.Series:
     well_formed = {m: bool(_MONTH.match(m.strip())) for m in month.unique()}
     flag(~month.map(well_formed).astype(bool), "malformed month")
     flag(month.str.strip() != file_month, "month does not match file name")
+    if file_force is not None:
+        forces = records["Falls within"]
+        matches = {f: force_key(f) == force_key(file_force) for f in forces.unique()}
+        flag(~forces.map(matches).astype(bool), FORCE_MISMATCH)
     flag(normalise_crime_type(records["Crime type"]).isna(), "unknown crime type")
     flag(records["LSOA code"].str.strip() == "", "no location")
     lon = pd.to_numeric(records["Longitude"], errors="coerce")

@@ -1,22 +1,31 @@
 """``sna prepare``: raw police.uk and area files to reconciled, analysis-ready Parquet.
 
-Every data row of every street file is kept, counted out of area, or written to ``rejects.csv``
-with its reason; ``manifest.json`` records per file the SHA-256 and those counts, which add up to
-the rows read, and which months each year has. Outputs are written to temporary files and renamed
-into place, the manifest last, so an interrupted run leaves the previous outputs whole.
+Every data row of every street file is kept, counted out of area, or rejected with its reason
+(``rejects.csv`` lists up to :data:`REJECTS_PER_REASON` rows per file and reason; the manifest
+counts them all); ``manifest.json`` records per file the SHA-256 and those counts, which add up
+to the rows read, and which months each year has. A row repeating the Crime ID of an earlier
+row, in its file or an earlier one, is rejected as a duplicate. Outputs are all written to
+temporary files, then renamed into place, the manifest (with each output's size and SHA-256)
+last, so an interrupted run or a full disk leaves the previous outputs whole; the run holds the
+processed folder's lock throughout.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import hashlib
 import json
+import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -29,18 +38,31 @@ from sna.data.areas import (
     lsoa_lookup,
 )
 from sna.data.config import Config, load_config
-from sna.data.files import atomic_path, atomic_write_text, sha256_file
+from sna.data.files import (
+    DATA_LOCK,
+    FolderLocked,
+    atomic_path,
+    folder_lock,
+    remove_stale_temp_files,
+    sha256_file,
+)
 from sna.data.manifest import Manifest, format_months
 from sna.data.policeuk import (
     STREET_COLUMNS,
+    StreetFile,
+    force_key,
     normalise_crime_type,
     parse_street_filename,
     read_street_file,
     validate_records,
 )
-from sna.errors import InputError
+from sna.data.processed import damaged_outputs
+from sna.errors import InputError, SnaError
 
 __all__ = [
+    "DUPLICATE_CRIME_ID",
+    "EMPTY_ROW",
+    "REJECTS_PER_REASON",
     "FileResult",
     "discover_street_files",
     "prepare",
@@ -56,6 +78,13 @@ OUTPUTS = (
     "rejects.csv",
 )
 REJECT_COLUMNS = ["source_file", "line", "reason", *STREET_COLUMNS, "raw"]
+DUPLICATE_CRIME_ID = "duplicate Crime ID"
+EMPTY_ROW = "empty row"
+REJECTS_PER_REASON = 10_000
+"""Rows written to ``rejects.csv`` per file and reason; the rest are counted, not written.
+
+High enough that every reject of a real police.uk month is written (the demo's largest is 1,697
+rows with no location in one file), low enough that a hostile file cannot fill the disk."""
 _RECORD_COLUMNS = {
     "Crime ID": "crime_id",
     "Reported by": "reported_by",
@@ -84,6 +113,8 @@ class FileResult:
     records: pd.DataFrame = field(repr=False)
     rejects: pd.DataFrame = field(repr=False)
     lsoa_name_mismatches: int = 0
+    rejects_not_written: dict[str, int] = field(default_factory=dict)
+    crime_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64), repr=False)
 
     def manifest_entry(self) -> dict[str, Any]:
         """The file's entry in ``manifest.json``."""
@@ -98,28 +129,43 @@ class FileResult:
             "rows_rejected": dict(sorted(self.rows_rejected.items())),
             "identical_rows_kept": self.identical_rows_kept,
             "lsoa_name_mismatches": self.lsoa_name_mismatches,
+            "rejects_not_written": dict(sorted(self.rejects_not_written.items())),
         }
 
 
 def discover_street_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """police.uk street files under ``folder`` (any depth), and the other files found there.
 
-    Street files are ``*-street.csv`` and ``*-street.csv.gz``; outcomes and stop-and-search
-    files are listed as ignored.
+    Street files are ``*-street.csv`` and ``*-street.csv.gz``, in any case (``.CSV``);
+    outcomes and stop-and-search files, and anything else, are listed as ignored. Hidden files
+    are skipped.
     """
     street: list[Path] = []
     other: list[Path] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name.startswith("."):
             continue
-        (street if path.name.endswith(("-street.csv", "-street.csv.gz")) else other).append(path)
+        is_street = path.name.lower().endswith(("-street.csv", "-street.csv.gz"))
+        (street if is_street else other).append(path)
     return street, other
 
 
 def process_street_file(
-    path: Path, *, relative_to: Path, sha256: str, lookup: pd.DataFrame, keep: tuple[str, ...]
+    path: Path,
+    *,
+    relative_to: Path,
+    sha256: str,
+    lookup: pd.DataFrame,
+    keep: tuple[str, ...],
+    seen_ids: np.ndarray | None = None,
 ) -> FileResult:
     """Read, validate and place one street file. A plain function of its inputs.
+
+    A row is rejected, with the first reason that applies: a reason of
+    :func:`~sna.data.policeuk.validate_records`; an unknown LSOA code; an LSOA code of the other
+    census than the file's (see :func:`~sna.data.areas.assign_districts`); a Crime ID already
+    used by a usable row of this file or of ``seen_ids`` ("duplicate Crime ID": the first row is
+    kept). Blank Crime IDs (anti-social behaviour) are never duplicates.
 
     Parameters
     ----------
@@ -133,14 +179,30 @@ def process_street_file(
         LSOA lookup from :func:`sna.data.areas.lsoa_lookup`.
     keep
         District codes whose records are kept; others count as out of area.
+    seen_ids
+        Hashed Crime IDs of usable rows in files read before (``FileResult.crime_ids``).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, or no row falls within the force its name says.
     """
     street = read_street_file(path)
     records = street.records
-    name = path.relative_to(relative_to).as_posix()
-    reason = validate_records(records, file_month=street.month)
+    name = _rel(path, relative_to)
+    reason = validate_records(records, file_month=street.month, file_force=street.force)
+    _check_force(street)
     placed = assign_districts(records["LSOA code"], records["LSOA name"], lookup)
     unknown = reason.isna() & placed["district_code"].eq("") & placed["lsoa_vintage"].eq(0)
     reason = reason.mask(unknown, "unknown LSOA code")
+    vintage = placed.attrs.get("file_vintage", 0)
+    if vintage:
+        other = 2011 if vintage == 2021 else 2021
+        reason = reason.mask(
+            reason.isna() & placed["other_vintage"],
+            f"LSOA code from the {other} census in a file using {vintage} codes",
+        )
+    reason, crime_ids = _mark_duplicate_ids(records["Crime ID"], reason, seen_ids)
     usable = reason.isna()
     in_area = usable & placed["district_code"].isin(keep)
     out_of_area = int((usable & ~in_area).sum())
@@ -165,9 +227,11 @@ def process_street_file(
     rejected = records.loc[~usable, ["line", *STREET_COLUMNS]].assign(
         reason=reason[~usable], raw=""
     )
-    malformed = street.malformed.assign(**dict.fromkeys(STREET_COLUMNS, ""))
-    rejects = pd.concat([rejected, malformed], ignore_index=True).assign(source_file=name)
-    rejects = rejects[REJECT_COLUMNS].sort_values("line", ignore_index=True)
+    counted = Counter(rejected["reason"]) + Counter(street.malformed["reason"])
+    if len(street.blank_lines):
+        counted[EMPTY_ROW] += len(street.blank_lines)
+    rejects = _reject_frame(rejected, street, name)
+    rejects, not_written = _cap_rejects(rejects, counted)
     return FileResult(
         path=name,
         sha256=sha256,
@@ -176,27 +240,112 @@ def process_street_file(
         rows_read=street.rows_read,
         rows_kept=int(in_area.sum()),
         rows_out_of_area=out_of_area,
-        rows_rejected=dict(Counter(rejects["reason"])),
+        rows_rejected=dict(counted),
         identical_rows_kept=identical,
         lsoa_name_mismatches=renamed,
         records=tidy.reset_index(drop=True),
         rejects=rejects,
+        rejects_not_written=not_written,
+        crime_ids=crime_ids,
     )
+
+
+def _check_force(street: StreetFile) -> None:
+    """Refuse a file none of whose rows falls within the force its name says.
+
+    Such a file is another force's month renamed or copied: rejecting its rows one by one would
+    hide that a month of the named force is missing, so it is an error. Rows of other forces in
+    a file that is otherwise right are rejected one by one instead.
+    """
+    given = street.records["Falls within"].str.strip()
+    given = given[given != ""]
+    if given.empty:
+        return
+    wanted = force_key(street.force)
+    if any(force_key(f) == wanted for f in given.unique()):
+        return
+    top = given.value_counts().index[0]
+    raise InputError(
+        street.path,
+        f"no row falls within the force of the file name ({street.force}): "
+        f"'Falls within' says {top!r}",
+        hint="the file looks renamed or copied from another force's download: name it "
+        f"{street.month}-{force_key(top)}-street.csv after its force, or remove it",
+    )
+
+
+def _mark_duplicate_ids(
+    ids: pd.Series, reason: pd.Series, seen_ids: np.ndarray | None
+) -> tuple[pd.Series, np.ndarray]:
+    """Reject usable rows whose non-blank Crime ID an earlier usable row already has.
+
+    IDs are compared by a 64-bit hash (stripped of spaces): cheap to keep across files, and a
+    chance collision among a million IDs is about one in 10^7.
+
+    Returns
+    -------
+    tuple
+        The reasons with ``"duplicate Crime ID"`` added, and the sorted hashes of the IDs of the
+        rows left usable, for the files read next.
+    """
+    stripped = ids.str.strip()
+    candidate = (reason.isna() & stripped.ne("")).to_numpy()
+    hashed = pd.util.hash_array(stripped.to_numpy(dtype=object)[candidate])
+    repeat = pd.Series(hashed).duplicated().to_numpy()
+    if seen_ids is not None and len(seen_ids):
+        repeat = repeat | np.isin(hashed, seen_ids)
+    duplicate = np.zeros(len(ids), dtype=bool)
+    duplicate[np.flatnonzero(candidate)[repeat]] = True
+    reason = reason.mask(pd.Series(duplicate, index=reason.index), DUPLICATE_CRIME_ID)
+    return reason, np.unique(hashed[~repeat])
+
+
+def _reject_frame(rejected: pd.DataFrame, street: StreetFile, name: str) -> pd.DataFrame:
+    """Rejected, malformed and (up to the cap) blank rows as rows of ``rejects.csv``."""
+    malformed = street.malformed.assign(**dict.fromkeys(STREET_COLUMNS, ""))
+    blank = pd.DataFrame(
+        {"line": street.blank_lines[:REJECTS_PER_REASON], "reason": EMPTY_ROW, "raw": ""}
+    ).assign(**dict.fromkeys(STREET_COLUMNS, ""))
+    parts = [p for p in (rejected, malformed, blank) if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    rejects = pd.concat(parts, ignore_index=True).assign(source_file=name)
+    return rejects[REJECT_COLUMNS].sort_values("line", ignore_index=True, kind="stable")
+
+
+def _cap_rejects(
+    rejects: pd.DataFrame, counted: Counter[str]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """At most :data:`REJECTS_PER_REASON` rows per reason (the first lines); how many are left."""
+    written = rejects.groupby("reason", sort=False).head(REJECTS_PER_REASON)
+    shown = Counter(written["reason"])
+    not_written = {r: n - shown[r] for r, n in counted.items() if n > shown[r]}
+    return written.reset_index(drop=True), not_written
 
 
 def _duplicate_file_result(path: Path, relative_to: Path, sha256: str, original: str) -> FileResult:
     """A byte-identical second copy of a month: every row is rejected as a duplicate."""
     street = read_street_file(path)
-    name = path.relative_to(relative_to).as_posix()
+    name = _rel(path, relative_to)
     reason = f"duplicate record (file is a copy of {original})"
-    rejects = street.records.assign(reason=reason, raw="", source_file=name)
-    rejects = pd.concat([rejects, street.malformed.assign(reason=reason, source_file=name)])
-    rejects = rejects.reindex(columns=REJECT_COLUMNS).fillna("")
+    rejects = _reject_frame(
+        street.records.assign(reason=reason, raw=""),
+        StreetFile(
+            path=street.path,
+            month=street.month,
+            force=street.force,
+            records=street.records.iloc[:0],
+            malformed=street.malformed.assign(reason=reason),
+            blank_lines=street.blank_lines,
+        ),
+        name,
+    ).assign(reason=reason)
+    rejects, not_written = _cap_rejects(rejects, Counter({reason: street.rows_read}))
     return FileResult(
         path=name, sha256=sha256, month=street.month, force=street.force,
         rows_read=street.rows_read, rows_kept=0, rows_out_of_area=0,
         rows_rejected={reason: street.rows_read}, identical_rows_kept=0,
-        records=pd.DataFrame(), rejects=rejects,
+        records=pd.DataFrame(), rejects=rejects, rejects_not_written=not_written,
     )  # fmt: skip
 
 
@@ -253,13 +402,11 @@ def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
 def prepare(config: Config, *, force: bool = False, progress: bool = False) -> dict[str, Any]:
     """Prepare the processed data for an assessment; return the manifest.
+
+    Holds the processed folder's lock (:data:`~sna.data.files.DATA_LOCK`) for the whole run, so
+    that no build reads the data while they change and no two runs write at once.
 
     Parameters
     ----------
@@ -274,14 +421,39 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     -------
     dict
         The manifest (also written to ``<processed>/manifest.json``), with ``"up_to_date": True``
-        when nothing had to be done.
+        when nothing had to be done: inputs, config and code unchanged, and every output as
+        written (size and SHA-256).
 
     Raises
     ------
     InputError
         For a file that cannot be read as what it should be, or two different files for one
         force and month.
+    SnaError
+        If another ``sna prepare`` or ``sna build`` holds the folder, or an output cannot be
+        written (a full disk); the previous outputs are then left whole.
     """
+    out = config.processed_dir
+    with contextlib.ExitStack() as stack:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(folder_lock(out / DATA_LOCK))
+        except FolderLocked as exc:
+            raise SnaError(
+                f"{out} is in use by another sna prepare or sna build "
+                f"(pid {exc.pid or 'unknown'}); wait for it to finish, or remove "
+                f"{exc.lock_path} if it is stale"
+            ) from None
+        except OSError as exc:
+            raise SnaError(
+                f"cannot write to {exc.filename or out} ({exc.strerror or exc}); check the "
+                "processed folder (paths.processed in the config) and its permissions"
+            ) from None
+        remove_stale_temp_files(out, recursive=False)
+        return _prepare(config, force=force, progress=progress)
+
+
+def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     out = config.processed_dir
     raw = config.raw_dir
     street, ignored = discover_street_files(config.sources.police_uk)
@@ -306,12 +478,16 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         disable=not progress,
         file=sys.stderr,
     )
-    hashes = {_rel(p, raw): sha256_file(p) for p in [*street, *area_files.values()]}
+    hashes = {_rel(p, raw): _hash_input(p) for p in [*street, *area_files.values()]}
     fingerprint = _fingerprint(config, hashes)
     manifest_path = out / "manifest.json"
-    if not force and manifest_path.is_file() and all((out / o).is_file() for o in OUTPUTS):
-        previous = json.loads(manifest_path.read_text())
-        if previous.get("fingerprint") == fingerprint:
+    if not force and manifest_path.is_file():
+        previous = _read_json(manifest_path)
+        if (
+            previous.get("fingerprint") == fingerprint
+            and previous.get("outputs")
+            and not damaged_outputs(out, previous["outputs"])
+        ):
             bar.close()
             return {**previous, "up_to_date": True}
 
@@ -322,6 +498,7 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     bar.update(1)
     results: list[FileResult] = []
     seen: dict[tuple[str, str], tuple[Path, str]] = {}
+    seen_ids = np.empty(0, dtype=np.uint64)
     for path in street:
         bar.set_postfix_str(path.name)
         rel = _rel(path, raw)
@@ -337,11 +514,12 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
             results.append(_duplicate_file_result(path, raw, hashes[rel], _rel(first, raw)))
         else:
             seen[key] = (path, hashes[rel])
-            results.append(
-                process_street_file(
-                    path, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep
-                )
-            )
+            result = process_street_file(
+                path, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
+                seen_ids=seen_ids,
+            )  # fmt: skip
+            seen_ids = np.union1d(seen_ids, result.crime_ids)
+            results.append(result)
         bar.update(1)
 
     bar.set_postfix_str("writing")
@@ -366,33 +544,98 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
     rejects = pd.concat([r.rejects for r in results], ignore_index=True)
     rejects["line"] = pd.to_numeric(rejects["line"]).astype("Int64")
 
-    out.mkdir(parents=True, exist_ok=True)
-    _write_parquet(records, out / "records.parquet")
-    _write_parquet(_count_table(records), out / "counts.parquet")
-    _write_parquet(areas, out / "lsoas.parquet")
-    _write_parquet(populations, out / "populations.parquet")
-    with atomic_path(out / "rejects.csv") as tmp:
-        rejects.to_csv(tmp, index=False)
-    manifest = _manifest(
-        config, results, ignored, area_files, hashes, fingerprint, areas, populations
-    )
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    frames = {
+        "records.parquet": records,
+        "counts.parquet": _count_table(records),
+        "lsoas.parquet": areas,
+        "populations.parquet": populations,
+    }
+    with _writing(out) as target, contextlib.ExitStack() as stack:
+        # Every output goes to a temporary file first; they are renamed into place together
+        # when all are written, the manifest (entered first, so renamed last) after the data.
+        # A failure part-way (a full disk) removes the temporary files and leaves the previous
+        # outputs whole; the manifest records each output's size and SHA-256.
+        manifest_tmp = stack.enter_context(atomic_path(manifest_path))
+        outputs = {}
+        for name in OUTPUTS:
+            target.path = out / name
+            tmp = stack.enter_context(atomic_path(out / name))
+            if name == "rejects.csv":
+                rejects.to_csv(tmp, index=False)
+            else:
+                frames[name].to_parquet(tmp, index=False)
+            outputs[name] = {"sha256": sha256_file(tmp), "size": tmp.stat().st_size}
+        manifest = _manifest(
+            config, results, ignored, area_files, hashes, fingerprint, areas, populations
+        )
+        manifest["outputs"] = outputs
+        target.path = manifest_path
+        manifest_tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     bar.update(1)
     bar.close()
     return {**manifest, "up_to_date": False}
 
 
+class _Target:
+    """The output being written, for the message when writing fails."""
+
+    path: Path | None = None
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[_Target]:
+    """Turn a full disk (or another write error) into one line naming the file."""
+    target = _Target()
+    try:
+        yield target
+    except OSError as exc:
+        where = target.path or out
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(exc)
+        if full:
+            raise SnaError(
+                f"no space left on device writing {where}; free space and run again "
+                "(the previous outputs are unchanged)"
+            ) from None
+        raise SnaError(
+            f"cannot write {where} ({exc.strerror or exc}); the previous outputs are unchanged"
+        ) from None
+
+
+def _hash_input(path: Path) -> str:
+    """SHA-256 of an input file; an unreadable file is an error naming it."""
+    try:
+        return sha256_file(path)
+    except OSError as exc:
+        raise InputError(
+            path,
+            f"cannot be read ({exc.strerror or exc})",
+            hint="check that the file exists and that you may read it (its permissions)",
+        ) from None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """The previous manifest, or an empty dict if it is unreadable (it is then rebuilt)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _content_sha(path: Path) -> str:
     """SHA-256 of a file's text, decompressed: ``x.csv`` and ``x.csv.gz`` of one download match."""
     data = path.read_bytes()
-    return hashlib.sha256(gzip.decompress(data) if path.suffix == ".gz" else data).hexdigest()
+    gz = path.suffix.lower() == ".gz"
+    return hashlib.sha256(gzip.decompress(data) if gz else data).hexdigest()
 
 
 def _rel(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` as given, symbolic links kept; else absolute."""
+    absolute = Path(os.path.normpath(path.absolute()))
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return absolute.relative_to(os.path.normpath(base.absolute())).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return absolute.as_posix()
 
 
 def _manifest(
@@ -432,7 +675,9 @@ def _manifest(
             "rows_rejected": dict(sorted(rejected.items())),
             "identical_rows_kept": sum(r.identical_rows_kept for r in results),
             "lsoa_name_mismatches": sum(r.lsoa_name_mismatches for r in results),
+            "rejects_not_written": sum(sum(r.rejects_not_written.values()) for r in results),
         },
+        "rejects_per_reason_written": REJECTS_PER_REASON,
         "months": months_by_year(sorted({r.month for r in usable})),
         "months_by_force": {f: months_by_year(sorted(set(m))) for f, m in sorted(by_force.items())},
         "ignored_files": [_rel(p, raw) for p in ignored],
@@ -471,6 +716,24 @@ def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True
     )
     print(f"  out of area    {t['rows_out_of_area']:,}")
     print(f"  rejected       {rejected:,} ({reasons}) -> {out / 'rejects.csv'}")
+    duplicates = {
+        k: v for k, v in t["rows_rejected"].items() if k == DUPLICATE_CRIME_ID or "copy of" in k
+    }
+    if duplicates:
+        print(
+            f"  duplicates     {sum(duplicates.values()):,} rows quarantined, not counted ("
+            + ", ".join(f"{k} {v:,}" for k, v in duplicates.items())
+            + ")"
+        )
+    if t.get("rejects_not_written"):
+        print(
+            f"  not written    {t['rejects_not_written']:,} rejected rows counted but not written "
+            f"to rejects.csv (at most {REJECTS_PER_REASON:,} per file and reason)"
+        )
+    if manifest["ignored_files"]:
+        names = [p.rsplit("/", 1)[-1] for p in manifest["ignored_files"]]
+        more = f", and {len(names) - 5:,} more" if len(names) > 5 else ""
+        print(f"  ignored: {len(names):,} files (not street files): {', '.join(names[:5])}{more}")
     typed = Manifest.from_json(manifest)
     for year in typed.years:
         cover = typed.coverage(year)

@@ -7,17 +7,21 @@ Everything after that is pure functions on its frames.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from sna.data.config import Config, load_config
+from sna.data.files import sha256_bytes, sha256_file
 from sna.data.manifest import Manifest
 from sna.data.policeuk import ASB
 from sna.errors import SnaError
 
-__all__ = ["Processed", "check_prepared_with", "load_processed"]
+__all__ = ["Processed", "check_prepared_with", "damaged_outputs", "load_processed"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class Processed:
 def load_processed(config: Config | str | Path) -> Processed:
     """Load the prepared data of an assessment.
 
+    Each file is checked against the size and SHA-256 that ``sna prepare`` recorded in the
+    manifest (read once: the bytes hashed are the bytes parsed), so a truncated or edited file
+    is an error naming it rather than a figure computed from it.
+
     Parameters
     ----------
     config
@@ -68,7 +76,8 @@ def load_processed(config: Config | str | Path) -> Processed:
     Raises
     ------
     SnaError
-        If ``sna prepare`` has not been run (a file is missing).
+        If ``sna prepare`` has not been run (a file is missing), or a file was changed or
+        damaged after it.
 
     Examples
     --------
@@ -84,14 +93,63 @@ def load_processed(config: Config | str | Path) -> Processed:
         raise SnaError(
             f"{folder}: {', '.join(missing)} not found; run `sna prepare --config {config.path}` first"
         )
-    manifest = Manifest.read(folder / "manifest.json")
+    try:
+        manifest = Manifest.read(folder / "manifest.json")
+    except (ValueError, KeyError, TypeError):
+        raise _damaged(folder / "manifest.json", config) from None
     check_prepared_with(config, manifest)
+    outputs = manifest.raw.get("outputs") or {}
+    frames = {}
+    for name in needed[:3]:
+        data = (folder / name).read_bytes()
+        expected = outputs.get(name)
+        if expected is not None and (
+            len(data) != expected.get("size") or sha256_bytes(data) != expected.get("sha256")
+        ):
+            raise _damaged(folder / name, config)
+        try:
+            frames[name] = pd.read_parquet(io.BytesIO(data))
+        except (OSError, ValueError):
+            raise _damaged(folder / name, config) from None
     return Processed(
         config=config,
-        counts=pd.read_parquet(folder / "counts.parquet"),
-        populations=pd.read_parquet(folder / "populations.parquet"),
-        lsoas=pd.read_parquet(folder / "lsoas.parquet"),
+        counts=frames["counts.parquet"],
+        populations=frames["populations.parquet"],
+        lsoas=frames["lsoas.parquet"],
         manifest=manifest,
+    )
+
+
+def damaged_outputs(folder: Path, outputs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Outputs of ``sna prepare`` that are missing or differ from the manifest's record.
+
+    The size is compared first, so a truncated file costs no hashing.
+
+    Parameters
+    ----------
+    folder
+        The processed folder.
+    outputs
+        ``manifest.json``'s ``outputs``: file name to ``{"sha256": ..., "size": ...}``.
+    """
+    damaged = []
+    for name, expected in outputs.items():
+        path = folder / name
+        try:
+            same = path.stat().st_size == expected.get("size") and (
+                sha256_file(path) == expected.get("sha256")
+            )
+        except OSError:
+            same = False
+        if not same:
+            damaged.append(name)
+    return damaged
+
+
+def _damaged(path: Path, config: Config) -> SnaError:
+    return SnaError(
+        f"{path} is damaged or was changed after `sna prepare`; "
+        f"run `sna prepare --force --config {config.path}`"
     )
 
 

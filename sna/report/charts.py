@@ -1,7 +1,8 @@
 """Charts for the reports. Each function draws on a new figure and returns its Axes.
 
 Charts never show a suppressed value: suppressed cells of a heat-map are blank and labelled
-"[c]", and a suppressed count gets no bar. Titles and axis labels say what is shown, with units.
+"[c]", a suppressed count gets no bar (labelled "[c]") or point, and a suppressed benchmark no
+line. Each chart takes the mask of the table that shows the same figures. Titles and axis labels say what is shown, with units.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ def _new(width: float = 8, height: float = 4.5) -> Axes:
 
 
 def rate_bars(
-    table: pd.DataFrame, *, benchmark: str, title: str, per: str = "1,000 residents"
+    table: pd.DataFrame,
+    *,
+    benchmark: str,
+    title: str,
+    per: str = "1,000 residents",
+    hidden: pd.Series | None = None,
 ) -> Axes:
     """Horizontal bars of rates with 95% confidence intervals and the benchmark as a line.
 
@@ -38,19 +44,36 @@ def rate_bars(
         Name of the benchmark row.
     title
         Chart title.
+    hidden
+        True for each area (or the benchmark) whose count is suppressed in the table: no bar
+        (labelled "[c]"), or no benchmark line.
     """
-    areas = table.drop(index=benchmark)
+    hide = _hidden(table, hidden)
+    shown = table[["value", "lower95", "upper95"]].mask(hide)
+    areas = shown.drop(index=benchmark)
     ax = _new(8, 0.6 * len(areas) + 1.5)
     y = np.arange(len(areas))[::-1]
     err = np.vstack([areas["value"] - areas["lower95"], areas["upper95"] - areas["value"]])
     ax.barh(y, areas["value"], color=_BLUE, xerr=err, capsize=4, ecolor="black")
     ax.set_yticks(y, areas.index)
-    bench = table.loc[benchmark, "value"]
-    ax.axvline(bench, color="#c0392b", linestyle="--", label=f"{benchmark}: {bench:.1f}")
+    for position, area in zip(y, areas.index, strict=True):
+        if hide[area]:
+            ax.text(0, position, f" {SUPPRESSED_LABEL}", ha="left", va="center")
+    if not hide[benchmark]:
+        bench = table.loc[benchmark, "value"]
+        ax.axvline(bench, color="#c0392b", linestyle="--", label=f"{benchmark}: {bench:.1f}")
     ax.set_xlabel(f"Rate per {per} (bars: 95% confidence interval)")
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    if not hide[benchmark]:
+        ax.legend(loc="lower right")
     return ax
+
+
+def _hidden(table: pd.DataFrame, hidden: pd.Series | None) -> pd.Series:
+    """A row mask for ``table``: True where hidden (none when ``hidden`` is None)."""
+    if hidden is None:
+        return pd.Series(False, index=table.index)
+    return hidden.reindex(table.index).fillna(False).astype(bool)
 
 
 def monthly_trend(
@@ -147,6 +170,8 @@ def funnel_plot(
     benchmark_rate: float,
     title: str,
     per: str = "1,000 residents",
+    hidden: pd.Series | None = None,
+    benchmark_hidden: bool = False,
 ) -> Axes:
     """Funnel plot: each area's rate against its population, with 95% and 99.8% control limits.
 
@@ -157,8 +182,30 @@ def funnel_plot(
     limits
         From :func:`sna.stats.benchmark.funnel_limits` over a grid of populations: ``population`` and
         columns ``lower95``, ``upper95``, ``lower998``, ``upper998``.
+    hidden
+        True for each area whose count is suppressed in the table: no point.
+    benchmark_hidden
+        True when the benchmark's count is suppressed: no benchmark line and no control limits
+        (they are centred on its rate).
     """
+    points = points[~_hidden(points, hidden)]
     ax = _new()
+    if not benchmark_hidden:
+        _funnel_limits(ax, limits, benchmark_rate)
+    ax.scatter(points["denominator"], points["value"], color=_BLUE, zorder=3)
+    for name, row in points.iterrows():
+        ax.annotate(
+            str(name), (row["denominator"], row["value"]), textcoords="offset points", xytext=(5, 4)
+        )
+    ax.set_xlabel("Population (residents)")
+    ax.set_ylabel(f"Rate per {per}")
+    ax.set_title(title)
+    if not benchmark_hidden:
+        ax.legend(loc="upper right")
+    return ax
+
+
+def _funnel_limits(ax: Axes, limits: pd.DataFrame, benchmark_rate: float) -> None:
     ax.plot(
         limits["population"], limits["lower95"], color=_GREY, linestyle="--", label="95% limits"
     )
@@ -168,16 +215,6 @@ def funnel_plot(
     )
     ax.plot(limits["population"], limits["upper998"], color=_GREY, linestyle=":")
     ax.axhline(benchmark_rate, color="#c0392b", label=f"Benchmark: {benchmark_rate:.1f}")
-    ax.scatter(points["denominator"], points["value"], color=_BLUE, zorder=3)
-    for name, row in points.iterrows():
-        ax.annotate(
-            str(name), (row["denominator"], row["value"]), textcoords="offset points", xytext=(5, 4)
-        )
-    ax.set_xlabel("Population (residents)")
-    ax.set_ylabel(f"Rate per {per}")
-    ax.set_title(title)
-    ax.legend(loc="upper right")
-    return ax
 
 
 def deprivation_bars(

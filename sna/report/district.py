@@ -92,8 +92,11 @@ def show_all_crime(a: DistrictAssessment) -> None:
             a.overview,
             benchmark=a.benchmark,
             title=f"Crime rate per 1,000 residents by district, {period}",
+            hidden=a.overview_hidden,
         ),
-        alt=words.describe_rates(a.overview, benchmark=a.benchmark, period=period),
+        alt=words.describe_rates(
+            a.overview, benchmark=a.benchmark, period=period, hidden=a.overview_hidden
+        ),
     )
 
 
@@ -129,8 +132,14 @@ def show_crime_groups(a: DistrictAssessment) -> None:
 
 
 def show_monthly_trend(a: DistrictAssessment) -> None:
-    """Recorded crime per month with its forecast, the forecast in words and its method."""
+    """Recorded crime per month with its forecast, the forecast in words and its method.
+
+    Left out, with a note, when a month has a small count or a year's total is suppressed.
+    """
     name = a.district.name
+    if a.monthly_hidden:
+        show_note(words.monthly_hidden_note(a.threshold), kind="info")
+        return
     show_figure(
         charts.monthly_trend(
             a.monthly, forecast=a.forecast, title=f"{name}: recorded crime per month, with forecast"

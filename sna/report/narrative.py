@@ -54,7 +54,6 @@ def _pct(value: float, decimals: int = 1) -> str:
     return f"{size:.{decimals}f}%"
 
 
-
 def _rate(value: float, per: float) -> str:
     return f"{float(value):,.1f} per {_num(per)}"
 

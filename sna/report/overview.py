@@ -60,9 +60,14 @@ def show_funnel(o: AreaAssessment) -> None:
             o.funnel,
             benchmark_rate=o.overview.loc[o.benchmark, "value"],
             title=f"Crime rate against population, {o.year}",
+            hidden=o.overview_hidden,
+            benchmark_hidden=bool(o.overview_hidden[o.benchmark]),
         ),
         alt=words.describe_rates(
-            o.overview, benchmark=o.benchmark, period=words.period_label(o.coverage)
+            o.overview,
+            benchmark=o.benchmark,
+            period=words.period_label(o.coverage),
+            hidden=o.overview_hidden,
         ),
     )
 

@@ -17,7 +17,7 @@ import pandas as pd
 from sna.data.files import sha256_file
 from sna.data.manifest import Manifest, format_months
 from sna.data.processed import Processed
-from sna.report.display import show_table
+from sna.report.display import show_table, show_text
 from sna.report.tables import thousands
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "months_table",
     "package_versions",
     "parameters_table",
+    "quarantine_note",
     "row_accounting",
     "show_data_quality",
     "show_sources",
@@ -101,6 +102,50 @@ def row_accounting(manifest: Manifest, *, year: int | None = None) -> pd.DataFra
     return table
 
 
+def quarantine_note(manifest: Manifest, *, year: int | None = None) -> str:
+    """A sentence on rows set aside as duplicates, and on rejects not written out; "" if none.
+
+    Duplicates are the rejects a reader could mistake for lost crimes: a row repeating the Crime
+    ID of an earlier row (the first is counted), or a whole file that is a copy of another.
+
+    Parameters
+    ----------
+    manifest
+        The manifest of ``sna prepare``.
+    year
+        Only files for this year's months; default all.
+
+    Examples
+    --------
+    >>> m = Manifest.from_json({"files": [{"path": "a.csv", "sha256": "", "month": "2025-01",
+    ...     "rows_read": 5, "rows_kept": 2, "rows_out_of_area": 0,
+    ...     "rows_rejected": {"duplicate Crime ID": 3}}], "area_files": []})
+    >>> quarantine_note(m)
+    '3 rows repeated the Crime ID of an earlier row and were set aside as duplicates: each crime is counted once.'
+    """
+    files = manifest.files_in(year)
+    repeated = sum(f.rows_rejected.get("duplicate Crime ID", 0) for f in files)
+    copies = sum(n for f in files for r, n in f.rows_rejected.items() if "copy of" in r)
+    unwritten = sum(sum(f.rejects_not_written.values()) for f in files)
+    parts = []
+    if repeated:
+        parts.append(
+            f"{repeated:,} {'row' if repeated == 1 else 'rows'} repeated the Crime ID of an "
+            "earlier row and were set aside as duplicates: each crime is counted once."
+        )
+    if copies:
+        parts.append(
+            f"{copies:,} {'row' if copies == 1 else 'rows'} came from files that are copies of "
+            "another file of the same month and were not counted again."
+        )
+    if unwritten:
+        parts.append(
+            f"{unwritten:,} rejected rows are counted above but not listed in rejects.csv, which "
+            "keeps the first rows of each file and reason."
+        )
+    return " ".join(parts)
+
+
 def input_files(manifest: Manifest) -> pd.DataFrame:
     """Every input file with its role and SHA-256, so a reviewer can check they hold the same."""
     rows = [
@@ -132,6 +177,9 @@ def parameters_table(**parameters: object) -> pd.DataFrame:
 def show_data_quality(data: Processed, year: int, *, rows_caption: str | None = None) -> None:
     """Show the data-quality tables: months present per year and the row accounting of ``year``.
 
+    Under the row accounting, a sentence on rows set aside as duplicates (see
+    :func:`quarantine_note`), when there are any.
+
     Parameters
     ----------
     data
@@ -147,6 +195,9 @@ def show_data_quality(data: Processed, year: int, *, rows_caption: str | None = 
     )
     show_table(months_table(data.manifest), caption="Months of police.uk data present in each year")
     show_table(thousands(row_accounting(data.manifest, year=year)), caption=caption, index=False)
+    note = quarantine_note(data.manifest, year=year)
+    if note:
+        show_text(note)
 
 
 def show_sources(data: Processed, **parameters: object) -> None:

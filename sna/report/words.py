@@ -36,6 +36,7 @@ __all__ = [
     "describe_rates",
     "district_links",
     "key_findings",
+    "monthly_hidden_note",
     "months_label",
     "overview_findings",
     "overview_subtitle",
@@ -172,11 +173,15 @@ def key_findings(a: DistrictAssessment) -> list[str]:
             f"behaviour) in {period_label(a.coverage)}: {row['value']:.1f} per 1,000 residents "
             f"(95% confidence interval {row['lower95']:.1f} to {row['upper95']:.1f})."
         )
-        out.append(narrative.describe_benchmark(name, row, benchmark_name=a.benchmark))
+        if not a.overview_hidden[a.benchmark]:
+            out.append(narrative.describe_benchmark(name, row, benchmark_name=a.benchmark))
         districts = a.overview.drop(index=a.benchmark)
-        out.append(
-            narrative.describe_rank(name, rank_areas(districts["count"], districts["denominator"]))
-        )
+        if not a.overview_hidden[districts.index].any():  # a rank names its neighbours' rates
+            out.append(
+                narrative.describe_rank(
+                    name, rank_areas(districts["count"], districts["denominator"])
+                )
+            )
     if a.compared.months_compared:
         out.append(comparison_note(a.compared))
         hidden = a.hidden.groups
@@ -193,29 +198,44 @@ def key_findings(a: DistrictAssessment) -> list[str]:
 
 
 def overview_findings(o: AreaAssessment) -> list[str]:
-    """Key findings of the area overview: each district against the benchmark, and ranks."""
+    """Key findings of the area overview: each district against the benchmark, and ranks.
+
+    A district whose count the table hides is not compared; with the benchmark hidden, none is;
+    the ranking is given only when no district is hidden (it names its neighbours' rates).
+    """
     out = [] if o.coverage.complete else [coverage_note(o.coverage)]
     districts = o.overview.drop(index=o.benchmark)
+    hidden = o.overview_hidden
     for name, row in districts.iterrows():
-        out.append(narrative.describe_benchmark(str(name), row, benchmark_name=o.benchmark))
-    ranked = rank_areas(districts["count"], districts["denominator"])
-    out.append(narrative.describe_rank(str(ranked.index[0]), ranked))
+        if not hidden[name] and not hidden[o.benchmark]:
+            out.append(narrative.describe_benchmark(str(name), row, benchmark_name=o.benchmark))
+    if not hidden[districts.index].any():
+        ranked = rank_areas(districts["count"], districts["denominator"])
+        out.append(narrative.describe_rank(str(ranked.index[0]), ranked))
     return out
 
 
-def describe_rates(overview: pd.DataFrame, *, benchmark: str, period: str) -> str:
-    """Alt text for a chart of district rates; ``period`` from :func:`period_label`."""
-    parts = [
-        f"{name} {row['value']:.1f}" for name, row in overview.drop(index=benchmark).iterrows()
-    ]
+def describe_rates(
+    overview: pd.DataFrame, *, benchmark: str, period: str, hidden: pd.Series | None = None
+) -> str:
+    """Alt text for a chart of district rates; ``period`` from :func:`period_label`.
+
+    ``hidden`` is the table's mask (``overview_hidden``): a hidden rate is "suppressed".
+    """
+    hide = pd.Series(False, index=overview.index) if hidden is None else hidden
+
+    def rate(name: object) -> str:
+        return "suppressed" if hide[name] else f"{overview.loc[name, 'value']:.1f}"
+
+    parts = [f"{name} {rate(name)}" for name in overview.index if name != benchmark]
     return (
         f"Crime rate per 1,000 residents in {period} by district: {'; '.join(parts)}. "
-        f"{benchmark} overall: {overview.loc[benchmark, 'value']:.1f}."
+        f"{benchmark} overall: {rate(benchmark)}."
     )
 
 
 def describe_monthly(monthly: pd.Series, forecast: pd.DataFrame, *, area: str) -> str:
-    """Alt text for the monthly trend chart."""
+    """Alt text for the monthly trend chart (not shown when ``monthly_hidden``)."""
     first, last = monthly.index.min(), monthly.index.max()
     text = (
         f"Line chart of recorded crime per month in {area} from {first:%B %Y} to {last:%B %Y}, "
@@ -252,6 +272,14 @@ def describe_deciles(by_decile: pd.DataFrame, *, domain: str) -> str:
     return (
         f"Bar chart of crime rate per 1,000 residents by {domain} deprivation decile: "
         f"{'; '.join(parts)}."
+    )
+
+
+def monthly_hidden_note(threshold: int) -> str:
+    """Why the chart of crime per month and its forecast are left out."""
+    return (
+        f"The chart of recorded crime per month and its forecast are not shown: some month has "
+        f"a count of 1 to {threshold}, or a year's total they add up to is suppressed."
     )
 
 

@@ -1,9 +1,11 @@
 """Small-number suppression for published tables, with secondary suppression, and formatting.
 
-Counts from 1 to a threshold (default 4) are suppressed (primary suppression; 0 is published).
-Further cells are then suppressed (secondary suppression) until no suppressed cell can be worked
-out from the row and column totals by subtraction. The final check is the linear-programming
-audit of :mod:`sna.stats.disclosure`, which :mod:`sna.stats.group_suppression` shares. Published
+Counts from 1 to a threshold (default 4) are suppressed (primary suppression; 0 is published,
+and never hidden, so a reader knows every suppressed cell is at least 1). Further non-zero cells
+are then suppressed (secondary suppression) until no suppressed cell can be worked out from the
+row and column totals, and no small count can be narrowed to within 1 to the threshold from
+them and those reader's bounds (the audit of :mod:`sna.stats.disclosure`, which
+:mod:`sna.stats.group_suppression` shares). Published
 tables show suppressed cells as "[c]" and unavailable ones as "[x]", the Government Statistical
 Service symbols.
 
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sna.stats.checks import check_counts, check_threshold
-from sna.stats.disclosure import pinned
+from sna.stats.disclosure import narrowed
 
 __all__ = [
     "MARKER",
@@ -39,8 +41,6 @@ MARKER = "[c]"
 """Shown for a suppressed cell (GSS symbol "confidential")."""
 MISSING = "[x]"
 """Shown for a cell that is not available (GSS symbol)."""
-PINNED_WITHIN = 0.5
-"""A suppressed table cell is disclosed when its feasible range is narrower than this."""
 
 
 @dataclass(frozen=True)
@@ -122,14 +122,17 @@ def suppress_counts(
 
     Notes
     -----
-    Primary suppression hides counts 1 to ``threshold`` (0 is published). The published
-    information is then the unsuppressed cells and the totals, which are linear equations in the
-    suppressed cells; a suppressed cell is disclosed when those equations determine it, which is
-    the case for example when it is the only suppressed cell in its row, but also in subtler
-    patterns [2]_. While a disclosed cell remains, the smallest positive unsuppressed cell in its
-    row or column (an inner cell before a total; 0 only if nothing else is left) is also
-    suppressed. A final check with non-negativity (linear programming) confirms that each
-    suppressed cell can take more than one value.
+    Primary suppression hides counts 1 to ``threshold``. A zero is always published, and never
+    hidden by secondary suppression either, so a reader knows that every suppressed cell is a
+    whole number of at least 1 (a missing cell, shown as not available, is only known to be at
+    least 0). The published information is then the unsuppressed cells and the totals, which are
+    linear equations in the suppressed cells. A suppressed cell is disclosed when those equations
+    determine it, for example when it is the only suppressed cell in its row, but also in
+    subtler patterns [2]_; and a small count is disclosed when, with the reader's bounds, it
+    cannot be more than ``threshold`` (:func:`sna.stats.disclosure.narrowed`, integer
+    programming): the reader would know it is a small count. While a disclosed cell remains, the
+    smallest positive unsuppressed cell in its row or column (an inner cell before a total) is
+    also suppressed. When none is left, ``note`` says that the table could not be protected.
 
     Examples
     --------
@@ -158,7 +161,7 @@ def suppress_counts(
     primary = suppressed.copy()
     note = ""
     while True:
-        disclosed = grid.disclosed(suppressed)
+        disclosed = grid.disclosed(suppressed, primary, threshold)
         if not disclosed:
             break
         extra = grid.partner(disclosed, suppressed)
@@ -259,8 +262,13 @@ class _Grid:
                     a[e, position[cell]] = coef
         return a, cells
 
-    def disclosed(self, suppressed: np.ndarray) -> list[tuple[int, int]]:
-        """Suppressed cells that the published cells and totals determine."""
+    def disclosed(
+        self, suppressed: np.ndarray, primary: np.ndarray, threshold: int
+    ) -> list[tuple[int, int]]:
+        """Suppressed cells that the totals determine, else a small count narrowed to 1-threshold.
+
+        The second audit gives every suppressed cell the reader's lower bound of 1.
+        """
         hidden = suppressed | self.unknown
         a, cells = self._matrix(hidden)
         if not cells:
@@ -272,24 +280,23 @@ class _Grid:
         found = [cell for cell, ok in zip(cells, free, strict=True) if not ok and suppressed[cell]]
         if found:
             return found
-        return self._pinned(suppressed, hidden, a, cells)
+        return self._narrowed(primary, hidden, a, cells, threshold)
 
-    def _pinned(
+    def _narrowed(
         self,
-        suppressed: np.ndarray,
+        primary: np.ndarray,
         hidden: np.ndarray,
         a: np.ndarray,
         cells: list[tuple[int, int]],
+        threshold: int,
     ) -> list[tuple[int, int]]:
-        """Suppressed cells fixed once counts are known to be >= 0 (only possible with zeros)."""
-        if (
-            not any(self.values[cell] == 0 for cell in cells if suppressed[cell])
-            or self.unknown.any()
-        ):
-            return []
+        """Small counts that cannot exceed ``threshold`` given the reader's bounds (>= 1)."""
         known = np.where(hidden, 0.0, np.nan_to_num(self.values))
         b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
-        return [cells[k] for k in pinned(a, b, range(len(cells)), tolerance=PINNED_WITHIN)]
+        lower = np.array([0.0 if self.unknown[cell] else 1.0 for cell in cells])
+        candidates = [k for k, cell in enumerate(cells) if primary[cell]]
+        first = next(narrowed(a, b, candidates, threshold=threshold, lower=lower), None)
+        return [] if first is None else [cells[first]]
 
     def partner(
         self, disclosed: list[tuple[int, int]], suppressed: np.ndarray
@@ -298,6 +305,7 @@ class _Grid:
 
         A line (row or column equation) with a single hidden cell is mended first, with another
         cell of that line; otherwise a cell in the row or column of the first disclosed cell.
+        A zero is never chosen: a reader would take it for a count of at least 1.
         """
         hidden = suppressed | self.unknown
         lines = [[cell for cell, _ in eq] for eq in self.equations]
@@ -317,13 +325,9 @@ class _Grid:
         last_row, last_col = self.values.shape[0] - 1, self.values.shape[1] - 1
         for pool in pools:
             candidates = [
-                (
-                    (self.values[cell] == 0, cell[0] == last_row or cell[1] == last_col),
-                    self.values[cell],
-                    cell,
-                )
+                ((cell[0] == last_row or cell[1] == last_col), self.values[cell], cell)
                 for cell in pool
-                if self.suppressible[cell] and not hidden[cell]
+                if self.suppressible[cell] and not hidden[cell] and self.values[cell] > 0
             ]
             if candidates:
                 return min(candidates)[2]

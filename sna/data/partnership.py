@@ -1,0 +1,603 @@
+"""``sna init``: a commented ``sna.toml`` for any Community Safety Partnership, from ONS lookups.
+
+A partnership is named as a Community Safety Partnership (CSP), a district (local authority), a
+county or a police force area, by name or ONS code. :func:`find_partnership` resolves it to whole
+districts through the ONS lookups shipped in the raw folder, :func:`config_text` writes the config
+and :func:`write_config` saves it without overwriting an existing one.
+
+The districts written are those ``sna prepare`` can place with the shipped lookups (the LSOA (2011)
+to LAD (2019) lookup and the Census 2021 LSOA names): a district formed after 2019 whose name the
+2021 LSOA names carry (Buckinghamshire, North and West Northamptonshire) is written as it is; one
+formed in 2023 (Cumberland, Westmorland and Furness, North Yorkshire, Somerset), whose 2021 LSOAs
+still carry the former districts' names, is written as its former districts, with a comment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sna.data.areas import district_name_from_lsoa_name
+from sna.data.config import District
+from sna.data.files import atomic_write_text
+from sna.errors import InputError, SnaError
+
+__all__ = [
+    "KINDS",
+    "Lookups",
+    "Partnership",
+    "config_text",
+    "find_partnership",
+    "read_lookups",
+    "write_config",
+]
+
+# The repository's raw folder: the default when no raw folder is given.
+DEFAULT_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+LAD_CSP_PFA = "lookups/lad24_csp24_pfa24.csv"
+LAD_COUNTY = "lookups/LAD20_CTY20_lookup_England_Apr2020.csv"
+LSOA11_LOOKUP = "lookups/LSOA11_WD19_LAD19_lookup_EW_Dec2019.csv.gz"
+LSOA21_NAMES = "population/census2021_usual_residents_lsoa21_by_age6.csv.gz"
+
+KINDS = ("Community Safety Partnership", "district", "county", "police force area")
+CSP, DISTRICT, COUNTY, FORCE = KINDS
+# Words that may end a query to say which kind of area is meant ("Kent police", "Kent county").
+_QUALIFIERS = {
+    "community safety partnership": CSP,
+    "partnership": CSP,
+    "csp": CSP,
+    "district council": DISTRICT,
+    "borough council": DISTRICT,
+    "city council": DISTRICT,
+    "council": DISTRICT,
+    "district": DISTRICT,
+    "county council": COUNTY,
+    "county": COUNTY,
+    "police force area": FORCE,
+    "force area": FORCE,
+    "constabulary": FORCE,
+    "police": FORCE,
+    "force": FORCE,
+    "pfa": FORCE,
+}
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The ONS lookups ``sna init`` reads, from a raw folder (see :func:`read_lookups`)."""
+
+    raw_dir: Path
+    lad_csp_pfa: pd.DataFrame  # ltla24_code, ltla24_name, csp24_*, pfa24_*
+    lad_county: pd.DataFrame  # LAD20CD, LAD20NM, CTY20CD, CTY20NM
+    lad19: dict[str, str]  # LAD19 code -> name, the districts of the LSOA (2011) lookup
+    lsoa21_districts: frozenset[str]  # district names the 2021 LSOA names start with
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """A partnership resolved to the whole districts ``sna prepare`` can place.
+
+    Attributes
+    ----------
+    name, code, kind
+        What the query matched: its ONS name and code, and one of :data:`KINDS`.
+    districts
+        The districts to assess, with ONS codes and names the shipped lookups know.
+    force
+        The police force area(s) the districts are in.
+    benchmark_name, benchmark_codes
+        The default benchmark; ``benchmark_codes`` empty means all of ``districts``.
+    force_districts
+        The force area's districts usable as a benchmark (for the commented alternative).
+    notes
+        Sentences for the config's comments: districts replaced or left out, and why.
+    """
+
+    name: str
+    code: str
+    kind: str
+    districts: tuple[District, ...]
+    force: str
+    benchmark_name: str
+    benchmark_codes: tuple[str, ...]
+    force_districts: tuple[District, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    kind: str
+    code: str
+    name: str
+    lads: frozenset[str]  # 2024 district codes
+
+
+def read_lookups(raw_dir: str | Path | None = None) -> Lookups:
+    """Read the ONS lookups from a raw folder (default: the repository's ``data/raw``).
+
+    Parameters
+    ----------
+    raw_dir
+        The folder holding ``lookups/lad24_csp24_pfa24.csv``,
+        ``lookups/LAD20_CTY20_lookup_England_Apr2020.csv``, the LSOA (2011) lookup
+        ``lookups/LSOA11_WD19_LAD19_lookup_EW_Dec2019.csv.gz`` and the Census 2021 LSOA file
+        ``population/census2021_usual_residents_lsoa21_by_age6.csv.gz``.
+
+    Raises
+    ------
+    InputError
+        If a file is missing or lacks its columns.
+    """
+    raw = Path(raw_dir) if raw_dir is not None else DEFAULT_RAW
+    lad = _read(raw / LAD_CSP_PFA, ["ltla24_code", "ltla24_name", "csp24_code", "csp24_name"])
+    lad = _read(raw / LAD_CSP_PFA, [*lad.columns[:4], "pfa24_code", "pfa24_name"])
+    county = _read(raw / LAD_COUNTY, ["LAD20CD", "LAD20NM", "CTY20CD", "CTY20NM"])
+    l11 = _read(raw / LSOA11_LOOKUP, ["LAD19CD", "LAD19NM"]).drop_duplicates("LAD19CD")
+    l21 = _read(raw / LSOA21_NAMES, ["lsoa21_name"])
+    return Lookups(
+        raw_dir=raw,
+        lad_csp_pfa=lad,
+        lad_county=county,
+        lad19=dict(zip(l11["LAD19CD"], l11["LAD19NM"], strict=True)),
+        lsoa21_districts=frozenset(district_name_from_lsoa_name(l21["lsoa21_name"])),
+    )
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(path, "ONS lookup not found", hint="copy it from the demo's data/raw")
+    try:
+        return pd.read_csv(path, usecols=columns, dtype=str, encoding="utf-8-sig")
+    except ValueError as exc:
+        raise InputError(path, f"not the expected ONS lookup: {exc}") from None
+
+
+def find_partnership(
+    query: str, lookups: Lookups | None = None, *, kind: str | None = None
+) -> Partnership:
+    """The partnership a name or ONS code means, as whole districts.
+
+    Parameters
+    ----------
+    query
+        A CSP, district, county or police force area name or code, in any case: ``"Reading"``,
+        ``"E06000038"``, ``"oxfordshire"``, ``"Thames Valley Police"``. A trailing word can say
+        which kind is meant: ``"Kent county"``, ``"Kent police"``, ``"Dorset district"``.
+    lookups
+        From :func:`read_lookups` (default: the repository's raw folder).
+    kind
+        One of :data:`KINDS`, to choose among areas sharing a name.
+
+    Returns
+    -------
+    Partnership
+
+    Raises
+    ------
+    SnaError
+        If nothing matches (the message lists the closest names), or the name means areas of
+        different kinds with different districts (say which, by a trailing word or the code).
+
+    Notes
+    -----
+    A name that is both a CSP and a district with other members (``"Dorset"``: the CSP is
+    Bournemouth, Christchurch and Poole with Dorset) means the CSP. A CSP that is part of a
+    district (Aylesbury Vale, in Buckinghamshire) gives the whole district: sna assesses whole
+    districts.
+
+    Examples
+    --------
+    >>> p = find_partnership("oxfordshire")  # doctest: +SKIP
+    >>> [d.name for d in p.districts]  # doctest: +SKIP
+    ['Cherwell', 'Oxford', 'South Oxfordshire', 'Vale of White Horse', 'West Oxfordshire']
+    """
+    lk = lookups if lookups is not None else read_lookups()
+    if kind is not None and kind not in KINDS:
+        raise SnaError(f"unknown kind of area {kind!r}; known: {', '.join(KINDS)}")
+    index = _index(lk)
+    key = _norm(query)
+    found = index.get(key, [])
+    if not found and kind is None:
+        for words, qualified in _QUALIFIERS.items():
+            if key.endswith(" " + words):
+                found = [c for c in index.get(key[: -len(words) - 1], []) if c.kind == qualified]
+                break
+    if kind is not None:
+        found = [c for c in found if c.kind == kind]
+    found = list(dict.fromkeys(found))
+    if not found:
+        raise SnaError(_unknown(query, index, kind))
+    chosen, notes = _choose(query, found)
+    return _resolve(chosen, lk, notes)
+
+
+def _norm(text: str) -> str:
+    text = text.casefold().replace("&", " and ").replace(".", "").replace(",", " ")
+    return " ".join(text.replace("-", " ").split())
+
+
+def _index(lk: Lookups) -> dict[str, list[_Candidate]]:
+    lad = lk.lad_csp_pfa
+    out: dict[str, list[_Candidate]] = {}
+
+    def add(cand: _Candidate) -> None:
+        names = {cand.name, cand.name.split(",")[0], cand.code}
+        for name in names:
+            out.setdefault(_norm(name), []).append(cand)
+
+    for kind, code, name in (
+        (CSP, "csp24_code", "csp24_name"),
+        (DISTRICT, "ltla24_code", "ltla24_name"),
+        (FORCE, "pfa24_code", "pfa24_name"),
+    ):
+        for (c, n), rows in lad.groupby([code, name], sort=False):
+            add(_Candidate(kind, str(c), str(n), frozenset(rows["ltla24_code"])))
+    successor = {old: new for new, olds in _predecessors(lk).items() for old in olds}
+    county = lk.lad_county
+    for (c, n), rows in county.groupby(["CTY20CD", "CTY20NM"], sort=False):
+        lads = frozenset(successor.get(code, code) for code in rows["LAD20CD"])
+        add(_Candidate(COUNTY, str(c), str(n), lads))
+    return out
+
+
+def _predecessors(lk: Lookups) -> dict[str, tuple[str, ...]]:
+    """2019 district codes of each 2024 district the LSOA (2011) lookup does not know.
+
+    Found by name: the district's CSPs are named after its former districts (Cumberland:
+    Allerdale, Carlisle, Copeland; "Daventry and South Northamptonshire"), or the district is a
+    former county (North Yorkshire, Somerset) whose districts the county lookup lists.
+    """
+    code_of = {_norm(n): c for c, n in lk.lad19.items()}
+    lad = lk.lad_csp_pfa
+    out: dict[str, tuple[str, ...]] = {}
+    for code, rows in lad[~lad["ltla24_code"].isin(list(lk.lad19))].groupby("ltla24_code"):
+        names = set()
+        for csp in rows["csp24_name"]:
+            names |= {csp, *re.split(r",? and ", csp)}
+        county = lk.lad_county[lk.lad_county["CTY20NM"].isin(rows["ltla24_name"])]
+        found = {code_of[_norm(n)] for n in names if _norm(n) in code_of}
+        found |= {c for c in county["LAD20CD"] if c in lk.lad19}
+        out[str(code)] = tuple(sorted(found))
+    return out
+
+
+def _unknown(query: str, index: dict[str, list[_Candidate]], kind: str | None) -> str:
+    names = {k: v for k, v in index.items() if kind is None or any(c.kind == kind for c in v)}
+    close = difflib.get_close_matches(_norm(query), list(names), n=6, cutoff=0.6)
+    by_name: dict[str, list[str]] = {}
+    for c in dict.fromkeys(c for k in close for c in names[k] if kind in (None, c.kind)):
+        by_name.setdefault(c.name, []).append(f"{_qualifier(c.kind)} {c.code}")
+    what = f"{kind} " if kind else "Community Safety Partnership, district, county or force "
+    message = f"no {what}called {query!r} in the ONS lookups"
+    if by_name:
+        message += "; closest: " + "; ".join(f"{n} ({', '.join(k)})" for n, k in by_name.items())
+    return message
+
+
+def _describe(c: _Candidate) -> str:
+    n = len(c.lads)
+    return f"{c.name} ({c.kind} {c.code}, {n} district{'s' if n != 1 else ''})"
+
+
+def _choose(query: str, found: list[_Candidate]) -> tuple[_Candidate, list[str]]:
+    """The candidate a name means: the first kind of :data:`KINDS` if all agree or, CSP first."""
+    found.sort(key=lambda c: KINDS.index(c.kind))
+    chosen = found[0]
+    differ = [c for c in found if c.lads != chosen.lads]
+    if differ and (chosen.kind != CSP or any(c.kind != DISTRICT for c in differ)):
+        hint = " or ".join(f"'{c.name} {_qualifier(c.kind)}' ({c.code})" for c in found)
+        raise SnaError(
+            f"{query!r} is ambiguous: "
+            + "; ".join(_describe(c) for c in found)
+            + f". Say which: {hint}"
+        )
+    notes = [
+        f"{query!r} is also the {c.kind} {c.name} ({c.code}) with other districts; the "
+        f"{chosen.kind} was chosen (give {c.code} for the {c.kind})"
+        for c in differ
+    ]
+    return chosen, notes
+
+
+def _qualifier(kind: str) -> str:
+    return {CSP: "CSP", DISTRICT: "district", COUNTY: "county", FORCE: "police"}[kind]
+
+
+def _resolve(chosen: _Candidate, lk: Lookups, notes: list[str]) -> Partnership:
+    lad = lk.lad_csp_pfa
+    names = dict(zip(lad["ltla24_code"], lad["ltla24_name"], strict=False))
+    rows = lad[lad["ltla24_code"].isin(list(chosen.lads))]
+    order = sorted(chosen.lads, key=lambda c: (names[c], c))
+    if chosen.kind == CSP:
+        shared = lad[lad["ltla24_code"].isin(order) & lad["csp24_code"].ne(chosen.code)]
+        for code, others in shared.groupby("ltla24_code"):
+            notes.append(
+                f"The CSP {chosen.name} is part of the district {names[str(code)]} ({code}), "
+                f"with the CSPs {', '.join(sorted(others['csp24_name']))}: sna assesses whole "
+                "districts, so the whole district is written."
+            )
+    predecessors = _predecessors(lk)
+    districts, _ = _usable(order, names, lk, predecessors, notes, assessed=True)
+    force_codes = set(lad.loc[lad["pfa24_code"].isin(rows["pfa24_code"]), "ltla24_code"])
+    force = " and ".join(sorted(set(rows["pfa24_name"])))
+    assessed = {d.code for d in districts}
+    force_notes: list[str] = []
+    force_districts, left_out = _usable(
+        sorted(force_codes, key=lambda c: (names[c], c)),
+        names,
+        lk,
+        predecessors,
+        force_notes,
+        assessed=False,
+        keep=assessed,
+    )
+    if len(districts) > 1:
+        bench_name, bench_codes = chosen.name.split(",")[0], tuple[str, ...]()
+        if any(bench_name.casefold() == d.name.split(",")[0].casefold() for d in districts):
+            bench_name = f"{bench_name} {_qualifier(chosen.kind)} area"
+    else:
+        bench_name = f"{force} police force area"
+        if left_out:
+            bench_name = f"{force} police force area without {' and '.join(left_out)}"
+        bench_codes = tuple(d.code for d in force_districts)
+        notes += force_notes
+    return Partnership(
+        name=chosen.name,
+        code=chosen.code,
+        kind=chosen.kind,
+        districts=tuple(districts),
+        force=force,
+        benchmark_name=bench_name,
+        benchmark_codes=bench_codes,
+        force_districts=tuple(force_districts),
+        notes=tuple(notes),
+    )
+
+
+def _usable(
+    codes: Iterable[str],
+    names: dict[str, str],
+    lk: Lookups,
+    predecessors: dict[str, tuple[str, ...]],
+    notes: list[str],
+    *,
+    assessed: bool,
+    keep: Iterable[str] = (),
+) -> tuple[list[District], list[str]]:
+    """Districts as the shipped lookups know them, and the names of those left out."""
+    keep = set(keep)
+    out: list[District] = []
+    left_out: list[str] = []
+    for code in codes:
+        name = names[code]
+        former = ", ".join(lk.lad19[c] for c in predecessors.get(code, ()))
+        if code in lk.lad19:
+            out.append(District(code, lk.lad19[code]))
+        elif name in lk.lsoa21_districts and (assessed or code in keep):
+            out.append(District(code, name))
+            if assessed:
+                notes.append(
+                    f"{name} ({code}) is newer than the 2019 LSOA (2011) lookup: records coded "
+                    f"with 2011 LSOAs (police.uk files up to 2022) fall in its former districts "
+                    f"({former or 'not found'}) and are not counted for it; records coded with "
+                    "2021 LSOAs (from 2023) are."
+                )
+        elif name in lk.lsoa21_districts:
+            left_out.append(name)
+            notes.append(
+                f"{name} ({code}) is left out of the police force area benchmark: it is newer "
+                "than the 2019 LSOA (2011) lookup, and sna places its records only when it is "
+                "one of the assessed districts."
+            )
+        elif former:
+            out += [District(c, lk.lad19[c]) for c in predecessors[code]]
+            notes.append(
+                f"{name} ({code}) is not in the shipped ONS lookups (the 2021 LSOA names still "
+                f"carry its former districts): it is written as its former districts {former}."
+            )
+        else:
+            raise SnaError(
+                f"{name} ({code}) is in no shipped ONS LSOA lookup and its former districts are "
+                f"unknown; list its districts by hand (see {lk.raw_dir / LSOA11_LOOKUP})"
+            )
+    return list(dict.fromkeys(out)), left_out
+
+
+def _toml(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + '"'
+
+
+def _comment(text: str, width: int = 98) -> list[str]:
+    words, lines, line = text.split(), [], "#"
+    for word in words:
+        if len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = "#"
+        line += " " + word
+    return [*lines, line]
+
+
+_HEADER = """\
+# Community safety Strategic Needs Assessment for {name} ({kind} {code}),
+# police force area: {force}. Written by `sna init` from the ONS lookups (district 2024 to CSP
+# to police force area; district 2020 to county); edit it freely.
+# Paths are relative to this file; [sources] and population files are relative to paths.raw.
+"""
+
+_SETTINGS = """
+name = {title}
+area_name = {area}
+reporting_years = [{years}]
+suppression_threshold = 4          # counts 1-4 are suppressed in published tables
+deprivation_domain = "Income"      # IoD2019 domain related to crime (not "Crime": that is circular)
+
+[paths]
+raw = {raw}
+processed = {processed}
+reports = {reports}
+
+# The districts assessed, one report each: ONS code, and name as the ONS spells it.
+"""
+
+_SOURCES = """
+[crime_groups]
+"Violence" = ["Violence and sexual offences", "Robbery", "Possession of weapons"]
+"Neighbourhood crime" = ["Burglary", "Robbery", "Theft from the person", "Vehicle crime"]
+"Acquisitive crime" = ["Burglary", "Robbery", "Vehicle crime", "Shoplifting", \
+"Theft from the person", "Bicycle theft", "Other theft"]
+"Criminal damage and public order" = ["Criminal damage and arson", "Public order"]
+"Drugs and weapons" = ["Drugs", "Possession of weapons"]
+"Anti-social behaviour" = ["Anti-social behaviour"]
+
+[sources]
+# Put the {force} street-level files from https://data.police.uk/data/ under police_uk.
+police_uk = "police_uk"            # folder searched for YYYY-MM-<force>-street.csv[.gz]
+lsoa11_lookup = "{lsoa11}"
+lsoa21_names = "{lsoa21}"
+lsoa11_population = "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"
+imd = "imd2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
+iod_domains = "imd2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
+
+[population.sources.mye2020]
+label = "ONS mid-2020 population estimates (2021 geography)"
+year = 2020
+file = "population/ukpopestimatesmid2020on2021geography.xlsx"
+format = "ons-mye-workbook"
+
+[population.sources.census2021]
+label = "Census 2021 usual residents (sum of LSOAs)"
+year = 2021
+file = "{lsoa21}"
+format = "census2021-lsoa"
+
+[population.by_year]
+# Reporting years not listed use the source nearest in time (ties: the later one).
+{by_year}
+[build]
+notebook_timeout = 600             # seconds per notebook
+"""
+
+_WALES = """
+# Welsh districts: the English Indices of Deprivation 2019 have no Welsh LSOAs, so their
+# deprivation figures are missing.
+"""
+
+
+def config_text(
+    partnership: Partnership,
+    *,
+    reporting_years: Sequence[int] = (2024, 2025),
+    raw: str | Path = "data/raw",
+    processed: str | Path = "data/processed",
+    reports: str | Path = "reports",
+) -> str:
+    """A commented ``sna.toml`` for the partnership, in the demo config's structure.
+
+    Parameters
+    ----------
+    partnership
+        From :func:`find_partnership`.
+    reporting_years
+        The years reported on.
+    raw, processed, reports
+        Folders, relative to the config file (or absolute). The raw folder must hold the files
+        of ``[sources]`` (the demo's layout) and the police.uk street files under ``police_uk``.
+
+    Returns
+    -------
+    str
+        The config; it loads with :func:`sna.data.config.load_config` and passes ``sna
+        prepare``'s district check against the demo's ONS lookups.
+
+    Raises
+    ------
+    SnaError
+        If ``reporting_years`` is empty.
+    """
+    years = sorted(set(reporting_years))
+    if not years:
+        raise SnaError("reporting_years must name at least one year, e.g. 2025")
+    p = partnership
+    area = p.name.split(",")[0]
+    parts = [_HEADER.format(name=p.name, kind=p.kind, code=p.code, force=p.force)]
+    if p.notes:
+        parts.append("#\n# Notes on the districts:\n")
+        parts += ["\n".join(_comment(f"- {note}")) + "\n" for note in p.notes]
+    parts.append(
+        _SETTINGS.format(
+            title=_toml(f"{area} Community Safety Strategic Needs Assessment"),
+            area=_toml(area),
+            years=", ".join(str(y) for y in years),
+            raw=_toml(_posix(raw)),
+            processed=_toml(_posix(processed)),
+            reports=_toml(_posix(reports)),
+        )
+    )
+    for d in p.districts:
+        parts.append(f"\n[[districts]]\ncode = {_toml(d.code)}\nname = {_toml(d.name)}\n")
+    force = list(p.force_districts)
+    bench = ["", "[benchmark]", f"name = {_toml(p.benchmark_name)}"]
+    if p.benchmark_codes:
+        bench.append(f"# The {p.force} police force area (as many districts as sna can place):")
+        bench += _code_list(force)
+        bench.append("# To compare with a county or other districts instead, list their codes.")
+    else:
+        bench.append("# districts = [...]                # default: all the districts above")
+        if {d.code for d in force} != {d.code for d in p.districts}:
+            bench.append(f"# Or compare with the {p.force} police force area:")
+            bench += ["# " + line for line in _code_list(force)]
+    parts.append("\n".join(bench) + "\n")
+    if any(d.code.startswith("W") for d in p.districts):
+        parts.append(_WALES)
+    parts.append(
+        _SOURCES.format(
+            force=p.force,
+            lsoa11=LSOA11_LOOKUP,
+            lsoa21=LSOA21_NAMES,
+            by_year="".join(f'{y} = "census2021"\n' for y in years if y >= 2021),
+        )
+    )
+    return "".join(parts)
+
+
+def _code_list(districts: Sequence[District]) -> list[str]:
+    return [
+        "districts = [",
+        *(f"    {_toml(d.code)},  # {d.name}" for d in districts),
+        "]",
+    ]
+
+
+def _posix(path: str | Path) -> str:
+    return Path(path).as_posix()
+
+
+def write_config(path: str | Path, text: str, *, force: bool = False) -> Path:
+    """Write a config file, refusing to replace an existing one unless ``force``.
+
+    Raises
+    ------
+    SnaError
+        If the file exists and ``force`` is false, or its folder does not exist.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise SnaError(f"{path}: folder {path.parent} does not exist")
+    if force:
+        atomic_write_text(path, text)
+        return path
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise SnaError(
+            f"{path}: already exists; choose another --output or pass --force to replace it"
+        ) from None
+    return path
