@@ -109,8 +109,9 @@ def make_config(
         (raw / "police_uk").mkdir()
         for path in files:
             (raw / "police_uk" / path.name).symlink_to(path)
-    for name in ("lookups", "population", "imd2019"):
-        (raw / name).symlink_to(ROOT / "data" / "raw" / name)
+    for entry in sorted((ROOT / "data" / "raw").iterdir()):
+        if entry.is_dir() and entry.name != "police_uk":
+            (raw / entry.name).symlink_to(entry)
     text = (ROOT / "sna.toml").read_text().replace('raw = "data/raw"', f'raw = "{raw}"')
     if all_in_area:
         codes = ", ".join(f'"{c}"' for c in all_districts())
@@ -153,6 +154,11 @@ def main() -> None:
         help="make every district a benchmark district, so that most rows are kept",
     )
     parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB baseline")
+    parser.add_argument(
+        "--no-warmup",
+        action="store_true",
+        help="skip the first, untimed sna prepare run (for long national runs)",
+    )
     args = parser.parse_args()
     if args.national is not None:
         folder = args.national
@@ -192,13 +198,16 @@ def main() -> None:
         }
         if args.no_duckdb:
             del commands["duckdb group by"]
-        run(commands["sna prepare"])  # warm the file cache and check it works
+        if not args.no_warmup:
+            run(commands["sna prepare"])  # warm the file cache and check it works
         timings: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-        for _ in range(args.repeat):
+        for i in range(args.repeat):
             for name, cmd in commands.items():
                 timings[name].append(run(cmd))
+                wall, peak = timings[name][-1]
+                print(f"  run {i + 1}: {name} {wall:.1f} s, {peak:.0f} MiB", flush=True)
         manifest = json.loads((Path(tmp) / "data" / "processed" / "manifest.json").read_text())
-        noop = [run(commands["sna prepare"][:-1])[0] for _ in range(args.repeat)]
+        noop = [run(commands["sna prepare"][:-1])[0] for _ in range(min(args.repeat, 3))]
     totals = manifest["totals"]
     rows = totals["rows_read"]
     result: dict[str, object] = {
@@ -209,6 +218,7 @@ def main() -> None:
         "rows": rows,
         "rows_kept": totals["rows_kept"],
         "repeat": args.repeat,
+        "warmup": not args.no_warmup,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     print(

@@ -6,10 +6,14 @@ import pandas as pd
 import pytest
 
 from sna.data.areas import (
+    DEPRIVATION_DOMAINS,
     assign_districts,
     district_name_from_lsoa_name,
+    domain_column,
     lsoa_lookup,
+    lsoa_units,
     read_deprivation,
+    read_deprivation_2025,
 )
 from sna.data.config import load_config
 from tests.conftest import DEMO_CONFIG
@@ -74,3 +78,76 @@ def test_deprivation_ranks_with_thousands_separators():
     ]  # fmt: skip
     assert dep["imd_decile"].between(1, 10).all()
     assert {"crime_decile", "living_decile", "barriers_decile"} <= set(dep.columns)
+
+
+def test_iod2025_ranks_and_deciles():
+    dep = read_deprivation_2025(load_config(DEMO_CONFIG)).set_index("lsoa_code")
+    assert len(dep) == 33755  # LSOAs (2021) in England
+    # City of London 001A, IoD2025 (the file's first row): IMD rank 26525 decile 8; Income rank
+    # 33730 decile 10; Living Environment ("Environment") rank 244 decile 1.
+    row = dep.loc["E01000001"]
+    assert row[["imd_rank", "imd_decile", "income_rank", "income_decile"]].tolist() == [
+        26525, 8, 33730, 10,
+    ]  # fmt: skip
+    assert row[["living_rank", "living_decile", "barriers_rank"]].tolist() == [244, 1, 29220]
+    # The same columns as IoD2019's, so either vintage's LSOAs are read alike.
+    assert set(dep.columns) == set(read_deprivation(load_config(DEMO_CONFIG)).columns) - {
+        "lsoa_code"
+    }
+    for domain in DEPRIVATION_DOMAINS:
+        assert dep[domain_column(domain)].between(1, 10).all()
+
+
+CHANGES = pd.DataFrame(
+    [  # lsoa11, lsoa21, CHGIND: one of each kind of change
+        ("E01000010", "X 001A", "E01000010", "X 001A", "U"),
+        ("E01000011", "X 002A", "E01099001", "X 002C", "S"),
+        ("E01000011", "X 002A", "E01099002", "X 002D", "S"),
+        ("E01000012", "X 003A", "E01099003", "X 003C", "M"),
+        ("E01000013", "X 003B", "E01099003", "X 003C", "M"),
+        ("E01000014", "X 004A", "E01099004", "X 004C", "X"),
+        ("E01000014", "X 004A", "E01099005", "X 004D", "X"),
+        ("E01000015", "X 004B", "E01099005", "X 004D", "X"),
+    ],
+    columns=["lsoa11_code", "lsoa11_name", "lsoa21_code", "lsoa21_name", "change"],
+)
+
+
+def test_lsoa_units_follow_every_kind_of_change():
+    old = CHANGES.drop_duplicates("lsoa11_code")
+    new = CHANGES.drop_duplicates("lsoa21_code")
+    areas = pd.concat(
+        [
+            pd.DataFrame({"lsoa_code": old["lsoa11_code"], "lsoa_name": old["lsoa11_name"],
+                          "lsoa_vintage": 2011}),
+            pd.DataFrame({"lsoa_code": new["lsoa21_code"], "lsoa_name": new["lsoa21_name"],
+                          "lsoa_vintage": 2021}),
+            pd.DataFrame({"lsoa_code": ["E01077777"], "lsoa_name": ["X 009Z"], "lsoa_vintage": 2021}),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    units = lsoa_units(CHANGES, areas).assign(
+        code=areas["lsoa_code"], vintage=areas["lsoa_vintage"]
+    )
+    got = {
+        (r.vintage, r.code): (r.unit_code, r.unit_name, r.unit_change) for r in units.itertuples()
+    }
+    # Unchanged: the LSOA itself.
+    assert (
+        got[(2011, "E01000010")] == got[(2021, "E01000010")] == ("E01000010", "X 001A", "unchanged")
+    )
+    # Split: the 2011 LSOA, named by its 2021 parts.
+    split = ("E01000011", "X 002C + 002D", "split")
+    assert got[(2011, "E01000011")] == got[(2021, "E01099001")] == got[(2021, "E01099002")] == split
+    # Merged: the 2021 LSOA.
+    merged = ("E01099003", "X 003C", "merged")
+    assert (
+        got[(2011, "E01000012")] == got[(2011, "E01000013")] == got[(2021, "E01099003")] == merged
+    )
+    # Irregular: the component the pairs make (two 2011 and two 2021 LSOAs).
+    irregular = ("E01099004+E01099005", "X 004C + 004D", "irregular")
+    assert {got[k] for k in [(2011, "E01000014"), (2011, "E01000015"), (2021, "E01099005")]} == {
+        irregular
+    }
+    # Not in the lookup: itself.
+    assert got[(2021, "E01077777")] == ("E01077777", "X 009Z", "not in lookup")

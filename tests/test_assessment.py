@@ -68,14 +68,14 @@ def test_district_overview_counts_and_rates(data, raw_2025):
             n for (d, _, t), n in raw_2025.items() if d == district and t != "Anti-social behaviour"
         )
         assert overview.loc[district, "count"] == expected
-    # Census 2021 populations (LSOA sums, shared/data/PROVENANCE.md) and the rate per 1,000.
-    assert overview.loc["Oxford", "denominator"] == 162030
-    assert overview.loc["Oxford", "value"] == pytest.approx(
-        overview.loc["Oxford", "count"] / 162030 * 1000
+    # ONS mid-2022 populations (shared/data/PROVENANCE.md section 6) and the rate per 1,000.
+    assert overview.loc["Oxford", "denominator"] == 163257
+    assert overview.loc["Oxford", "value"] == pytest.approx(  # annualised from 11 months
+        overview.loc["Oxford", "count"] / 163257 * 1000 * 12 / 11
     )
     bench = overview.loc["Oxfordshire"]
     assert bench["count"] == overview.loc[list(OXFORDSHIRE), "count"].sum()
-    assert bench["denominator"] == 161013 + 162030 + 149061 + 138909 + 114262
+    assert bench["denominator"] == 164155 + 163257 + 151820 + 142116 + 116928
     # Oxford's rate is far above the county's: its 99.8% interval excludes it.
     assert overview.loc["Oxford", "compare998"] == "higher"
     assert overview.loc["South Oxfordshire", "compare95"] == "lower"
@@ -132,7 +132,7 @@ def test_lsoa_counts_cover_every_lsoa(data):
     assert len(lsoas) == 84  # 2021 LSOAs in Oxford
     assert lsoas["count"].sum() == assessment.district_overview(data, 2025).loc["Oxford", "count"]
     frame = assessment.deprivation_frame(data, CODE["Oxford"], 2025)
-    assert frame["decile"].isna().sum() == 5  # 2021 LSOAs whose codes are new: no IoD2019 match
+    assert frame["decile"].isna().sum() == 0  # 2021 LSOAs: IoD2025, every one matched
     assert frame["decile"].dropna().between(1, 10).all()
 
 

@@ -167,7 +167,11 @@ def test_funnel_limits_shape_and_edges() -> None:
     assert out.loc[3, "upper95"] < out.loc[1, "upper95"]
     assert (out.loc[[1, 3], "upper998"] > out.loc[[1, 3], "upper95"]).all()
     assert (out.loc[[1, 3], "upper95"] > out.loc[[1, 3], "upper90"]).all()
-    assert out.attrs == {"confidence": (0.9, 0.95, 0.998), "statistic": "rate per 1,000"}
+    assert out.attrs == {
+        "confidence": (0.9, 0.95, 0.998),
+        "statistic": "rate per 1,000",
+        "overdispersion_adjusted": False,
+    }
 
 
 @pytest.mark.parametrize(

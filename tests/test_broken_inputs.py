@@ -56,7 +56,7 @@ STREET_CASES = {
     "malformed_row": (
         0,
         None,
-        {"malformed row (13 fields, expected 12)": 1, "malformed row (8 fields, expected 12)": 1},
+        {"malformed row (wrong number of fields)": 2},  # one reason, however many fields
         3,
     ),
     "unknown_lsoa": (0, None, {"unknown LSOA code": 1, "no location": 1}, 3),
@@ -115,6 +115,37 @@ STREET_CASES = {
         0,
     ),
     "upper_case_extension": (0, None, {}, 4),
+    # Third round (hostile tester): silent loss, double counting, tracebacks.
+    "unclosed_quote": (
+        2,
+        r"street\.csv, line 4: a quoted value starting on this line is not closed .*stray double",
+        {},
+        0,
+    ),
+    "pasted_rows": (
+        2,
+        r"line 32: from this line on its rows repeat earlier rows of the file \(lines 32 to 59",
+        {},
+        0,
+    ),
+    "same_force_other_name": (
+        0,
+        None,
+        {
+            "duplicate record (file is a copy of "
+            "police_uk/2024-01-thames-valley-police-street.csv)": 3
+        },
+        3,
+    ),
+    "same_force_other_name_different": (
+        2,
+        r"thames-valley-street\.csv: a second, different file for thames-valley 2024-01",
+        {},
+        0,
+    ),
+    "crime_id_case": (0, None, {"duplicate Crime ID": 1}, 2),
+    "cr_line_endings": (2, r"street\.csv: uses carriage returns alone as line endings", {}, 0),
+    "cr_in_header": (2, r"line 1: holds a carriage return \(CR\) that does not end a line", {}, 0),
 }
 
 
@@ -122,7 +153,7 @@ def raw_with(tmp_path: Path, case: str) -> Path:
     """A raw folder whose police.uk files are the case's, with the real area data beside them."""
     raw = tmp_path / "raw"
     shutil.copytree(CORPUS / case, raw / "police_uk")
-    for folder in ("lookups", "population", "imd2019"):
+    for folder in ("lookups", "population", "imd2019", "imd2025"):
         (raw / folder).symlink_to(RAW / folder)
     return raw
 
@@ -189,7 +220,7 @@ def test_missing_month_is_reported(tmp_path, capsys):
     assert run_prepare(config, capsys)[0] == 0
     cover = load_processed(config).manifest.coverage(2024)
     assert [str(m) for m in cover.present] == ["2024-01", "2024-03"]
-    assert "February, April" in coverage_note(cover)
+    assert "February and April to December 2024 are missing" in coverage_note(cover)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +271,7 @@ def test_population_zero_or_missing(tmp_path, capsys, case, message):
     replace = {
         r'^file = "population/ukpop.*"': 'file = "broken/mye.csv"',
         r'^format = "ons-mye-workbook"': 'format = "ons-mye-csv"',
-        r'^2024 = "census2021"': '2024 = "mye2020"',
+        r'^2024 = "mye2022"': '2024 = "mye2020"',
     }
     status, err = run_prepare(write_config(tmp_path, raw=raw, replace=replace), capsys)
     assert status == 2 and "Traceback" not in err
@@ -301,7 +332,7 @@ def test_population_workbook_corrupt(tmp_path, capsys):
     (raw / "broken").symlink_to(CORPUS / "population_workbook_corrupt")
     replace = {
         r'^file = "population/ukpop.*"': 'file = "broken/mye.xlsx"',
-        r'^2024 = "census2021"': '2024 = "mye2020"',
+        r'^2024 = "mye2022"': '2024 = "mye2020"',
     }
     status, err = run_prepare(write_config(tmp_path, raw=raw, replace=replace), capsys)
     assert status == 2 and "Traceback" not in err
@@ -555,3 +586,164 @@ def test_benchmark_named_like_a_benchmark_only_district(tmp_path, capsys):
     status, err = run_prepare(write_config(tmp_path, raw=raw, replace=replace), capsys)
     assert status == 2 and "Traceback" not in err
     assert "benchmark.name: 'Reading' is also the name of district E06000038" in err
+
+
+# --- Hostile inputs, third round --------------------------------------------------------------
+
+
+def _real_month() -> bytes:
+    return gzip.decompress(
+        (RAW / "police_uk" / "thames-valley" / "2024-01-thames-valley-street.csv.gz").read_bytes()
+    )
+
+
+@pytest.mark.parametrize(
+    ("how", "line"),
+    [
+        ("tail", 15608),  # cat f; tail -n 5000 f
+        ("grep", 15608),  # cat f; grep Anti-social f
+        ("twice_and_blank", 15608),  # cat f; tail -n +2 f; echo
+    ],
+)
+def test_pasted_rows_of_a_real_month_are_refused(tmp_path, how, line):
+    from sna.data.policeuk import read_street_file
+    from sna.errors import InputError
+
+    data = _real_month()
+    lines = data.splitlines(keepends=True)
+    extra = {
+        "tail": b"".join(lines[-5000:]),
+        "grep": b"".join(x for x in lines if b"Anti-social" in x),
+        "twice_and_blank": b"".join(lines[1:]) + b"\n",
+    }[how]
+    path = tmp_path / "2024-01-thames-valley-street.csv"
+    path.write_bytes(data + extra)
+    with pytest.raises(InputError, match=rf"line {line}: from this line on its rows repeat"):
+        read_street_file(path)
+
+
+def test_stray_quote_in_a_real_month_is_refused(tmp_path):
+    """awk 'NR==5000{sub(/,On or near /,",\\"On or near ")}1': 10,607 rows would vanish."""
+    from sna.data.policeuk import read_street_file
+    from sna.errors import InputError
+
+    lines = _real_month().split(b"\n")
+    lines[4999] = lines[4999].replace(b",On or near ", b',"On or near ', 1)
+    path = tmp_path / "2024-01-thames-valley-street.csv"
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(InputError, match=r"line 5000: a quoted value starting on this line"):
+        read_street_file(path)
+
+
+def test_real_months_are_all_accepted():
+    """No real month trips the pasting or unclosed-quote rules (identical ASB rows are kept)."""
+    from sna.data.policeuk import read_street_file
+
+    files = sorted((RAW / "police_uk").rglob("*-street.csv.gz"))
+    assert len(files) == 22
+    assert sum(read_street_file(f).rows_read for f in files) == 348_322
+
+
+def _run_measured(config: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    code = (
+        "import resource, sys; from sna.build.cli import main; "
+        "status = main(['prepare', '--config', sys.argv[1], '--quiet']); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(status)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=False
+    )
+    return done, int(done.stdout.split()[-1]) / 1024 if done.stdout.strip() else -1.0
+
+
+@pytest.mark.parametrize("bomb", ["x_lines", "growing_rows"])
+def test_malformed_row_bombs_stay_small(tmp_path, bomb):
+    """Millions of malformed rows, or rows of up to 3,000 fields, from a small gzip."""
+    raw = raw_with(tmp_path, "reordered_header")
+    plain = raw / "police_uk" / "2024-01-thames-valley-street.csv"
+    header, rest = plain.read_bytes().split(b"\n", 1)
+    if bomb == "x_lines":
+        n = 5_000_000
+        body = b"x\n" * n
+    else:  # line i has (i % 3000) + 1 fields; each line differs, so none repeats another
+        n = 60_000
+        fields = [i % 3000 + (i % 3000 == 11) for i in range(n)]  # never 12 fields
+        body = b"".join(b"%d" % i + b",x" * k + b"\n" for i, k in enumerate(fields))
+    bomb_path = plain.with_name(plain.name + ".gz")
+    bomb_path.write_bytes(gzip.compress(header + b"\n" + rest + body, 6))
+    plain.unlink()
+    assert bomb_path.stat().st_size < 2_000_000
+    done, peak_mb = _run_measured(write_config(tmp_path, raw=raw))
+    assert done.returncode == 0, done.stderr
+    assert peak_mb < 800, peak_mb
+    reason = "malformed row (wrong number of fields)"
+    assert f"rejected       {n:,} ({reason} {n:,})" in done.stdout
+    manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())
+    (entry,) = manifest["files"]
+    assert entry["rows_rejected"] == {reason: n}
+    assert entry["rows_read"] == entry["rows_kept"] + entry["rows_out_of_area"] + n
+    assert entry["rejects_not_written"] == {reason: n - 10_000}
+    assert (processed(tmp_path) / "rejects.csv").stat().st_size < 40_000_000
+    rejects = read_rejects(tmp_path)
+    assert len(rejects) == 10_000 and rejects["line"].iloc[0] == "5"
+    assert rejects["raw"].str.len().max() < 2_100
+
+
+def test_summary_names_at_most_ten_reasons(capsys):
+    from sna.data.prepare import _summarise_reasons
+
+    text = _summarise_reasons({f"reason {i:02d}": i + 1 for i in range(30)})
+    assert text.startswith("reason 29 30, reason 28 29")
+    assert text.endswith(", and 20 more reasons (210 rows)") and text.count("reason") == 11
+
+
+@pytest.mark.parametrize("foreign", ["manifest.json", "rejects.csv", "notes.txt"])
+def test_prepare_refuses_a_folder_of_another_application(tmp_path, capsys, foreign):
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "reordered_header"))
+    out = processed(tmp_path)
+    out.mkdir(parents=True)
+    (out / ".gitkeep").write_text("")
+    (out / foreign).write_text('{"app": "other"}\n')
+    status, err = run_prepare(config, capsys)
+    assert status == 2 and "Traceback" not in err and err.count("\n") == 1
+    assert f"the processed folder {out} holds files sna did not write ({foreign})" in err
+    assert (out / foreign).read_text() == '{"app": "other"}\n'
+    assert sorted(p.name for p in out.iterdir()) == [".gitkeep", foreign]  # nothing written
+    args = ["prepare", "--config", str(config), "--quiet", "--allow-foreign-files"]
+    assert main(args) == 0
+    if foreign == "notes.txt":  # never replaced, and still refused without the flag
+        assert (out / foreign).read_text() == '{"app": "other"}\n'
+        assert run_prepare(config, capsys)[0] == 2
+    else:  # replaced by sna's own output, which is not foreign
+        assert run_prepare(config, capsys)[0] == 0
+
+
+def test_symlinked_subfolder_is_read_and_loops_are_not_followed(tmp_path, capsys):
+    raw = raw_with(tmp_path, "missing_month")
+    police = raw / "police_uk"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    march = police / "2024-03-thames-valley-street.csv"
+    march.rename(elsewhere / march.name)
+    (police / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(police, target_is_directory=True)
+    config = write_config(tmp_path, raw=raw)
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 0
+    manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())
+    paths = [f["path"] for f in manifest["files"]]
+    assert paths == [
+        "police_uk/2024-01-thames-valley-street.csv",
+        "police_uk/linked/2024-03-thames-valley-street.csv",
+    ]
+
+
+def test_reporting_year_without_data_is_warned(tmp_path, capsys):
+    config = write_config(tmp_path, raw=raw_with(tmp_path, "reordered_header"))
+    from sna.data.config import load_config
+
+    years = load_config(config).reporting_years
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for year in years:
+        if year != 2024:
+            assert f"WARNING: no police.uk data for {year}, a reporting year in" in out

@@ -25,9 +25,53 @@ def test_demo_config_loads():
 
 def test_population_source_is_configured_or_nearest():
     config = load_config(DEMO_CONFIG)
-    assert config.population_source_for(2025).key == "census2021"
-    assert config.population_source_for(2018).key == "mye2020"  # nearest: 2020
-    assert config.population_source_for(2022).key == "census2021"
+    # The mid-year estimate nearest the year: mid-2022 for 2022-2025, mid-2020 for 2018-19.
+    for year, key in {2025: "mye2022", 2024: "mye2022", 2022: "mye2022", 2018: "mye2020"}.items():
+        assert config.population_source_for(year).key == key
+    assert config.population_source_for(2019).key == "mye2020"
+    assert config.population_source_for(2021).key == "census2021"  # not listed: nearest
+    assert config.population_source_for(2023).key == "mye2022"
+    # Every label says which year's estimate it is: reports print it beside the figures.
+    for source in config.population_sources.values():
+        assert str(source.year) in source.label
+    assert config.population_source_for(2025).file.name == "mye22final.xlsx"
+
+
+def test_population_label_must_name_its_year(tmp_path):
+    path = write_config(
+        tmp_path,
+        replace={r'^label = "ONS mid-2022 population estimates"': 'label = "ONS estimates"'},
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == "population.sources.mye2022.label"
+    assert "which year's estimate" in str(info.value)
+
+
+def test_new_area_sources_are_optional_with_the_demo_defaults(tmp_path):
+    """A config written before IoD2025 and the LSOA 2011-2021 lookup still loads (demo files)."""
+    demo = load_config(DEMO_CONFIG)
+    path = write_config(
+        tmp_path, replace={r"^lsoa_lookup_2011_2021 = .*\n": "", r"^iod2025 = .*\n": ""}
+    )
+    config = load_config(path)
+    assert config.sources.lsoa_lookup_2011_2021 == demo.sources.lsoa_lookup_2011_2021
+    assert config.sources.iod2025 == demo.sources.iod2025
+    assert config.sources.iod2025.name == "imd2025_lsoa21_ranks_deciles_scores.csv.gz"
+
+
+def test_deprivation_domains_are_one_mapping():
+    """The config's domains are those of sna.data.areas, each with its columns."""
+    from sna.data.areas import DEPRIVATION_DOMAINS, domain_column
+    from sna.data.config import DEPRIVATION_DOMAINS as CONFIG_DOMAINS
+
+    assert tuple(DEPRIVATION_DOMAINS) == CONFIG_DOMAINS
+    assert domain_column("Barriers to Housing and Services") == "barriers_decile"
+    assert DEPRIVATION_DOMAINS["Barriers to Housing and Services"].iod2025 == "Housing_and_Services"
+    assert DEPRIVATION_DOMAINS["Living Environment"].iod2025 == "Environment"
+    assert domain_column("IMD", "rank") == "imd_rank"
+    with pytest.raises(ValueError, match="unknown deprivation domain"):
+        domain_column("Wealth")
 
 
 def test_district_lookup_by_name_or_code():
@@ -63,8 +107,15 @@ def test_district_lookup_by_name_or_code():
             "one of",
         ),
         (r'^imd = ".*"', 'imd = "imd2019/nope.csv"', "sources.imd", "not found"),
+        (r'^iod2025 = ".*"', 'iod2025 = "imd2025/nope.csv"', "sources.iod2025", "not found"),
         (
-            r'^2024 = "census2021"',
+            r"^lsoa_lookup_2011_2021 = .*",
+            'lsoa_lookup_2011_2021 = "lookups/nope.csv"',
+            "sources.lsoa_lookup_2011_2021",
+            "not found",
+        ),
+        (
+            r'^2024 = "mye2022"',
             '2024 = "census2031"',
             "population.by_year.2024",
             "unknown source",
@@ -118,7 +169,7 @@ def test_paths_keep_symbolic_links(tmp_path):
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    for folder in ("police_uk", "lookups", "population", "imd2019"):
+    for folder in ("police_uk", "lookups", "population", "imd2019", "imd2025"):
         (raw / folder).symlink_to(RAW / folder)
     config = load_config(write_config(tmp_path, raw=raw))
     assert config.sources.police_uk == raw / "police_uk"

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 
 import pandas as pd
 import pytest
 
-from sna.data.manifest import Coverage, Manifest, format_months, month_runs, year_months
+from sna.data.manifest import (
+    Coverage,
+    Manifest,
+    format_months,
+    month_runs,
+    no_location_by_year,
+    year_months,
+)
 
 
 def months(*numbers: int, year: int = 2025) -> list[pd.Period]:
@@ -73,3 +82,43 @@ def test_manifest_agrees_with_the_json(manifest, prepared):
     ]  # fmt: skip
     assert manifest.files[0].name == "2018-06-thames-valley-street.csv.gz"
     assert manifest.config_fingerprint == config.fingerprint()
+
+
+def test_no_location_share_by_year(manifest):
+    """Rows with no LSOA in each year's files, counted independently with the csv module."""
+    from tests.conftest import RAW
+
+    expected: dict[int, list[int]] = {}
+    for path in sorted((RAW / "police_uk" / "thames-valley").glob("*-street.csv.gz")):
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        year = expected.setdefault(int(path.name[:4]), [0, 0])
+        year[0] += len(rows)
+        year[1] += sum(1 for r in rows if not r["LSOA code"].strip())
+    table = no_location_by_year(manifest)
+    assert list(table.index) == [2018, 2019, 2022, 2024, 2025]
+    for year, (rows, none) in expected.items():
+        assert table.loc[year, ["rows", "no_location"]].tolist() == [rows, none]
+        assert table.loc[year, "share"] == pytest.approx(none / rows)
+    # About 10% in 2018-19, about 2% in 2024-25 (the issue's figures).
+    assert table.loc[[2018, 2019], "share"].between(0.09, 0.11).all()
+    assert table.loc[[2024, 2025], "share"].between(0.015, 0.025).all()
+    assert table["months"].tolist() == [4, 2, 1, 4, 11]
+    # Another force's files do not count.
+    assert no_location_by_year(manifest, forces=["metropolitan"]).empty
+
+
+def test_location_share_warning(manifest):
+    from sna.report.provenance import location_share_warning, no_location_table
+
+    warning = location_share_warning(manifest, 2025, 2019)
+    assert warning is not None
+    assert "10.0% of the police.uk rows in 2019 and 2.3% in 2025" in warning
+    assert "part of any rise" in warning
+    assert "part of any fall" in location_share_warning(manifest, 2019, 2025)
+    assert location_share_warning(manifest, 2025, 2024) is None  # 2.1% and 2.3%
+    assert location_share_warning(manifest, 2019, 2018) is None  # 10.2% and 10.0%
+    assert location_share_warning(manifest, 2024, 2023) is None  # no 2023 data
+    table = no_location_table(manifest)
+    assert table.loc[2018, "Share"] == "10.2%"
+    assert table.loc[2025, "Rows with no location"] == "3,994"

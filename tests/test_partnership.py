@@ -222,3 +222,18 @@ def test_reading_end_to_end_keeps_its_records(lookups, tmp_path):
     assert reading["count"].sum() > 10_000
     assert set(reading["district_name"]) == {"Reading"}
     assert set(pd.DatetimeIndex(reading["month"]).year) >= {2024, 2025}
+
+
+def test_population_sources_follow_the_demo(lookups):
+    text = config_text(find_partnership("Reading", lookups), reporting_years=[2019, 2021, 2025])
+    by_year = tomllib.loads(text)["population"]["by_year"]
+    assert by_year == {"2019": "mye2020", "2025": "mye2022"}  # 2021: Census 2021, the nearest
+
+
+def test_former_districts_take_census_2021_not_the_mid_2022_estimates(lookups):
+    # The mid-2022 estimates are on 2023 districts: they have Somerset, not Mendip.
+    p = find_partnership("Somerset", lookups)
+    assert p.former_districts
+    by_year = tomllib.loads(config_text(p))["population"]["by_year"]
+    assert by_year == {"2024": "census2021", "2025": "census2021"}
+    assert not find_partnership("Oxfordshire", lookups).former_districts

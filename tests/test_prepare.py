@@ -34,7 +34,7 @@ def mini_raw(tmp_path: Path, files: list[str]) -> Path:
     (raw / "police_uk").mkdir(parents=True)
     for name in files:
         shutil.copy(STREET / name, raw / "police_uk" / name)
-    for folder in ("lookups", "population", "imd2019"):
+    for folder in ("lookups", "population", "imd2019", "imd2025"):
         (raw / folder).symlink_to(RAW / folder)
     return raw
 
@@ -151,14 +151,21 @@ def test_area_data(prepared):
     pops = pd.read_parquet(config.processed_dir / "populations.parquet").set_index(
         ["year", "area_name"]
     )
-    # Census 2021 LSOA sums and ONS mid-2020 estimates, as in shared/data/PROVENANCE.md.
-    assert pops.loc[(2025, "Cherwell"), "population"] == 161013
-    assert pops.loc[(2024, "West Oxfordshire"), "population"] == 114262
+    # ONS mid-2022 and mid-2020 estimates, as in shared/data/PROVENANCE.md (section 6 for
+    # mid-2022: Cherwell 164,155; Oxford 163,257; South Oxfordshire 151,820; Vale of White Horse
+    # 142,116; West Oxfordshire 116,928): the estimate nearest each year.
+    mid2022 = {
+        "Cherwell": 164155, "Oxford": 163257, "South Oxfordshire": 151820,
+        "Vale of White Horse": 142116, "West Oxfordshire": 116928,
+    }  # fmt: skip
+    for year in (2022, 2024, 2025):
+        for name, value in mid2022.items():
+            assert pops.loc[(year, name), "population"] == value
+            assert pops.loc[(year, name), "source"] == "ONS mid-2022 population estimates"
+        assert pops.loc[(year, "Oxfordshire"), "population"] == sum(mid2022.values())
     assert pops.loc[(2018, "Oxford"), "population"] == 151584
-    assert pops.loc[(2018, "Oxford"), "source"].startswith("ONS mid-2020")
-    assert (
-        pops.loc[(2025, "Oxfordshire"), "population"] == 161013 + 162030 + 149061 + 138909 + 114262
-    )
+    assert pops.loc[(2019, "Oxford"), "source"].startswith("ONS mid-2020")
+    assert (pops["source_year"] == [int(s[8:12]) for s in pops["source"]]).all()  # "ONS mid-YYYY"
     lsoas = pd.read_parquet(config.processed_dir / "lsoas.parquet")
     # IoD2019 File 1, read independently with the csv module (ranks like "29,199").
     with gzip.open(config.sources.imd, "rt", encoding="utf-8-sig") as handle:
@@ -169,8 +176,20 @@ def test_area_data(prepared):
         assert old.loc[code, "imd_rank"] == int(
             imd[code]["Index of Multiple Deprivation (IMD) Rank"].replace(",", "")
         )
-    unmatched = manifest["lsoas"]["lsoa21_without_deprivation"]
-    assert unmatched == (~lsoas.loc[lsoas["lsoa_vintage"] == 2021, "deprivation_matched"]).sum() > 0
+    assert (old["deprivation_index"] == "IoD2019").all()
+    assert (
+        old["population_source"] == "IoD2019 mid-2015 population denominators, 2011 LSOAs"
+    ).all()
+    new = lsoas[lsoas["lsoa_vintage"] == 2021]
+    assert (new["deprivation_index"] == "IoD2025").all()
+    assert (new["population_source"] == "Census 2021 usual residents, 2021 LSOAs").all()
+    # Every LSOA of either vintage has the deprivation of its own index.
+    assert lsoas["deprivation_matched"].all()
+    assert manifest["lsoas"]["lsoa21_without_deprivation"] == 0
+    assert manifest["lsoas"]["lsoa11_without_deprivation"] == 0
+    assert manifest["lsoas"]["deprivation_index"] == {"2011": "IoD2019", "2021": "IoD2025"}
+    roles = {a["role"] for a in manifest["area_files"]}
+    assert {"lsoa_lookup_2011_2021", "iod2025", "population:mye2022"} <= roles
 
 
 def test_rerun_is_a_no_op_and_change_rebuilds(tmp_path):

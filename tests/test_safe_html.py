@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ from bs4 import BeautifulSoup
 
 from sna.build.plan import build
 from sna.data.config import load_config
+from sna.data.files import sha256_file
 from sna.data.prepare import prepare
 from tests.conftest import write_config
 
@@ -39,6 +41,13 @@ def hostile(tmp_path_factory):
             r"^West Oxfordshire", f"West Oxfordshire {SCRIPT}{IMG}", regex=True
         )
         frame.to_parquet(path, index=False)
+    # Record the edited files as prepare's outputs, or load_processed refuses them as damaged.
+    manifest_path = config.processed_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for name in ("lsoas.parquet", "counts.parquet"):
+        path = config.processed_dir / name
+        manifest["outputs"][name] = {"sha256": sha256_file(path), "size": path.stat().st_size}
+    manifest_path.write_text(json.dumps(manifest))
     outcomes = build(
         config,
         years=[2025],

@@ -7,6 +7,7 @@ import pandas as pd
 
 from sna.assessment.disclosure import count_mask, linked_masks, overview_mask
 from sna.report.tables import (
+    SIGNIFICANT,
     change_table,
     interval,
     overview_table,
@@ -30,7 +31,7 @@ def test_overview_table_suppresses_small_district_counts():
     table = overview_table(overview, hidden=hidden, benchmark="County")
     # A (3) is primary; the smallest other district (C) is hidden too, or A = 163 - 120 - 40.
     assert table.loc["A"].tolist()[0] == "[c]"
-    assert table.loc["A", "Rate per 1,000 residents"] == "[c]"
+    assert table.loc["A", "Rate per 1,000 residents a year"] == "[c]"
     assert table.loc["A", "95% confidence interval"] == "[c]"
     assert table.loc["C", "Crimes"] == "[c]"
     assert table.loc["B", "Crimes"] == "120"
@@ -51,17 +52,14 @@ def test_change_table_hides_change_of_suppressed_counts():
     hidden = linked_masks(table, {"All": ["X", "Y", "Z", "W"]}, threshold=4)
     out = change_table(table, hidden=hidden.types, year=2025, previous_year=2024, months="Jan-Apr")
     assert out.loc["X", "2024 (Jan-Apr)"] == "[c]"
-    assert (
-        out.loc["X", ["Change", "Change %", "Statistically significant (95%)"]].tolist()
-        == ["[c]"] * 3
-    )
+    assert out.loc["X", ["Change", "Change %", SIGNIFICANT]].tolist() == ["[c]"] * 3
     # W (the smallest other count) is hidden too, so X cannot be worked out from the total.
     assert out.loc["W", "2024 (Jan-Apr)"] == "[c]"
     assert out.loc["Y", "Crimes 2025"] == "1,200"
     assert out.loc["Y", "Change"] == "-20"
     assert out.loc["Y", "Change %"] == "-5.0%"
     assert out.loc["Z", "Change %"] == "[x]"  # no crimes in either year: no percentage
-    assert out.loc["Z", "Statistically significant (95%)"] == "[x]"
+    assert out.loc["Z", SIGNIFICANT] == "[x]"
 
 
 def test_linked_tables_hide_the_same_cells():

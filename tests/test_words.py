@@ -40,9 +40,11 @@ def test_key_findings_agree_with_the_tests(west):
     text = " ".join(sentences)
     assert "July 2025 is missing" in sentences[0]
     assert west.overview.loc["West Oxfordshire", "compare95"] == "lower"
+    row = west.overview.loc["West Oxfordshire"]
+    rate = row["count"] / row["denominator"] * 1000 * 12 / 11  # annualised from 11 months
     assert (
-        "West Oxfordshire's crime rate (42.8 per 1,000 residents) is significantly lower than "
-        "Oxfordshire's" in text
+        f"West Oxfordshire's crime rate ({rate:.1f} per 1,000 residents a year) is significantly "
+        "lower than Oxfordshire's" in text
     )
     for group, row in west.groups.iterrows():
         subject = "Recorded crime" if group == ALL_CRIME else str(group)
@@ -71,7 +73,7 @@ def test_no_previous_year_is_said_plainly(data):
 def test_table_notes(data):
     note = words.table_notes(data, data.manifest.coverage(2025))
     assert note.startswith("[c] = suppressed: a count of 1 to 4")
-    assert "Census 2021" in note and "missing: 2025-07" in note
+    assert "ONS mid-2022 population estimates" in note and "missing: 2025-07" in note
 
 
 def test_heatmap_hides_cells_behind_small_counts(data):

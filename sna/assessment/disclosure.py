@@ -8,7 +8,7 @@ totals of overlapping groups of them, share one decision (:func:`linked_masks`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = [
     "COUNT_COLUMNS",
     "AreaMasks",
     "LinkedMasks",
+    "PreviousYear",
     "area_masks",
     "count_mask",
     "hide_monthly",
@@ -167,6 +168,25 @@ class AreaMasks:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class PreviousYear:
+    """The previous year's published counts, from its own reports of the same build.
+
+    Attributes
+    ----------
+    overview
+        Its table of districts (:func:`sna.assessment.figures.district_overview`).
+    types
+        Each district's crime-type table of that year, by district name.
+    masks
+        That year's decision (:func:`area_masks`), kept as it is.
+    """
+
+    overview: pd.DataFrame
+    types: Mapping[str, pd.DataFrame]
+    masks: AreaMasks
+
+
 def area_masks(
     overview: pd.DataFrame,
     types: Mapping[str, pd.DataFrame],
@@ -175,16 +195,25 @@ def area_masks(
     benchmark: str,
     all_crime: str,
     threshold: int,
+    previous: PreviousYear | None = None,
 ) -> AreaMasks:
     """Hidden cells of the table of districts and of every district's crime-type and group tables.
 
     Every report shows the table of districts, whose total is the benchmark, and a district's
-    count there is the all-crime total of its crime-group table; its crime-type counts for the
-    months compared with the previous year are at most those for the year. So the counts of the
-    year and of this year's months compared, of every district, with the table of districts, are
-    decided together by :func:`sna.stats.group_suppression.suppress_linked` (the counts of the
-    previous year's months, in no other table of the year, by :func:`linked_masks`), and every
-    report shows the same table of districts with the same cells hidden.
+    count there is the all-crime total of its crime-group table. All the count columns of every
+    district (the year's ``count``, and ``before`` and ``after`` over the months compared), their
+    group totals and the table of districts are decided together by
+    :func:`sna.stats.group_suppression.suppress_linked`, and every report shows the same table
+    of districts with the same cells hidden.
+
+    A reader subtracts: ``count - after`` is the count of this year's months not compared, and
+    the previous year's ``count`` (in its own report, when ``previous`` is given) minus
+    ``before`` that of its months not compared. Both are derived cells, protected like hidden
+    small counts: one from 1 to ``threshold`` must not be narrowed to within 1 to ``threshold``
+    (usually by hiding the ``after`` or ``before`` cell, and more if its group totals would give
+    it away). The previous year's cells (its counts, comparison and table of districts) keep
+    that year's decision and are audited with this year's; when every month is compared
+    (``after == count``) nothing more is hidden.
 
     Parameters
     ----------
@@ -201,6 +230,9 @@ def area_masks(
         The group in ``members`` whose total is a district's count in ``overview``.
     threshold
         Counts from 1 to this are suppressed.
+    previous
+        The previous year's published counts and decision, when its reports are published by
+        the same build (a reporting year); None when the reader has no previous year's report.
 
     Raises
     ------
@@ -208,82 +240,106 @@ def area_masks(
         If a district's all-crime total is not its count in ``overview``.
     """
     districts = [d for d in overview.index if d != benchmark]
+    cells: dict[tuple, float] = {}
+    sums: list[tuple[Hashable, Sequence[Hashable]]] = []
+    derived: list[tuple] = []
+    fixed: dict[Hashable, bool] = {}
 
-    def _all(d: str) -> tuple[str, str, str, str]:  # a district's count: its all-crime total
-        return ("count", d, "group", all_crime)
+    def add(tag: str, frame: pd.DataFrame, d: str, column: str) -> None:
+        for t, value in frame[column].items():
+            cells[(tag, column, d, "type", t)] = float(value)
+        for g, crime_types in members.items():
+            label = (tag, column, d, "group", g)
+            cells[label] = float(frame.loc[list(crime_types), column].sum())
+            sums.append((label, [(tag, column, d, "type", t) for t in crime_types]))
 
-    cells: dict[object, float] = {}
-    sums: dict[object, list[object]] = {}
-    unpublished: list[object] = []
-    after_same = {}
-    for column in ("count", "after"):
+    def add_year(tag: str, year_overview: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> set:
+        columns = {}
         for d in districts:
-            frame = types[d]
-            if column == "after":
-                after, count = frame["after"].to_numpy(float), frame["count"].to_numpy(float)
-                after_same[d] = bool(np.isnan(after).all() or np.array_equal(after, count))
-                if after_same[d]:
-                    continue
-            for t, value in frame[column].items():
-                cells[(column, d, "type", t)] = float(value)
-    for column in ("count", "after"):
-        for d in districts:
-            if column == "after" and after_same[d]:
-                continue
-            frame = types[d]
-            for g, crime_types in members.items():
-                total = frame.loc[list(crime_types), column].sum()
-                cells[(column, d, "group", g)] = float(total)
-                sums[(column, d, "group", g)] = [(column, d, "type", t) for t in crime_types]
-            if column == "count" and cells[_all(d)] != overview.loc[d, "count"]:
+            frame = frames[d]
+            after, count = frame["after"].to_numpy(float), frame["count"].to_numpy(float)
+            same = bool(np.isnan(after).all() or np.array_equal(after, count))
+            columns[d] = ["count"] if same else ["count", "after"]
+            if tag == "now" and not frame["before"].isna().all():
+                columns[d].append("before")
+            for column in columns[d]:
+                add(tag, frame, d, column)
+            if cells[(tag, "count", d, "group", all_crime)] != year_overview.loc[d, "count"]:
                 raise ValueError(f"{d}'s {all_crime} total is not its count in the overview")
-            if column == "after":  # a month compared is a month of the year: after <= count
+            if not same:  # the year's months not compared: count - after
                 for t in frame.index:
-                    rest = ("rest", d, t)
+                    rest = (tag, "rest", d, t)
                     cells[rest] = float(frame.loc[t, "count"] - frame.loc[t, "after"])
-                    sums[("count", d, "type", t)] = [("after", d, "type", t), rest]
-                    unpublished.append(rest)
-    bench = float(overview.loc[benchmark, "count"])
-    cells[("overview", benchmark)] = bench
-    if bench == sum(cells[_all(d)] for d in districts):
-        sums[("overview", benchmark)] = [_all(d) for d in districts]
+                    sums.append(
+                        ((tag, "count", d, "type", t), [(tag, "after", d, "type", t), rest])
+                    )
+                    derived.append(rest)
+        bench = float(year_overview.loc[benchmark, "count"])
+        cells[(tag, "overview", benchmark)] = bench
+        alls = [(tag, "count", d, "group", all_crime) for d in districts]
+        if bench == sum(cells[a] for a in alls):
+            sums.append(((tag, "overview", benchmark), alls))
+        return {(d, c) for d in districts for c in columns[d]}
+
+    shown = add_year("now", overview, types)
+    if previous is not None:
+        add_year("prev", previous.overview, previous.types)
+        for label in cells:
+            if label[0] == "prev" and label not in derived:
+                fixed[label] = _previous_hidden(previous.masks, label)
+        for d in districts:
+            frame, before = previous.types[d], types[d]["before"]
+            if (d, "before") not in shown:
+                continue
+            for t in frame.index:  # the previous year's months not compared: count - before
+                rest = ("now", "rest_before", d, t)
+                cells[rest] = float(frame.loc[t, "count"] - before[t])
+                sums.append(
+                    (("prev", "count", d, "type", t), [("now", "before", d, "type", t), rest])
+                )
+                derived.append(rest)
     decided = suppress_linked(
         pd.Series(list(cells.values()), index=pd.Index(list(cells), tupleize_cols=False)),
         sums,
         threshold=threshold,
-        unpublished=unpublished,
+        derived=derived,
+        fixed=fixed,
     )
     hidden = decided.hidden
     overview_hidden = pd.Series(
-        [bool(hidden[_all(d)]) for d in districts] + [bool(hidden[("overview", benchmark)])],
+        [bool(hidden[("now", "count", d, "group", all_crime)]) for d in districts]
+        + [bool(hidden[("now", "overview", benchmark)])],
         index=overview.index,
     )
     linked = {}
     for d in districts:
         frame = types[d]
-        masks = {
-            column: [bool(hidden[(column, d, "type", t)]) for t in frame.index]
-            for column in ("count", "after")
-            if column == "count" or not after_same[d]
-        }
-        group_masks = {
-            column: [bool(hidden[(column, d, "group", g)]) for g in members]
-            for column in ("count", "after")
-            if column == "count" or not after_same[d]
-        }
-        if after_same[d]:
-            same = frame["after"].isna().all()
-            masks["after"] = [False] * len(frame) if same else masks["count"]
-            group_masks["after"] = [False] * len(members) if same else group_masks["count"]
-        before = linked_masks(frame[["before"]].assign(count=np.nan, after=np.nan), members,
-                              threshold=threshold)  # fmt: skip
-        masks["before"] = before.types["before"].tolist()
-        group_masks["before"] = before.groups["before"].tolist()
+        masks, group_masks = {}, {}
+        for column in COUNT_COLUMNS:
+            source = column
+            if (d, column) not in shown:
+                if column == "after" and not frame["after"].isna().all():
+                    source = "count"  # every month compared: the year's count
+                else:
+                    masks[column] = [False] * len(frame)
+                    group_masks[column] = [False] * len(members)
+                    continue
+            masks[column] = [bool(hidden[("now", source, d, "type", t)]) for t in frame.index]
+            group_masks[column] = [bool(hidden[("now", source, d, "group", g)]) for g in members]
         linked[d] = LinkedMasks(
             types=pd.DataFrame(masks, index=frame.index)[list(COUNT_COLUMNS)],
             groups=pd.DataFrame(group_masks, index=pd.Index(list(members)))[list(COUNT_COLUMNS)],
         )
     return AreaMasks(overview=overview_hidden, linked=linked, note=decided.note)
+
+
+def _previous_hidden(masks: AreaMasks, label: tuple) -> bool:
+    """Whether a cell of the previous year's reports, labelled as in :func:`area_masks`, is hidden."""
+    if label[1] == "overview":
+        return bool(masks.overview[label[2]])
+    _, column, d, kind, name = label
+    table = masks.linked[d].types if kind == "type" else masks.linked[d].groups
+    return bool(table.loc[name, column])
 
 
 def hide_monthly(monthly: pd.Series, *, threshold: int, year_hidden: bool = False) -> bool:

@@ -22,6 +22,7 @@ from sna.stats.change import LikeForLike
 from sna.stats.concentration import concentration_summary, persistent_hotspots, top_areas
 from sna.stats.deprivation import deprivation_correlation, deprivation_rate_ratio
 from sna.stats.forecast import monthly_forecast
+from sna.stats.trends import SeasonalTrend, seasonal_trend
 
 __all__ = ["DistrictAssessment", "assess_district"]
 
@@ -43,11 +44,17 @@ class DistrictAssessment:
     overview, overview_hidden
         Every district and the benchmark (:func:`~sna.assessment.figures.district_overview`),
         and which of their counts are hidden.
+    ranked
+        The districts ranked by rate, each tested against the next
+        (:func:`~sna.assessment.figures.rank_districts`).
     groups, types, compared, hidden
         Crime groups and crime types with change on the previous year, what was compared, and the
         one suppression decision shared by every table of them.
     monthly, forecast
         Recorded crime per month up to the reporting year, and its 12-month forecast.
+    trend
+        The trend over the years with data, allowing for season, and the seasonal profile
+        (:func:`sna.stats.trends.seasonal_trend`).
     monthly_hidden
         True when the chart of counts per month is left out (a month with a small count, or a
         year's count it adds up to hidden; :func:`~sna.assessment.disclosure.hide_monthly`).
@@ -73,12 +80,14 @@ class DistrictAssessment:
     coverage: Coverage
     overview: pd.DataFrame
     overview_hidden: pd.Series
+    ranked: pd.DataFrame
     groups: pd.DataFrame
     types: pd.DataFrame
     compared: LikeForLike
     hidden: LinkedMasks
     monthly: pd.Series
     forecast: pd.DataFrame
+    trend: SeasonalTrend
     monthly_hidden: bool
     lsoas: pd.DataFrame
     correlation: pd.Series
@@ -105,6 +114,14 @@ class DistrictAssessment:
     def domain(self) -> str:
         """The deprivation domain the deciles come from."""
         return self.data.config.deprivation_domain
+
+
+def _deciles(lsoas: pd.DataFrame, threshold: int, per: float) -> pd.DataFrame:
+    """Rates by deprivation decile with small counts hidden, LSOAs per decile, and the index."""
+    rates = figures.rate_by_decile_counts(lsoas, per=per)
+    out = hide_rates(rates, threshold=threshold).assign(n_lsoas=figures.lsoas_by_decile(lsoas))
+    out.attrs = dict(rates.attrs)
+    return out
 
 
 def assess_district(data: Processed, district: str, year: int) -> DistrictAssessment:
@@ -140,11 +157,13 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
     overview = figures.district_overview(data, year)
     groups, compared = figures.crime_group_table(data, area.code, year)
     types, _ = figures.crime_type_table(data, area.code, year)
+    groups, types = figures.control_false_discoveries(groups, types)
     monthly = figures.monthly_counts(data, area.code, through=year)
     lsoas = figures.deprivation_frame(data, area.code, year)
     domain = config.deprivation_domain
-    hotspots = figures.deprived_hotspot_table(lsoas, domain=domain)
-    top = top_areas(lsoas.set_index("lsoa_name"), n=10, by="count")
+    per = figures.annual_per(data, year)  # LSOA rates are per 1,000 residents a year too
+    hotspots = figures.deprived_hotspot_table(lsoas, domain=domain, per=per)
+    top = top_areas(lsoas.set_index("lsoa_name"), n=10, by="count", per=per)
     persistent = persistent_hotspots(figures.lsoa_by_year(data, area.code, through=year))
     decided = decide_area(data, year, overview)
     years = heatmap(
@@ -158,12 +177,16 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
         coverage=data.manifest.coverage(year),
         overview=overview,
         overview_hidden=overview_hidden,
+        ranked=figures.rank_districts(
+            overview, benchmark=config.benchmark.name, per=figures.annual_per(data, year)
+        ),
         groups=groups,
         types=types,
         compared=compared,
         hidden=decided.linked[area.name],
         monthly=monthly,
         forecast=monthly_forecast(monthly),
+        trend=seasonal_trend(monthly, figures.population_by_year(data, area.name)),
         monthly_hidden=hide_monthly(
             monthly,
             threshold=threshold,
@@ -172,7 +195,7 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
         lsoas=lsoas,
         correlation=deprivation_correlation(lsoas, domain=domain),
         ratio=deprivation_rate_ratio(lsoas, domain=domain),
-        by_decile=hide_rates(figures.rate_by_decile_counts(lsoas), threshold=threshold),
+        by_decile=_deciles(lsoas, threshold, per),
         deprived_hotspots=hotspots,
         deprived_hidden=count_mask(hotspots["count"], threshold=threshold, external_total=False),
         concentration=concentration_summary(lsoas["count"]),

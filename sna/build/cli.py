@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     prep.add_argument(
         "--force", action="store_true", help="rebuild even if the inputs are unchanged"
     )
+    prep.add_argument(
+        "--allow-foreign-files",
+        action="store_true",
+        help="write into a processed folder that holds files sna did not write (sna then "
+        "replaces only its own output names there)",
+    )
 
     build = sub.add_parser(
         "build",
@@ -119,7 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "prepare":
             from sna.data.prepare import run_prepare
 
-            return run_prepare(args.config, force=args.force, progress=not args.quiet)
+            return run_prepare(
+                args.config,
+                force=args.force,
+                progress=not args.quiet,
+                allow_foreign_files=args.allow_foreign_files,
+            )
         from sna.build.plan import run_build
 
         return run_build(

@@ -534,7 +534,7 @@ def _plan(
     data: str,
 ) -> list[BuildJob]:
     """One job per year for the overview and per (district, year) for the assessment."""
-    chosen_years = sorted(set(years)) if years else list(config.reporting_years)
+    chosen_years = sorted(set(years) if years else set(config.reporting_years))  # each once
     for year in chosen_years:
         if year not in config.reporting_years:
             known = ", ".join(map(str, config.reporting_years))

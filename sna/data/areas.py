@@ -1,43 +1,140 @@
 """Area data: LSOA to district lookups (2011 and 2021 LSOAs), populations and deprivation.
 
 police.uk files carry 2011 LSOA codes up to about 2022 and 2021 codes after; the English Indices
-of Deprivation 2019 are on 2011 LSOAs; Census 2021 populations are on 2021 LSOAs. This module
-reads the publishers' files as they are and puts them in tidy frames keyed by LSOA code and
-vintage, so that both vintages resolve to the right district.
+of Deprivation 2019 are on 2011 LSOAs and those of 2025 on 2021 LSOAs; Census 2021 populations
+are on 2021 LSOAs. This module reads the publishers' files as they are and puts them in tidy
+frames keyed by LSOA code and vintage, so that both vintages resolve to the right district, each
+LSOA gets the deprivation index of its own vintage, and the ONS LSOA (2011) to LSOA (2021) lookup
+groups the LSOAs of both vintages into units that are the same area in every year.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 
-from sna.data.config import Config, PopulationSource
 from sna.errors import ConfigError, InputError
 
+if TYPE_CHECKING:  # sna.data.config imports DEPRIVATION_DOMAINS from here
+    from sna.data.config import Config, PopulationSource
+
 __all__ = [
+    "DEPRIVATION_DOMAINS",
+    "IOD2019",
+    "IOD2025",
+    "DeprivationDomain",
     "assign_districts",
     "check_districts",
     "district_name_from_lsoa_name",
     "district_populations",
+    "domain_column",
     "lsoa_areas",
     "lsoa_lookup",
+    "lsoa_units",
     "read_deprivation",
+    "read_deprivation_2025",
+    "read_lsoa_changes",
 ]
 
 LSOA_LOOKUP_COLUMNS = ("lsoa_code", "lsoa_name", "lsoa_vintage", "district_code", "district_name")
-_DOMAIN_COLUMNS = {
-    "IMD": "Index of Multiple Deprivation (IMD)",
-    "Income": "Income",
-    "Employment": "Employment",
-    "Education, Skills and Training": "Education, Skills and Training",
-    "Health Deprivation and Disability": "Health Deprivation and Disability",
-    "Crime": "Crime",
-    "Barriers to Housing and Services": "Barriers to Housing and Services",
-    "Living Environment": "Living Environment",
+IOD2019 = "IoD2019"
+"""English Indices of Deprivation 2019 (MHCLG), on 2011 LSOAs."""
+IOD2025 = "IoD2025"
+"""English Indices of Deprivation 2025 (MHCLG, published 30 October 2025), on 2021 LSOAs."""
+LSOA_POPULATION_SOURCES = {
+    2011: "IoD2019 mid-2015 population denominators, 2011 LSOAs",
+    2021: "Census 2021 usual residents, 2021 LSOAs",
 }
+"""The population of an LSOA, by vintage: the best published for LSOAs of that vintage."""
+
+
+@dataclass(frozen=True)
+class DeprivationDomain:
+    """A domain of the English Indices of Deprivation and where each release publishes it.
+
+    Attributes
+    ----------
+    name
+        The name in the config's ``deprivation_domain`` (MHCLG's name, or "IMD").
+    key
+        Prefix of its columns in ``lsoas.parquet``: ``<key>_rank``, ``<key>_decile``.
+    iod2019
+        Start of its column names in IoD2019 Files 1 and 2 ("Income Rank (where ...").
+    iod2025
+        Start of its column names in the IoD2025 LSOA file (``Income_rank``).
+    """
+
+    name: str
+    key: str
+    iod2019: str
+    iod2025: str
+
+
+DEPRIVATION_DOMAINS: dict[str, DeprivationDomain] = {
+    d.name: d
+    for d in (
+        DeprivationDomain("Income", "income", "Income", "Income"),
+        DeprivationDomain("Employment", "employment", "Employment", "Employment"),
+        DeprivationDomain(
+            "Education, Skills and Training",
+            "education",
+            "Education, Skills and Training",
+            "Education",
+        ),
+        DeprivationDomain(
+            "Health Deprivation and Disability",
+            "health",
+            "Health Deprivation and Disability",
+            "Health",
+        ),
+        DeprivationDomain(
+            "Barriers to Housing and Services",
+            "barriers",
+            "Barriers to Housing and Services",
+            "Housing_and_Services",
+        ),
+        DeprivationDomain("Living Environment", "living", "Living Environment", "Environment"),
+        DeprivationDomain("Crime", "crime", "Crime", "Crime"),
+        DeprivationDomain("IMD", "imd", "Index of Multiple Deprivation (IMD)", "IMD"),
+    )
+}
+"""Every domain a config may name, the one mapping from domain names to columns."""
+
+
+def domain_column(domain: str, kind: Literal["decile", "rank"] = "decile") -> str:
+    """The ``lsoas.parquet`` column of a deprivation domain's decile (or rank).
+
+    Parameters
+    ----------
+    domain
+        A name of :data:`DEPRIVATION_DOMAINS`, as the config's ``deprivation_domain``.
+    kind
+        ``"decile"`` (1 = most deprived 10% of LSOAs in England) or ``"rank"``.
+
+    Raises
+    ------
+    ValueError
+        For a domain or kind that does not exist.
+
+    Examples
+    --------
+    >>> domain_column("Barriers to Housing and Services")
+    'barriers_decile'
+    >>> domain_column("IMD", "rank")
+    'imd_rank'
+    """
+    if domain not in DEPRIVATION_DOMAINS:
+        raise ValueError(
+            f"unknown deprivation domain {domain!r}; known: {', '.join(DEPRIVATION_DOMAINS)}"
+        )
+    if kind not in ("decile", "rank"):
+        raise ValueError(f"kind must be 'decile' or 'rank'; got {kind!r}")
+    return f"{DEPRIVATION_DOMAINS[domain].key}_{kind}"
 
 
 def _read_csv(
@@ -76,6 +173,33 @@ def _to_int(values: pd.Series, path: Path, column: str, *, first_line: int = 2) 
             path, f"column {column!r} has {shown}, not a whole number", line=first + first_line
         )
     return numbers.astype("int64")
+
+
+def _int_table(path: Path, *, key: str, columns: list[str], what: str) -> pd.DataFrame:
+    """A text ``key`` column and whole-number ``columns`` of a publisher's CSV.
+
+    pandas' parser reads a clean file (thousands separators allowed) in one fast pass; a file
+    with a missing column, an empty cell or text where a whole number should be is read again as
+    text by :func:`_read_csv` and :func:`_to_int`, whose errors name the column and line.
+    """
+    try:
+        frame = pd.read_csv(
+            path,
+            encoding="utf-8-sig",
+            usecols=[key, *columns],
+            dtype={key: str},
+            keep_default_na=False,
+            thousands=",",
+        )
+        if all(pd.api.types.is_integer_dtype(frame[c]) for c in columns):
+            return frame.astype(dict.fromkeys(columns, "int64"))
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, EOFError):
+        pass
+    text = _read_csv(path, required=(key, *columns), what=what)
+    out = pd.DataFrame({key: text[key]})
+    for column in columns:
+        out[column] = _to_int(text[column], path, column)
+    return out
 
 
 def district_name_from_lsoa_name(names: pd.Series) -> pd.Series:
@@ -273,34 +397,44 @@ def read_deprivation(config: Config) -> pd.DataFrame:
         ``lsoa_code``, ``imd_rank``, ``imd_decile`` and ``<domain>_rank``/``<domain>_decile`` for
         each domain (snake_case names, e.g. ``income_decile``).
     """
-    imd_col = _DOMAIN_COLUMNS["IMD"]
-    f1 = _read_csv(
+    imd_col = DEPRIVATION_DOMAINS["IMD"].iod2019
+    key = "LSOA code (2011)"
+    f1 = _int_table(
         config.sources.imd,
-        required=("LSOA code (2011)", f"{imd_col} Rank", f"{imd_col} Decile"),
+        key=key,
+        columns=[f"{imd_col} Rank", f"{imd_col} Decile"],
         what="IoD2019 File 1 (IMD)",
     )
-    out = pd.DataFrame({"lsoa_code": f1["LSOA code (2011)"]})
-    out["imd_rank"] = _to_int(f1[f"{imd_col} Rank"], config.sources.imd, f"{imd_col} Rank")
-    out["imd_decile"] = _to_int(f1[f"{imd_col} Decile"], config.sources.imd, f"{imd_col} Decile")
-    f2 = _read_csv(
-        config.sources.iod_domains, required=("LSOA code (2011)",), what="IoD2019 File 2 (domains)"
+    out = pd.DataFrame(
+        {
+            "lsoa_code": f1[key],
+            "imd_rank": f1[f"{imd_col} Rank"],
+            "imd_decile": f1[f"{imd_col} Decile"],
+        }
     )
-    domains = pd.DataFrame({"lsoa_code": f2["LSOA code (2011)"]})
-    for domain, prefix in _DOMAIN_COLUMNS.items():
+    header = _read_csv(
+        config.sources.iod_domains, required=(key,), what="IoD2019 File 2 (domains)", nrows=0
+    )
+    wanted: dict[str, str] = {}
+    for domain, spec in DEPRIVATION_DOMAINS.items():
         if domain == "IMD":
             continue
-        key = _snake(domain)
         for kind in ("Rank", "Decile"):
-            matches = [c for c in f2.columns if c.startswith(f"{prefix} {kind}")]
+            matches = [c for c in header.columns if c.startswith(f"{spec.iod2019} {kind}")]
             if not matches:
                 raise InputError(
                     config.sources.iod_domains,
                     f"no column for the {domain} domain {kind.lower()}; this does not look like IoD2019 File 2",
                     line=1,
                 )
-            domains[f"{key}_{kind.lower()}"] = _to_int(
-                f2[matches[0]], config.sources.iod_domains, matches[0]
-            )
+            wanted[f"{spec.key}_{kind.lower()}"] = matches[0]
+    f2 = _int_table(
+        config.sources.iod_domains,
+        key=key,
+        columns=list(wanted.values()),
+        what="IoD2019 File 2 (domains)",
+    )
+    domains = pd.DataFrame({"lsoa_code": f2[key], **{k: f2[c] for k, c in wanted.items()}})
     bad = out["imd_decile"].lt(1) | out["imd_decile"].gt(10)
     if bad.any():
         line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
@@ -308,24 +442,205 @@ def read_deprivation(config: Config) -> pd.DataFrame:
     return out.merge(domains, on="lsoa_code", how="outer")
 
 
-def _snake(domain: str) -> str:
-    return domain.split(",")[0].split(" ")[0].lower() if domain != "IMD" else "imd"
+def read_deprivation_2025(config: Config) -> pd.DataFrame:
+    """IoD2025 ranks and deciles by 2021 LSOA: the IMD and the seven domains.
+
+    Reads the IoD2025 LSOA file (``lsoa21_code`` and ``<Domain>_rank``/``<Domain>_decile`` per
+    domain, e.g. ``Housing_and_Services_decile``; MHCLG File 7's values).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`read_deprivation` (``lsoa_code``, ``imd_rank``, ``imd_decile``,
+        ``income_rank``, ...), for 2021 LSOAs.
+
+    Raises
+    ------
+    InputError
+        If a column is missing, a value is not a whole number, or a decile is outside 1-10.
+    """
+    path = config.sources.iod2025
+    specs = DEPRIVATION_DOMAINS.values()
+    table = _int_table(
+        path,
+        key="lsoa21_code",
+        columns=[f"{d.iod2025}_{kind}" for d in specs for kind in ("rank", "decile")],
+        what="IoD2025 LSOA (2021) ranks and deciles file",
+    )
+    out = pd.DataFrame({"lsoa_code": table["lsoa21_code"]})
+    for domain in specs:
+        for kind in ("rank", "decile"):
+            out[f"{domain.key}_{kind}"] = table[f"{domain.iod2025}_{kind}"]
+        deciles = out[f"{domain.key}_decile"]
+        bad = deciles.lt(1) | deciles.gt(10)
+        if bad.any():
+            line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+            raise InputError(path, f"{domain.iod2025}_decile outside 1-10", line=line)
+    return out
+
+
+_CHANGES = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
+
+
+def read_lsoa_changes(config: Config) -> pd.DataFrame:
+    """The ONS exact-fit LSOA (2011) to LSOA (2021) lookup: one row per pair of LSOAs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa11_code``, ``lsoa11_name``, ``lsoa21_code``, ``lsoa21_name``, ``change`` (the
+        ONS change indicator CHGIND: U unchanged, S split, M merged, X irregular).
+
+    Raises
+    ------
+    InputError
+        If a column is missing or a change indicator is not one of U, S, M, X.
+    """
+    path = config.sources.lsoa_lookup_2011_2021
+    columns = ("LSOA11CD", "LSOA11NM", "LSOA21CD", "LSOA21NM", "CHGIND")
+    table = _read_csv(
+        path,
+        required=columns,
+        what="ONS LSOA (2011) to LSOA (2021) lookup",
+        usecols=lambda c: c in columns,
+    )
+    out = pd.DataFrame(
+        {
+            "lsoa11_code": table["LSOA11CD"].str.strip(),
+            "lsoa11_name": table["LSOA11NM"].str.strip(),
+            "lsoa21_code": table["LSOA21CD"].str.strip(),
+            "lsoa21_name": table["LSOA21NM"].str.strip(),
+            "change": table["CHGIND"].str.strip(),
+        }
+    )
+    bad = ~out["change"].isin(list(_CHANGES))
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            path,
+            f"CHGIND is {out['change'].iloc[first]!r}, not U, S, M or X",
+            line=first + 2,
+        )
+    return out
+
+
+def _join_names(names: list[str], *, most: int = 4) -> str:
+    """LSOA names joined for a unit: ``"Cherwell 015E + 015F"`` (the district said once).
+
+    More than ``most`` names are cut short: ``"Oxford 001A + 001B + 001C + 2 more"``.
+    """
+    names = sorted(names)
+    if len(names) == 1:
+        return names[0]
+    districts = set(district_name_from_lsoa_name(pd.Series(names)))
+    shown = names[: most - 1] if len(names) > most else names
+    if len(districts) == 1:
+        district = districts.pop()
+        parts = [shown[0], *(n[len(district) :].strip() for n in shown[1:])]
+    else:
+        parts = list(shown)
+    more = [f"{len(names) - len(shown)} more"] if len(shown) < len(names) else []
+    return " + ".join([*parts, *more])
+
+
+def lsoa_units(changes: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Units that are the same area in both LSOA vintages, for counts compared across years.
+
+    A unit is a connected component of the LSOA (2011) to LSOA (2021) lookup, restricted to the
+    LSOAs of ``areas``: an unchanged LSOA is a unit of its own (one 2011 = one 2021 LSOA); LSOAs
+    merged in 2021 form the one 2021 LSOA; an LSOA split in 2021 forms the 2011 LSOA, i.e. its
+    2021 parts together; irregular changes (X) form whatever component they make.
+
+    Parameters
+    ----------
+    changes
+        From :func:`read_lsoa_changes`.
+    areas
+        ``lsoa_code``, ``lsoa_name`` and ``lsoa_vintage`` (2011 or 2021) of the LSOAs to place.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``areas``: ``unit_code`` (the 2021 code when the unit is one 2021 LSOA,
+        else the 2011 code when it is one 2011 LSOA, else its 2021 codes joined by "+"),
+        ``unit_name`` (the 2021 name, or the 2021 names joined, ``"Cherwell 015E + 015F"``) and
+        ``unit_change`` ("unchanged", "split", "merged" or "irregular"; for an LSOA the lookup
+        does not list, its own code and name and "not in lookup").
+
+    Examples
+    --------
+    >>> changes = pd.DataFrame({"lsoa11_code": ["A", "B"], "lsoa11_name": ["X 001A", "X 001B"],
+    ...     "lsoa21_code": ["A", "C"], "lsoa21_name": ["X 001A", "X 001C"], "change": ["U", "S"]})
+    >>> areas = pd.DataFrame({"lsoa_code": ["A", "B", "A", "C"], "lsoa_vintage": [2011, 2011, 2021, 2021],
+    ...     "lsoa_name": ["X 001A", "X 001B", "X 001A", "X 001C"]})
+    >>> lsoa_units(changes, areas)["unit_code"].tolist()
+    ['A', 'C', 'A', 'C']
+    """
+    old = set(areas.loc[areas["lsoa_vintage"] == 2011, "lsoa_code"])
+    new = set(areas.loc[areas["lsoa_vintage"] == 2021, "lsoa_code"])
+    pairs = changes[changes["lsoa11_code"].isin(old) | changes["lsoa21_code"].isin(new)]
+    parent: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def find(node: tuple[int, str]) -> tuple[int, str]:
+        root = node
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while node != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    edges = list(zip(pairs["lsoa11_code"], pairs["lsoa21_code"], pairs["change"], strict=True))
+    for code11, code21, _ in edges:
+        a, b = find((2011, code11)), find((2021, code21))
+        if a != b:
+            parent[a] = b
+    names21 = dict(zip(pairs["lsoa21_code"], pairs["lsoa21_name"], strict=True))
+    recent = areas[areas["lsoa_vintage"] == 2021]
+    names21.update(zip(recent["lsoa_code"], recent["lsoa_name"], strict=True))
+    members: dict[tuple[int, str], dict[str, set[str]]] = {}
+    for code11, code21, change in edges:
+        m = members.setdefault(find((2011, code11)), {"old": set(), "new": set(), "change": set()})
+        m["old"].add(code11)
+        m["new"].add(code21)
+        m["change"].add(change)
+    units: dict[tuple[int, str], tuple[str, str, str]] = {}
+    for root, m in members.items():
+        if len(m["new"]) == 1:
+            code = next(iter(m["new"]))
+        elif len(m["old"]) == 1:
+            code = next(iter(m["old"]))
+        else:
+            code = "+".join(sorted(m["new"]))
+        kinds = m["change"]
+        change = _CHANGES[kinds.pop()] if len(kinds) == 1 else _CHANGES["X"]
+        units[root] = (code, _join_names([names21[c] for c in m["new"]]), change)
+    out = []
+    for code, name, vintage in zip(
+        areas["lsoa_code"], areas["lsoa_name"], areas["lsoa_vintage"], strict=True
+    ):
+        out.append(units.get(find((int(vintage), code)), (code, name, "not in lookup")))
+    return pd.DataFrame(out, columns=["unit_code", "unit_name", "unit_change"], index=areas.index)
 
 
 def lsoa_areas(
     config: Config, lookup: pd.DataFrame, district_codes: tuple[str, ...]
 ) -> pd.DataFrame:
-    """LSOAs of the given districts with population and deprivation.
+    """LSOAs of the given districts with population, deprivation and their unit across vintages.
 
-    Population: Census 2021 usual residents for 2021 LSOAs; IoD2019 mid-2015 denominators for
-    2011 LSOAs. Deprivation (IoD2019, 2011 LSOAs) joins on the code, which matches for 2021 LSOAs
-    whose boundaries did not change; the rest have ``deprivation_matched`` False.
+    Population: the best published for the LSOA's vintage (:data:`LSOA_POPULATION_SOURCES`):
+    Census 2021 usual residents for 2021 LSOAs, IoD2019 mid-2015 denominators for 2011 LSOAs.
+    Deprivation: the index of the LSOA's vintage, IoD2025 for 2021 LSOAs and IoD2019 for 2011
+    LSOAs (ranks of the two are not comparable with each other; deciles within one are); an LSOA
+    the index does not list has ``deprivation_matched`` False. The unit is the LSOA's place in
+    :func:`lsoa_units`, the same area in both vintages.
 
     Returns
     -------
     pandas.DataFrame
         One row per LSOA code and vintage: lookup columns, ``population``,
-        ``population_source``, ``imd_*`` and domain ranks/deciles, ``deprivation_matched``.
+        ``population_source``, ``imd_*`` and domain ranks/deciles, ``deprivation_index``
+        ("IoD2025" or "IoD2019"), ``deprivation_matched``, ``unit_code``, ``unit_name``,
+        ``unit_change``.
     """
     areas = lookup[lookup["district_code"].isin(district_codes)].copy()
     census = _read_csv(
@@ -358,13 +673,21 @@ def lsoa_areas(
         is2021, areas["lsoa_code"].map(census_pop), areas["lsoa_code"].map(mid2015)
     )
     areas["population_source"] = np.where(
-        is2021, "Census 2021 usual residents", "IoD2019 mid-2015 denominators"
+        is2021, LSOA_POPULATION_SOURCES[2021], LSOA_POPULATION_SOURCES[2011]
     )
-    deprivation = read_deprivation(config)
-    areas = areas.merge(deprivation, on="lsoa_code", how="left")
+    deprivation = pd.concat(
+        [
+            read_deprivation(config).assign(lsoa_vintage=2011),
+            read_deprivation_2025(config).assign(lsoa_vintage=2021),
+        ],
+        ignore_index=True,
+    )
+    areas = areas.merge(deprivation, on=["lsoa_code", "lsoa_vintage"], how="left")
+    areas["deprivation_index"] = np.where(areas["lsoa_vintage"] == 2021, IOD2025, IOD2019)
     areas["deprivation_matched"] = areas["imd_decile"].notna()
-    for column in deprivation.columns.drop("lsoa_code"):
+    for column in deprivation.columns.drop(["lsoa_code", "lsoa_vintage"]):
         areas[column] = areas[column].astype("Int64")
+    areas = areas.join(lsoa_units(read_lsoa_changes(config), areas))
     return areas.sort_values(["district_code", "lsoa_vintage", "lsoa_code"], ignore_index=True)
 
 

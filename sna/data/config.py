@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sna.data.areas import DEPRIVATION_DOMAINS as _DOMAINS
 from sna.data.policeuk import CRIME_TYPES
 from sna.errors import ConfigError
 
@@ -28,16 +29,16 @@ __all__ = [
 ]
 
 POPULATION_FORMATS = ("ons-mye-workbook", "ons-mye-csv", "census2021-lsoa")
-DEPRIVATION_DOMAINS = (
-    "Income",
-    "Employment",
-    "Education, Skills and Training",
-    "Health Deprivation and Disability",
-    "Barriers to Housing and Services",
-    "Living Environment",
-    "Crime",
-    "IMD",
-)
+DEPRIVATION_DOMAINS = tuple(_DOMAINS)
+"""Names a config's ``deprivation_domain`` may take (from :data:`sna.data.areas.DEPRIVATION_DOMAINS`)."""
+DEFAULT_SOURCES = {
+    "lsoa_lookup_2011_2021": (
+        "lookups/LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_Lookup_for_"
+        "England_and_Wales.csv.gz"
+    ),
+    "iod2025": "imd2025/imd2025_lsoa21_ranks_deciles_scores.csv.gz",
+}
+"""Files of ``[sources]`` a config may leave out, relative to ``paths.raw``: the demo's."""
 _GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 
 
@@ -92,6 +93,8 @@ class Sources:
     lsoa11_population: Path
     imd: Path
     iod_domains: Path
+    lsoa_lookup_2011_2021: Path
+    iod2025: Path
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,7 @@ def _sources(r: _Reader, raw: Path) -> Sources:
         lsoa11_population=r.file("sources.lsoa11_population", raw),
         imd=r.file("sources.imd", raw),
         iod_domains=r.file("sources.iod_domains", raw),
+        **{key: r.file(f"sources.{key}", raw, default) for key, default in DEFAULT_SOURCES.items()},
     )
 
 
@@ -382,10 +386,17 @@ def _population_sources(r: _Reader, raw: Path) -> dict[str, PopulationSource]:
             raise r.fail(
                 f"{prefix}.format", f"must be one of {', '.join(POPULATION_FORMATS)}; got {fmt!r}"
             )
+        label, year = r.get(f"{prefix}.label", str), r.get(f"{prefix}.year", int)
+        if str(year) not in label:
+            raise r.fail(
+                f"{prefix}.label",
+                f"must say which year's estimate it is (reports print it beside the figures), "
+                f'e.g. "ONS mid-{year} population estimates"; got {label!r}',
+            )
         out[key] = PopulationSource(
             key=key,
-            label=r.get(f"{prefix}.label", str),
-            year=r.get(f"{prefix}.year", int),
+            label=label,
+            year=year,
             file=r.file(f"{prefix}.file", raw),
             format=fmt,
         )

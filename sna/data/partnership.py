@@ -42,6 +42,10 @@ DEFAULT_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 LAD_CSP_PFA = "lookups/lad24_csp24_pfa24.csv"
 LAD_COUNTY = "lookups/LAD20_CTY20_lookup_England_Apr2020.csv"
 LSOA11_LOOKUP = "lookups/LSOA11_WD19_LAD19_lookup_EW_Dec2019.csv.gz"
+LSOA11_TO_21 = (
+    "lookups/LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_Lookup_for_"
+    "England_and_Wales.csv.gz"
+)
 LSOA21_NAMES = "population/census2021_usual_residents_lsoa21_by_age6.csv.gz"
 
 KINDS = ("Community Safety Partnership", "district", "county", "police force area")
@@ -96,6 +100,9 @@ class Partnership:
         The force area's districts usable as a benchmark (for the commented alternative).
     notes
         Sentences for the config's comments: districts replaced or left out, and why.
+    former_districts
+        Whether districts or the benchmark include districts abolished in 2023, which the
+        mid-2022 estimates (on 2023 districts) do not have.
     """
 
     name: str
@@ -107,6 +114,7 @@ class Partnership:
     benchmark_codes: tuple[str, ...]
     force_districts: tuple[District, ...]
     notes: tuple[str, ...]
+    former_districts: bool = False
 
 
 @dataclass(frozen=True)
@@ -356,6 +364,10 @@ def _resolve(chosen: _Candidate, lk: Lookups, notes: list[str]) -> Partnership:
         benchmark_codes=bench_codes,
         force_districts=tuple(force_districts),
         notes=tuple(notes),
+        former_districts=bool(
+            ({d.code for d in districts} | set(bench_codes))
+            & {c for olds in predecessors.values() for c in olds}
+        ),
     )
 
 
@@ -436,7 +448,7 @@ name = {title}
 area_name = {area}
 reporting_years = [{years}]
 suppression_threshold = 4          # counts 1-4 are suppressed in published tables
-deprivation_domain = "Income"      # IoD2019 domain related to crime (not "Crime": that is circular)
+deprivation_domain = "Income"      # IoD domain related to crime (not "Crime": that is circular)
 
 [paths]
 raw = {raw}
@@ -464,6 +476,11 @@ lsoa21_names = "{lsoa21}"
 lsoa11_population = "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"
 imd = "imd2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 iod_domains = "imd2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
+# ONS exact-fit LSOA (2011) to LSOA (2021) lookup: LSOAs followed across the 2021 boundary change
+lsoa_lookup_2011_2021 = "{lsoa11_21}"
+# English Indices of Deprivation 2025 (2021 LSOAs), for years coded in 2021 LSOAs;
+# IoD2019 for 2011 LSOAs
+iod2025 = "imd2025/imd2025_lsoa21_ranks_deciles_scores.csv.gz"
 
 [population.sources.mye2020]
 label = "ONS mid-2020 population estimates (2021 geography)"
@@ -477,8 +494,15 @@ year = 2021
 file = "{lsoa21}"
 format = "census2021-lsoa"
 
+[population.sources.mye2022]
+label = "ONS mid-2022 population estimates"
+year = 2022
+file = "population/mye22final.xlsx"
+format = "ons-mye-workbook"
+
 [population.by_year]
-# Reporting years not listed use the source nearest in time (ties: the later one).
+# The mid-year estimate nearest the year. Years not listed use the source nearest in time
+# (ties: the later one). Labels say which year's estimate a source is: reports print them.
 {by_year}
 [build]
 notebook_timeout = 600             # seconds per notebook
@@ -561,10 +585,25 @@ def config_text(
             force=p.force,
             lsoa11=LSOA11_LOOKUP,
             lsoa21=LSOA21_NAMES,
-            by_year="".join(f'{y} = "census2021"\n' for y in years if y >= 2021),
+            lsoa11_21=LSOA11_TO_21,
+            by_year="".join(
+                _population_for(y, former=p.former_districts) for y in years if y != 2021
+            ),
         )
     )
     return "".join(parts)
+
+
+def _population_for(year: int, *, former: bool) -> str:
+    """The year's line of ``[population.by_year]``: the demo's sources, nearest in time.
+
+    The mid-2022 estimates are on 2023 districts: districts abolished in 2023 take Census 2021.
+    """
+    if year <= 2020:
+        return f'{year} = "mye2020"\n'
+    if former:
+        return f'{year} = "census2021"            # former districts: not in the mid-2022 file\n'
+    return f'{year} = "mye2022"\n'
 
 
 def _code_list(districts: Sequence[District]) -> list[str]:

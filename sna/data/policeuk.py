@@ -27,6 +27,23 @@ CRIME_TYPES: tuple[str, ...] = (
 
 ASB = "Anti-social behaviour"
 FORCE_MISMATCH = "force does not match file name"
+MALFORMED = "malformed row (wrong number of fields)"
+MALFORMED_KEPT = 10_000
+"""Malformed rows whose text is kept (the first ones); the rest are counted, not kept, so that a
+file of millions of bad rows costs a few bytes per row."""
+RAW_TEXT_LIMIT = 2_000
+"""Characters of a malformed row's text kept (a police.uk row has about 300)."""
+QUOTED_LINES_LIMIT = 5
+QUOTED_CHARS_LIMIT = 10_000
+"""A row spanning more lines, or with a value longer, holds an unclosed quote: police.uk values
+never hold a newline, so a quoted value running over many lines has swallowed the rows after it."""
+REPEAT_RUN_LIMIT = 25
+"""Rows repeating earlier rows of the file, in a row, that make a file refused as pasted twice.
+
+Counted as the lines in an unbroken run of lines each equal to an earlier line, not counting a
+line equal to the one just before it: a real month repeats identical anti-social behaviour rows
+(one snap point, up to 271 in a row in the demo data) but never a run of more than 10 different
+earlier rows (demo data, 2018-2025)."""
 
 STREET_COLUMNS: tuple[str, ...] = (
     "Crime ID",
@@ -43,18 +60,21 @@ STREET_COLUMNS: tuple[str, ...] = (
     "Context",
 )
 
+import codecs
 import csv
 import datetime
 import gzip
 import io
 import re
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sna.errors import InputError
@@ -63,6 +83,7 @@ __all__ = [
     "ASB",
     "CRIME_TYPES",
     "FORCE_MISMATCH",
+    "MALFORMED",
     "STREET_COLUMNS",
     "StreetFile",
     "current_month",
@@ -107,10 +128,13 @@ class StreetFile:
         Every well-formed data row: the 12 police.uk columns as text, plus ``line`` (1-based line
         number in the file where the row starts).
     malformed
-        Rows that could not be parsed into 12 fields (``line``, ``raw``, ``reason``).
+        Rows that could not be parsed into 12 fields (``line``, ``raw``, ``reason``): the first
+        :data:`MALFORMED_KEPT` of them, their text cut to :data:`RAW_TEXT_LIMIT` characters.
     blank_lines
         Line numbers of rows with no data (empty, or only spaces and commas), which are counted
         but never parsed: a file of millions of blank lines costs a few bytes per line.
+    malformed_rows
+        Malformed rows in the file, those in ``malformed`` and the rest (None: ``len(malformed)``).
     """
 
     path: Path
@@ -119,11 +143,17 @@ class StreetFile:
     records: pd.DataFrame
     malformed: pd.DataFrame
     blank_lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    malformed_rows: int | None = None
+
+    @property
+    def malformed_count(self) -> int:
+        """Malformed rows in the file, kept in ``malformed`` or not."""
+        return len(self.malformed) if self.malformed_rows is None else self.malformed_rows
 
     @property
     def rows_read(self) -> int:
         """Data rows in the file (header excluded), well-formed, malformed or blank."""
-        return len(self.records) + len(self.malformed) + len(self.blank_lines)
+        return len(self.records) + self.malformed_count + len(self.blank_lines)
 
 
 def parse_street_filename(path: Path) -> tuple[str, str]:
@@ -191,21 +221,65 @@ def _read_bytes(path: Path) -> bytes:
         ) from None
     if not raw.strip():
         raise InputError(path, "file is empty", hint="download the month again or remove the file")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+    bad = _first_non_utf8(raw)
+    if bad is not None:
         raise InputError(
             path,
-            f"bytes that are not UTF-8 text (0x{raw[exc.start]:02x})",
-            line=line,
+            f"bytes that are not UTF-8 text (0x{raw[bad]:02x})",
+            line=raw.count(b"\n", 0, bad) + 1,
             hint="police.uk files are UTF-8: re-download the file or re-save it as UTF-8",
-        ) from None
+        )
     return raw
+
+
+def _first_non_utf8(raw: bytes, chunk: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not UTF-8 text, if any.
+
+    Checked 16 MB at a time: no copy of the whole file as text.
+    """
+    view = memoryview(raw)
+    start = 0
+    while start < len(raw):
+        end = min(start + chunk, len(raw))
+        back = 0
+        while end < len(raw) and back < 3 and 0x80 <= raw[end] < 0xC0:
+            end -= 1  # do not split a character between two chunks
+            back += 1
+        try:
+            codecs.decode(view[start:end], "utf-8")
+        except UnicodeDecodeError as exc:
+            return start + exc.start
+        start = end
+    return None
+
+
+def _check_line_endings(path: Path, raw: bytes) -> None:
+    """Refuse carriage returns that do not end a line (CRLF and LF line endings are both fine).
+
+    A file saved with old Mac line endings (CR alone) is one line to a line counter but many rows
+    to a CSV parser: its rows could not be given their line numbers, nor the lines counted.
+    """
+    if raw.count(b"\r") == raw.count(b"\r\n"):
+        return
+    if raw.rstrip(b"\r\n").find(b"\n") < 0:
+        raise InputError(
+            path,
+            "uses carriage returns alone as line endings",
+            hint="save it with LF or CRLF line endings, or download it again",
+        )
+    bare = re.search(b"\r(?!\n)", raw)
+    assert bare is not None
+    raise InputError(
+        path,
+        "holds a carriage return (CR) that does not end a line",
+        line=raw.count(b"\n", 0, bare.start()) + 1,
+        hint="save it with LF or CRLF line endings, or download it again",
+    )
 
 
 def _check_header(path: Path, raw: bytes) -> list[str]:
     """The header's column names, stripped of spaces (``"Context "`` is ``Context``)."""
+    _check_line_endings(path, raw)
     first = raw.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
     header = [h.strip() for h in next(csv.reader([first]), [])]
     repeated = sorted({h for h in header if header.count(h) > 1 and h})
@@ -251,10 +325,10 @@ def _check_not_joined(path: Path, raw: bytes) -> None:
             line=line,
             hint="keep one copy of each month: download the file again",
         )
-    body = raw[end + 1 :]
+    body = memoryview(raw)[end + 1 :]
     half = len(body) // 2
     if half and len(body) % 2 == 0 and body[:half] == body[half:]:
-        lines = body[:half].splitlines()
+        lines = bytes(body[:half]).splitlines()
         if len(set(lines)) > 1:
             raise InputError(
                 path,
@@ -263,6 +337,55 @@ def _check_not_joined(path: Path, raw: bytes) -> None:
                 line=len(lines) + 2,
                 hint="keep one copy of each month: download the file again",
             )
+    repeat = _repeated_run(raw)
+    if repeat is not None:
+        start, end, rows = repeat
+        raise InputError(
+            path,
+            f"from this line on its rows repeat earlier rows of the file (lines {start:,} to "
+            f"{end:,}, {rows:,} rows again): it looks like rows pasted in twice",
+            line=start,
+            hint="keep one copy of each month: download the file again",
+        )
+
+
+def _repeated_run(raw: bytes) -> tuple[int, int, int] | None:
+    """The first run of lines repeating earlier lines that is evidence of pasting, if any.
+
+    A run is an unbroken sequence of non-blank data lines each equal to an earlier line of the
+    file; it counts the lines that differ from the line just before them (identical anti-social
+    behaviour rows, which real files hold in runs, count once). A run counting
+    :data:`REPEAT_RUN_LIMIT` is refused. Returns (first line, last line of the run so far, count).
+    Blank lines are skipped; only a hash (8 bytes) of each line is kept.
+    """
+    hashes = array("q")
+    numbers = array("q")
+    for number, line in enumerate(io.BytesIO(raw), start=1):
+        body = line.rstrip(b"\r\n")
+        if number == 1 or not body.strip(b" \t,"):
+            continue
+        hashes.append(hash(body))
+        numbers.append(number)
+    if len(hashes) <= REPEAT_RUN_LIMIT:
+        return None
+    h = np.frombuffer(hashes, dtype=np.int64)
+    seen = pd.Series(h).duplicated().to_numpy()
+    new_value = np.empty(len(h), dtype=bool)
+    new_value[0] = True
+    new_value[1:] = h[1:] != h[:-1]
+    counted = np.cumsum(seen & new_value)
+    # Restart the count after each line not seen before.
+    base = np.maximum.accumulate(np.where(seen, 0, counted))
+    over = np.flatnonzero(seen & (counted - base >= REPEAT_RUN_LIMIT))
+    if not len(over):
+        return None
+    at = int(over[0])
+    fresh = np.flatnonzero(~seen[:at])
+    first = int(fresh[-1]) + 1 if len(fresh) else 0
+    after = np.flatnonzero(~seen[at:])
+    end = at + int(after[0]) - 1 if len(after) else len(h) - 1
+    rows = int(counted[end] - base[end])
+    return int(numbers[first]), int(numbers[end]), rows
 
 
 def _drop_blank_lines(raw: bytes) -> tuple[bytes, np.ndarray]:
@@ -279,18 +402,17 @@ def _drop_blank_lines(raw: bytes) -> tuple[bytes, np.ndarray]:
     starts = np.empty_like(ends)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    data = np.zeros(len(arr) + 1, dtype=np.int32)
-    np.cumsum(~_BLANK_BYTES[arr], out=data[1:])
-    blank = data[ends] == data[starts]
+    # Per line, not per byte: a byte costs one bool here, never an integer (a 200 MB file of
+    # long bad rows must not take gigabytes).
+    lines_part = arr[: ends[-1] + 1]
+    blank = ~np.logical_or.reduceat(~_BLANK_BYTES[lines_part], starts)
     blank[0] = False  # the header
-    del data
     if not blank.any():
         return raw, np.empty(0, dtype=np.int64)
     if b'"' in raw:  # a blank line inside a quoted value is part of the value
-        quotes = np.zeros(len(arr) + 1, dtype=np.int32)
-        np.cumsum(arr == ord('"'), out=quotes[1:])
-        blank &= quotes[starts] % 2 == 0
-        del quotes
+        per_line = np.add.reduceat(lines_part == ord('"'), starts, dtype=np.int64)
+        before = np.concatenate([[0], np.cumsum(per_line)[:-1]])
+        blank &= before % 2 == 0
     lines = np.flatnonzero(blank).astype(np.int64) + 1
     keep = np.repeat(~blank, ends - starts + 1)
     tail = np.ones(len(arr) - len(keep), dtype=bool)
@@ -330,19 +452,29 @@ def read_street_file(path: str | Path) -> StreetFile:
     header = _check_header(path, raw)
     _check_not_joined(path, raw)
     raw, blank_lines = _drop_blank_lines(raw)
-    bad: list[tuple[int, str, str]] = []
+    # Malformed rows: number and embedded newlines of every one (8 bytes each), text of the
+    # first MALFORMED_KEPT only, so that millions of bad rows cost little memory.
+    bad_numbers = array("q")
+    bad_newlines = array("q")
+    bad_text: list[str] = []
+    unclosed: list[tuple[int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        n = row.number if row.number is not None else -1
-        bad.append(
-            (
-                n,
-                row.text,
-                f"malformed row ({row.actual_columns} fields, expected {row.expected_columns})",
-            )
-        )
+        text = row.text
+        number = row.number if row.number is not None else -1
+        newlines = text.count("\n")
+        bad_numbers.append(number)
+        bad_newlines.append(newlines)
+        if not unclosed and (newlines > QUOTED_LINES_LIMIT or len(text) > QUOTED_CHARS_LIMIT):
+            unclosed.append((number, text[:200]))
+        if len(bad_text) < MALFORMED_KEPT:
+            clipped = text[:RAW_TEXT_LIMIT]
+            if len(text) > RAW_TEXT_LIMIT:
+                clipped += f" [... {len(text):,} characters in all]"
+            bad_text.append(clipped)
         return "skip"
 
+    columns = list(dict.fromkeys(h for h in header if h))
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
@@ -355,32 +487,37 @@ def read_street_file(path: str | Path) -> StreetFile:
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
                 strings_can_be_null=False,
-                include_columns=list(STREET_COLUMNS),
+                include_columns=columns,
             ),
         )
     except pa.ArrowInvalid as exc:
         raise InputError(path, f"cannot be read as CSV: {exc}") from None
-    if table.num_rows + len(bad) == 0:
+    n_bad = len(bad_numbers)
+    if table.num_rows + n_bad == 0:
         blank = f" (only {len(blank_lines):,} blank lines)" if len(blank_lines) else ""
         raise InputError(
             path,
             f"has a header but no data rows{blank}",
             hint="a police.uk month is never empty: download it again, or remove the file",
         )
-    records = table.to_pandas()
+    # Newlines inside each well-formed row's values (any column), and its longest value.
+    embedded = np.zeros(table.num_rows, dtype=np.int64)
+    longest = np.zeros(table.num_rows, dtype=np.int64)
+    for name in columns:
+        values = table.column(name)
+        embedded += pc.count_substring(values, "\n").to_numpy(zero_copy_only=False)
+        longest = np.maximum(longest, pc.utf8_length(values).to_numpy(zero_copy_only=False))
+    records = table.select(list(STREET_COLUMNS)).to_pandas()
+    del table
     # Physical row numbers: header is row 1; the data rows are 2..; invalid ones are known.
-    n_rows = table.num_rows + len(bad)
-    bad_rows = np.array([b[0] for b in bad], dtype=np.int64)
+    n_rows = len(records) + n_bad
+    bad_rows = np.frombuffer(bad_numbers, dtype=np.int64) if n_bad else np.empty(0, np.int64)
+    known = bad_rows >= 0
     row_numbers = np.setdiff1d(np.arange(2, n_rows + 2), bad_rows, assume_unique=True)
     newlines = np.zeros(n_rows + 2, dtype=np.int64)
-    embedded = (
-        records["Location"].str.count("\n").to_numpy()
-        + records["Context"].str.count("\n").to_numpy()
-    )
     newlines[row_numbers] = embedded
-    for number, text, _ in bad:
-        if number >= 0:
-            newlines[number] = text.count("\n")
+    if n_bad:
+        newlines[bad_rows[known]] = np.frombuffer(bad_newlines, dtype=np.int64)[known]
     # Line where row r starts = r + newlines embedded in the rows before it (in the file without
     # its blank lines), then moved down past the blank lines before it.
     before = np.concatenate([[0], np.cumsum(newlines)[:-1]])
@@ -389,16 +526,33 @@ def read_street_file(path: str | Path) -> StreetFile:
     def physical(lines: np.ndarray) -> np.ndarray:
         return lines + np.searchsorted(shift, lines, side="right")
 
-    records.insert(0, "line", physical(row_numbers + before[row_numbers]).astype(np.int64))
-    bad_lines = np.array([b[0] + before[b[0]] for b in bad if b[0] >= 0], dtype=np.int64)
-    bad_lines = iter(physical(bad_lines).tolist())
-    malformed = pd.DataFrame(
-        {
-            "line": [next(bad_lines) if b[0] >= 0 else -1 for b in bad],
-            "raw": [b[1] for b in bad],
-            "reason": [b[2] for b in bad],
-        }
-    )
+    record_lines = physical(row_numbers + before[row_numbers]).astype(np.int64)
+    long_row = (embedded > QUOTED_LINES_LIMIT) | (longest > QUOTED_CHARS_LIMIT)
+    if long_row.any() or unclosed:
+        first = int(record_lines[np.flatnonzero(long_row)[0]]) if long_row.any() else None
+        if unclosed:
+            number, text = unclosed[0]
+            line = int(physical(np.array([number + before[number]]))[0]) if number >= 0 else None
+            if line is None:
+                at = raw.find(text.encode("utf-8"))
+                line = raw.count(b"\n", 0, at) + 1 if at >= 0 else None
+            if line is not None and (first is None or line < first):
+                first = line
+        raise InputError(
+            path,
+            "a quoted value starting on this line is not closed where it should be: it runs "
+            f"over more than {QUOTED_LINES_LIMIT} lines or {QUOTED_CHARS_LIMIT:,} characters and "
+            "would swallow the rows after it",
+            line=first,
+            hint='remove the stray double quote (") on that line, or download the file again',
+        )
+    records.insert(0, "line", record_lines)
+    kept = min(n_bad, MALFORMED_KEPT)
+    kept_rows = bad_rows[:kept]
+    kept_lines = np.full(kept, -1, dtype=np.int64)
+    ok = kept_rows >= 0
+    kept_lines[ok] = physical(kept_rows[ok] + before[kept_rows[ok]])
+    malformed = pd.DataFrame({"line": kept_lines, "raw": bad_text, "reason": MALFORMED})
     return StreetFile(
         path=path,
         month=month,
@@ -406,6 +560,7 @@ def read_street_file(path: str | Path) -> StreetFile:
         records=records,
         malformed=malformed,
         blank_lines=blank_lines,
+        malformed_rows=n_bad,
     )
 
 

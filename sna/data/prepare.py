@@ -48,6 +48,7 @@ from sna.data.files import (
 )
 from sna.data.manifest import Manifest, format_months
 from sna.data.policeuk import (
+    MALFORMED,
     STREET_COLUMNS,
     StreetFile,
     force_key,
@@ -138,16 +139,33 @@ def discover_street_files(folder: Path) -> tuple[list[Path], list[Path]]:
 
     Street files are ``*-street.csv`` and ``*-street.csv.gz``, in any case (``.CSV``);
     outcomes and stop-and-search files, and anything else, are listed as ignored. Hidden files
-    are skipped.
+    are skipped. Folders that are symbolic links are followed (paths are kept as found, through
+    the link), each real folder once, so a link back up the tree is no loop.
     """
     street: list[Path] = []
     other: list[Path] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(_walk_files(folder)):
         if path.name.startswith("."):
             continue
         is_street = path.name.lower().endswith(("-street.csv", "-street.csv.gz"))
         (street if is_street else other).append(path)
     return street, other
+
+
+def _walk_files(folder: Path) -> Iterator[Path]:
+    """Files under ``folder``, following linked folders, each real folder visited once."""
+    visited: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs.sort()
+        for name in files:
+            path = Path(root) / name
+            if path.is_file():
+                yield path
 
 
 def process_street_file(
@@ -227,7 +245,9 @@ def process_street_file(
     rejected = records.loc[~usable, ["line", *STREET_COLUMNS]].assign(
         reason=reason[~usable], raw=""
     )
-    counted = Counter(rejected["reason"]) + Counter(street.malformed["reason"])
+    counted = Counter(rejected["reason"])
+    if street.malformed_count:
+        counted[MALFORMED] += street.malformed_count
     if len(street.blank_lines):
         counted[EMPTY_ROW] += len(street.blank_lines)
     rejects = _reject_frame(rejected, street, name)
@@ -279,8 +299,9 @@ def _mark_duplicate_ids(
 ) -> tuple[pd.Series, np.ndarray]:
     """Reject usable rows whose non-blank Crime ID an earlier usable row already has.
 
-    IDs are compared by a 64-bit hash (stripped of spaces): cheap to keep across files, and a
-    chance collision among a million IDs is about one in 10^7.
+    IDs are compared by a 64-bit hash, stripped of spaces and case-folded (police.uk IDs are
+    hexadecimal: ``AB12`` is ``ab12``): cheap to keep across files, and a chance collision among
+    a million IDs is about one in 10^7.
 
     Returns
     -------
@@ -288,7 +309,7 @@ def _mark_duplicate_ids(
         The reasons with ``"duplicate Crime ID"`` added, and the sorted hashes of the IDs of the
         rows left usable, for the files read next.
     """
-    stripped = ids.str.strip()
+    stripped = ids.str.strip().str.lower()
     candidate = (reason.isna() & stripped.ne("")).to_numpy()
     hashed = pd.util.hash_array(stripped.to_numpy(dtype=object)[candidate])
     repeat = pd.Series(hashed).duplicated().to_numpy()
@@ -402,7 +423,13 @@ def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def prepare(config: Config, *, force: bool = False, progress: bool = False) -> dict[str, Any]:
+def prepare(
+    config: Config,
+    *,
+    force: bool = False,
+    progress: bool = False,
+    allow_foreign_files: bool = False,
+) -> dict[str, Any]:
     """Prepare the processed data for an assessment; return the manifest.
 
     Holds the processed folder's lock (:data:`~sna.data.files.DATA_LOCK`) for the whole run, so
@@ -416,6 +443,9 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         Rebuild even if the inputs are unchanged.
     progress
         Show a progress bar on stderr.
+    allow_foreign_files
+        Write into a processed folder holding files sna did not write (see
+        :func:`_check_processed_folder`); sna replaces only its own output names there.
 
     Returns
     -------
@@ -434,6 +464,8 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         written (a full disk); the previous outputs are then left whole.
     """
     out = config.processed_dir
+    if not allow_foreign_files:
+        _check_processed_folder(config)
     with contextlib.ExitStack() as stack:
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -453,6 +485,39 @@ def prepare(config: Config, *, force: bool = False, progress: bool = False) -> d
         return _prepare(config, force=force, progress=progress)
 
 
+def _check_processed_folder(config: Config) -> None:
+    """Refuse a processed folder holding files sna did not write, which prepare could replace.
+
+    sna's files there are its lock, its ``manifest.json`` (it carries ``sna_version`` and
+    ``fingerprint``) and the outputs that manifest lists. Hidden files (``.gitkeep``) and
+    temporary files of an interrupted run are not counted.
+    """
+    out = config.processed_dir
+    if not out.is_dir():
+        return
+    owned = {DATA_LOCK}
+    manifest = out / "manifest.json"
+    if manifest.is_file():
+        previous = _read_json(manifest)
+        if "sna_version" in previous and "fingerprint" in previous:
+            owned.add("manifest.json")
+            outputs = previous.get("outputs")
+            owned.update(outputs if isinstance(outputs, dict) else ())
+    try:
+        names = sorted(p.name for p in out.iterdir())
+    except OSError:
+        return  # reported when the folder is locked or written
+    foreign = [n for n in names if n not in owned and not n.startswith(".")]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise SnaError(
+            f"the processed folder {out} holds files sna did not write ({shown}); set "
+            f"paths.processed in {config.path} to a new or empty folder, or pass "
+            "--allow-foreign-files to prepare there anyway (sna then replaces its output "
+            f"names: {', '.join(OUTPUTS)}, manifest.json)"
+        )
+
+
 def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     out = config.processed_dir
     raw = config.raw_dir
@@ -469,6 +534,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         "lsoa11_population": config.sources.lsoa11_population,
         "imd": config.sources.imd,
         "iod_domains": config.sources.iod_domains,
+        "lsoa_lookup_2011_2021": config.sources.lsoa_lookup_2011_2021,
+        "iod2025": config.sources.iod2025,
         **{f"population:{k}": s.file for k, s in config.population_sources.items()},
     }
     bar = tqdm(
@@ -502,7 +569,10 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     for path in street:
         bar.set_postfix_str(path.name)
         rel = _rel(path, raw)
-        key = parse_street_filename(path)
+        month, force_id = parse_street_filename(path)
+        # One month of one force, however its file is named (thames-valley-police is
+        # thames-valley): a second file for it is a copy, or a different download.
+        key = (month, force_key(force_id))
         if key in seen:
             first, first_hash = seen[key]
             if first_hash != hashes[rel] and _content_sha(first) != _content_sha(path):
@@ -658,8 +728,14 @@ def _manifest(
     by_force: dict[str, list[str]] = {}
     for r in usable:
         by_force.setdefault(r.force, []).append(r.month)
-    recent = areas[areas["lsoa_vintage"] == 2021]
-    unmatched = recent.loc[~recent["deprivation_matched"], "lsoa_code"].tolist()
+    unmatched = {
+        v: areas.loc[(areas["lsoa_vintage"] == v) & ~areas["deprivation_matched"], "lsoa_code"]
+        .astype(str)
+        .tolist()
+        for v in (2011, 2021)
+    }
+    units = areas.drop_duplicates("unit_code")
+    index = areas.groupby("lsoa_vintage")["deprivation_index"].first()
     raw = config.raw_dir
     return {
         "sna_version": __version__,
@@ -687,29 +763,68 @@ def _manifest(
         ],
         "lsoas": {
             "lsoa_count": {str(k): int(v) for k, v in areas.groupby("lsoa_vintage").size().items()},
-            "lsoa21_without_deprivation": len(unmatched),
-            "lsoa21_without_deprivation_codes": unmatched,
+            "deprivation_index": {str(k): str(v) for k, v in index.items()},
+            "lsoa21_without_deprivation": len(unmatched[2021]),
+            "lsoa21_without_deprivation_codes": unmatched[2021],
+            "lsoa11_without_deprivation": len(unmatched[2011]),
+            "lsoa11_without_deprivation_codes": unmatched[2011],
+            "units": len(units),
+            "units_by_change": {
+                str(k): int(v) for k, v in units["unit_change"].value_counts().sort_index().items()
+            },
             "note": (
-                "IoD2019 is published for 2011 LSOAs; 2021 LSOAs whose code changed in the 2021 "
-                "revision cannot be matched without a crosswalk and are left out of deprivation analysis."
+                "2021 LSOAs take the English Indices of Deprivation 2025 (published for 2021 "
+                "LSOAs), 2011 LSOAs the IoD2019 (2011 LSOAs). Counts compared across years use "
+                "units of the ONS LSOA (2011) to LSOA (2021) lookup: an LSOA split in 2021 is "
+                "its 2011 area (its 2021 parts together), LSOAs merged in 2021 are the 2021 LSOA."
             ),
         },
         "populations": populations.to_dict(orient="records"),
     }
 
 
-def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True) -> int:
+SUMMARY_REASONS = 10
+"""Reject reasons named in the CLI summary; the rest are counted as "and N more"."""
+
+
+def _summarise_reasons(rejected: dict[str, int]) -> str:
+    """``reason n, ...`` for every reason, or the :data:`SUMMARY_REASONS` most frequent and the rest.
+
+    >>> _summarise_reasons({"a": 1, "b": 5})
+    'a 1, b 5'
+    """
+    if not rejected:
+        return "none"
+    ranked = list(rejected.items())
+    if len(ranked) > SUMMARY_REASONS:
+        ranked.sort(key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{k} {v:,}" for k, v in ranked[:SUMMARY_REASONS])
+    rest = ranked[SUMMARY_REASONS:]
+    if rest:
+        shown += f", and {len(rest):,} more reasons ({sum(v for _, v in rest):,} rows)"
+    return shown
+
+
+def run_prepare(
+    config_path: Path,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    allow_foreign_files: bool = False,
+) -> int:
     """CLI body of ``sna prepare``: prepare and print a summary. Returns the exit status."""
     config = load_config(config_path)
     progress = progress and sys.stderr.isatty()
-    manifest = prepare(config, force=force, progress=progress)
+    manifest = prepare(
+        config, force=force, progress=progress, allow_foreign_files=allow_foreign_files
+    )
     out = config.processed_dir
     if manifest["up_to_date"]:
         print(f"sna prepare: {out} is up to date (inputs unchanged; use --force to rebuild)")
         return 0
     t = manifest["totals"]
     rejected = sum(t["rows_rejected"].values())
-    reasons = ", ".join(f"{k} {v:,}" for k, v in t["rows_rejected"].items()) or "none"
+    reasons = _summarise_reasons(t["rows_rejected"])
     print(f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows read")
     print(
         f"  kept           {t['rows_kept']:,} (districts: {', '.join(config.kept_district_codes)})"
@@ -735,6 +850,8 @@ def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True
         more = f", and {len(names) - 5:,} more" if len(names) > 5 else ""
         print(f"  ignored: {len(names):,} files (not street files): {', '.join(names[:5])}{more}")
     typed = Manifest.from_json(manifest)
+    for year in sorted(set(config.reporting_years) - set(typed.years)):
+        print(f"  WARNING: no police.uk data for {year}, a reporting year in {config.path.name}")
     for year in typed.years:
         cover = typed.coverage(year)
         if not cover.complete:
@@ -744,7 +861,9 @@ def run_prepare(config_path: Path, *, force: bool = False, progress: bool = True
                 f"missing {format_months(cover.missing, 'iso')}{flag}"
             )
     print(
-        f"  LSOA 2021 codes without IoD2019 deprivation: {manifest['lsoas']['lsoa21_without_deprivation']}"
+        "  LSOAs without deprivation: "
+        f"{manifest['lsoas']['lsoa21_without_deprivation']} 2021 LSOAs (IoD2025), "
+        f"{manifest['lsoas']['lsoa11_without_deprivation']} 2011 LSOAs (IoD2019)"
     )
     if t["lsoa_name_mismatches"]:
         print(

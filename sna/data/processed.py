@@ -39,7 +39,11 @@ class Processed:
         ``year, area_code, area_name, population, source, source_year``; the benchmark has
         ``area_code == "benchmark"``.
     lsoas
-        LSOAs of the kept districts with population and deprivation ranks and deciles.
+        LSOAs of the kept districts, one row per code and vintage (2011, 2021), with population
+        (``population_source``), the deprivation ranks and deciles of the index of the LSOA's
+        vintage (``deprivation_index``: IoD2025 for 2021 LSOAs, IoD2019 for 2011 LSOAs), and
+        its unit across vintages (``unit_code``, ``unit_name``, ``unit_change``), from the ONS
+        LSOA (2011) to LSOA (2021) lookup.
     manifest
         ``manifest.json``, typed: input files, hashes, row accounting, months with data.
     """

@@ -7,13 +7,22 @@ line. Each chart takes the mask of the table that shows the same figures. Titles
 
 from __future__ import annotations
 
+import calendar
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-__all__ = ["deprivation_bars", "funnel_plot", "heatmap", "monthly_trend", "rate_bars"]
+__all__ = [
+    "deprivation_bars",
+    "funnel_plot",
+    "heatmap",
+    "monthly_trend",
+    "rate_bars",
+    "seasonal_profile",
+]
 
 SUPPRESSED_LABEL = "[c]"
 _BLUE = "#1f5f8b"
@@ -62,7 +71,7 @@ def rate_bars(
     if not hide[benchmark]:
         bench = table.loc[benchmark, "value"]
         ax.axvline(bench, color="#c0392b", linestyle="--", label=f"{benchmark}: {bench:.1f}")
-    ax.set_xlabel(f"Rate per {per} (bars: 95% confidence interval)")
+    ax.set_xlabel(f"Rate per {per} a year (bars: 95% confidence interval)")
     ax.set_title(title)
     if not hide[benchmark]:
         ax.legend(loc="lower right")
@@ -198,7 +207,7 @@ def funnel_plot(
             str(name), (row["denominator"], row["value"]), textcoords="offset points", xytext=(5, 4)
         )
     ax.set_xlabel("Population (residents)")
-    ax.set_ylabel(f"Rate per {per}")
+    ax.set_ylabel(f"Rate per {per} a year")
     ax.set_title(title)
     if not benchmark_hidden:
         ax.legend(loc="upper right")
@@ -207,14 +216,27 @@ def funnel_plot(
 
 def _funnel_limits(ax: Axes, limits: pd.DataFrame, benchmark_rate: float) -> None:
     ax.plot(
-        limits["population"], limits["lower95"], color=_GREY, linestyle="--", label="95% limits"
+        limits["population"],
+        limits["lower95"],
+        color=_GREY,
+        linestyle="--",
+        label=_label(limits, "95%"),
     )
     ax.plot(limits["population"], limits["upper95"], color=_GREY, linestyle="--")
     ax.plot(
-        limits["population"], limits["lower998"], color=_GREY, linestyle=":", label="99.8% limits"
+        limits["population"],
+        limits["lower998"],
+        color=_GREY,
+        linestyle=":",
+        label=_label(limits, "99.8%"),
     )
     ax.plot(limits["population"], limits["upper998"], color=_GREY, linestyle=":")
     ax.axhline(benchmark_rate, color="#c0392b", label=f"Benchmark: {benchmark_rate:.1f}")
+
+
+def _label(limits: pd.DataFrame, level: str) -> str:
+    adjusted = limits.attrs.get("overdispersion_adjusted", False)
+    return f"{level} limits" + (" (allowing for variation between areas)" if adjusted else "")
 
 
 def deprivation_bars(
@@ -237,8 +259,43 @@ def deprivation_bars(
     if "suppressed" in by_decile:  # no bar for a suppressed decile: say so instead
         for decile in by_decile.index[by_decile["suppressed"].astype(bool)]:
             ax.text(decile, 0, SUPPRESSED_LABEL, ha="center", va="bottom")
+    if "n_lsoas" in by_decile:  # how many neighbourhoods are behind each bar
+        for decile, n in by_decile["n_lsoas"].items():
+            ax.annotate(
+                f"{int(n)}", (decile, 0), xytext=(0, -28), textcoords="offset points",
+                ha="center", va="top", fontsize=8, color=_GREY,
+            )  # fmt: skip
+        ax.annotate(
+            "LSOAs:", (0.3, 0), xytext=(0, -28), textcoords="offset points", ha="right",
+            va="top", fontsize=8, color=_GREY, annotation_clip=False,
+        )  # fmt: skip
     ax.set_xticks(range(1, 11))
-    ax.set_xlabel(f"IoD2019 {domain} domain decile (1 = most deprived 10% of LSOAs in England)")
-    ax.set_ylabel(f"Rate per {per}")
+    index = by_decile.attrs.get("deprivation_index", "IoD2019")
+    ax.set_xlabel(f"{index} {domain} domain decile (1 = most deprived 10% of LSOAs in England)")
+    ax.set_ylabel(f"Rate per {per} a year")
     ax.set_title(title)
+    return ax
+
+
+def seasonal_profile(season: pd.DataFrame, *, title: str) -> Axes:
+    """Each calendar month's crime relative to an average month, with 95% intervals.
+
+    Parameters
+    ----------
+    season
+        ``SeasonalTrend.season``: indexed by month number, with ``value``, ``lower95``,
+        ``upper95`` and ``n_months``.
+    title
+        Chart title.
+    """
+    ax = _new()
+    x = season.index.to_numpy()
+    err = np.vstack([season["value"] - season["lower95"], season["upper95"] - season["value"]])
+    ax.bar(x, season["value"], color=_BLUE, yerr=err, capsize=4)
+    ax.axhline(1.0, color=_GREY, linestyle="--", label="An average month")
+    ax.set_xticks(range(1, 13), [calendar.month_abbr[m] for m in range(1, 13)])
+    ax.set_xlabel("Calendar month (no bar: no data for that month in any year)")
+    ax.set_ylabel("Crimes relative to an average month")
+    ax.set_title(title)
+    ax.legend(loc="lower left")
     return ax

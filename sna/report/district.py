@@ -36,6 +36,7 @@ __all__ = [
     "show_persistent_hotspots",
     "show_provenance",
     "show_title",
+    "show_trend",
 ]
 
 
@@ -82,16 +83,16 @@ def show_all_crime(a: DistrictAssessment) -> None:
     show_table(
         tables.overview_table(a.overview, hidden=a.overview_hidden, benchmark=a.benchmark),
         caption=(
-            f"Recorded crime by district, {period}: count, rate per 1,000 residents and "
+            f"Recorded crime by district, {period}: count, rate per 1,000 residents a year and "
             f"comparison with {a.benchmark}"
         ),
-        notes=words.table_notes(a.data, a.coverage),
+        notes=words.table_notes(a.data, a.coverage) + " " + words.benchmark_note(a.benchmark),
     )
     show_figure(
         charts.rate_bars(
             a.overview,
             benchmark=a.benchmark,
-            title=f"Crime rate per 1,000 residents by district, {period}",
+            title=f"Crime rate per 1,000 residents a year by district, {period}",
             hidden=a.overview_hidden,
         ),
         alt=words.describe_rates(
@@ -108,8 +109,11 @@ def show_change(a: DistrictAssessment) -> None:
     show_table(
         _change_table(a, a.groups, a.hidden.groups, label="Crime group"),
         caption=f"{a.district.name}: crime groups in {_period(a)} and change on {a.year - 1}",
-        notes=words.table_notes(a.data, a.coverage),
+        notes=words.table_notes(a.data, a.coverage) + " " + tables.change_note(a.groups),
     )
+    warning = provenance.location_share_warning(a.data.manifest, a.year, a.year - 1)
+    if warning and a.compared.months_compared:
+        show_note(warning, kind="warning")
 
 
 def show_crime_types(a: DistrictAssessment) -> None:
@@ -117,7 +121,7 @@ def show_crime_types(a: DistrictAssessment) -> None:
     show_table(
         _change_table(a, a.types, a.hidden.types),
         caption=f"{a.district.name}: crime types in {_period(a)} and change on {a.year - 1}",
-        notes=words.table_notes(a.data, a.coverage),
+        notes=words.table_notes(a.data, a.coverage) + " " + tables.change_note(a.types),
     )
 
 
@@ -150,9 +154,26 @@ def show_monthly_trend(a: DistrictAssessment) -> None:
     show_text(f"Forecast method: {a.forecast['method'].iloc[0]}")
 
 
+def show_trend(a: DistrictAssessment) -> None:
+    """The trend over the years with data, allowing for season, and the seasonal profile."""
+    name = a.district.name
+    if a.monthly_hidden:
+        show_note(words.monthly_hidden_note(a.threshold), kind="info")
+        return
+    show_text(narrative.describe_seasonal_trend(name, "Recorded crime", a.trend.trend))
+    if not a.trend.season.empty:
+        show_figure(
+            charts.seasonal_profile(
+                a.trend.season, title=f"{name}: recorded crime by calendar month"
+            ),
+            alt=words.describe_season(a.trend.season, area=name),
+        )
+        show_text(f"Method: {a.trend.trend['method']}.")
+
+
 def show_deprivation(a: DistrictAssessment) -> None:
     """Deprivation and crime: correlation and rate ratio in words, and rates by decile."""
-    show_list(words.describe_deprivation(a.correlation, a.ratio))
+    show_list(words.describe_deprivation(a.correlation, a.ratio, a.by_decile))
     show_figure(
         charts.deprivation_bars(
             a.by_decile,
@@ -169,7 +190,8 @@ def show_deprived_hotspots(a: DistrictAssessment) -> None:
         tables.top_areas_table(a.deprived_hotspots, hidden=a.deprived_hidden),
         caption=(
             f"{a.district.name}: neighbourhoods in the top 10% by crime rate that are also among "
-            f"the 20% most deprived in England ({a.domain} domain)"
+            f"the 20% most deprived in England ({a.domain} domain, "
+            f"{a.by_decile.attrs.get('deprivation_index', 'Indices of Deprivation')})"
         ),
         notes="An empty table means no neighbourhood is both.",
     )

@@ -26,6 +26,7 @@ __all__ = [
     "describe_deprivation_ratio",
     "describe_forecast",
     "describe_rank",
+    "describe_seasonal_trend",
 ]
 
 Row: TypeAlias = Mapping[str, Any] | pd.Series
@@ -84,6 +85,7 @@ def describe_change(
     *,
     previous_label: str,
     like_for_like_note: str | None = None,
+    comparison: str | None = None,
 ) -> str:
     """One or two sentences on the change in a count between two periods.
 
@@ -97,6 +99,9 @@ def describe_change(
         A row of :func:`sna.stats.change.period_change`.
     previous_label : str, keyword-only
         The earlier period as readers know it, e.g. "2024" or "the previous year".
+    comparison : str, optional, keyword-only
+        The phrase naming what is compared, replacing "on <previous_label>" when the periods
+        are not whole years, e.g. "in January to April 2025 against the same months of 2024".
     like_for_like_note : str, optional, keyword-only
         What was compared when the periods were cut to common months
         (:func:`sna.report.words.comparison_note`); added as its own sentence.
@@ -122,20 +127,19 @@ def describe_change(
     """
     before, after = change_row["before"], change_row["after"]
     subject = f"{_upper_first(crime)} in {area}"
+    when = comparison or f"on {previous_label}"
     if _missing(before) or _missing(after):
-        sentence = (
-            f"The change in {_lower_first(crime)} in {area} on {previous_label} is not known."
-        )
+        sentence = f"The change in {_lower_first(crime)} in {area} {when} is not known."
         return _join(sentence, like_for_like_note)
     change = float(after) - float(before)
     if change == 0:
-        sentence = f"{subject} was unchanged on {previous_label}, at {_num(after)}."
+        sentence = f"{subject} was unchanged {when}, at {_num(after)}."
         return _join(sentence, like_for_like_note)
     verb = "rose" if change > 0 else "fell"
     if float(before) == 0:
-        first = f"{subject} rose from none to {_num(after)} on {previous_label}"
+        first = f"{subject} rose from none to {_num(after)} {when}"
     else:
-        first = f"{subject} {verb} by {_pct(change_row['pct_change'])} ({_signed(change)}) on {previous_label}"
+        first = f"{subject} {verb} by {_pct(change_row['pct_change'])} ({_signed(change)}) {when}"
     return _join(f"{first}; {_significance(change, change_row)}", like_for_like_note)
 
 
@@ -169,6 +173,7 @@ def describe_benchmark(
     benchmark_name: str,
     measure: str = "crime rate",
     per: float = 1000,
+    unit: str = "residents",
 ) -> str:
     """A sentence comparing an area's rate with its benchmark, Fingertips style.
 
@@ -184,6 +189,9 @@ def describe_benchmark(
         What the rate measures. Default "crime rate".
     per : float, keyword-only
         The rate's multiplier. Default 1,000 (residents).
+    unit : str, keyword-only
+        What the rate is per, after the multiplier: "residents" (default) or e.g. "residents
+        a year" for annualised rates.
 
     Returns
     -------
@@ -210,7 +218,7 @@ def describe_benchmark(
     rate, bench = float(row["value"]), float(row["benchmark_value"])
     if (c95 == "higher" and rate <= bench) or (c95 == "lower" and rate >= bench):
         raise ValueError(f"compare95 says {c95!r} but the rate is {rate} against {bench}")
-    own = f"{area}'s {measure} ({_rate(rate, per)} residents)"
+    own = f"{area}'s {measure} ({_rate(rate, per)} {unit})"
     other = f"{benchmark_name}'s ({_rate(bench, per)})"
     if c95 == "similar":
         return f"{own} is similar to {other}: the difference is not statistically significant."
@@ -229,6 +237,7 @@ def describe_rank(
     measure: str = "crime rate",
     group: str = "districts",
     per: float = 1000,
+    unit: str = "residents",
 ) -> str:
     """A sentence on an area's rank among others, with the test against its neighbour.
 
@@ -244,6 +253,8 @@ def describe_rank(
         What the areas are, plural. Default "districts".
     per : float, keyword-only
         The rate's multiplier. Default 1,000.
+    unit : str, keyword-only
+        What the rate is per, after the multiplier. Default "residents".
 
     Returns
     -------
@@ -266,9 +277,9 @@ def describe_rank(
     if _missing(row["value"]):
         return f"{area}'s {measure} could not be calculated (no population figure)."
     n = len(rated)
-    own = f"({_rate(row['value'], per)} residents)"
+    own = f"({_rate(row['value'], per)} {unit})"
     if n == 1:
-        return f"{area}'s {measure} was {_rate(row['value'], per)} residents."
+        return f"{area}'s {measure} was {_rate(row['value'], per)} {unit}."
     pos = list(rated.index).index(area)
     rank = int(row["rank"])
     tied = int((rated["rank"] == rank).sum()) > 1
@@ -344,7 +355,8 @@ def describe_correlation(result: Row) -> str:
     -----
     Strength words follow the usual bands for |rho|: below 0.1 very weak, 0.1 to 0.3 weak, 0.3
     to 0.5 moderate, 0.5 to 0.7 strong, 0.7 and above very strong; they are used only when the
-    correlation is statistically significant.
+    correlation is statistically significant, and only as far as the interval supports: a rho
+    of 0.62 whose interval reaches down to 0.35 is "at least moderate", not "strong".
     """
     domain = result["domain"]
     circular = (
@@ -368,9 +380,18 @@ def describe_correlation(result: Row) -> str:
         )
     direction = "higher" if rho > 0 else "lower"
     sign = "positive" if rho > 0 else "negative"
+    # The strength the interval supports: that of its end nearest zero ("at least moderate").
+    nearest = min(abs(lower), abs(upper))
+    strength = _strength(nearest)
+    if nearest < 0.1:
+        kind = f"a {sign} correlation whose strength the data cannot pin down"
+    elif strength != _strength(rho):
+        kind = f"an at least {strength} {sign} correlation"
+    else:
+        kind = f"a {strength} {sign} correlation"
     return (
         f"{where}, crime rates were {direction} in more deprived areas ({domain} domain): "
-        f"a {_strength(rho)} {sign} correlation ({stats}).{circular}"
+        f"{kind} ({stats}).{circular}"
     )
 
 
@@ -495,10 +516,61 @@ def describe_forecast(area: str, crime: str, forecast: pd.DataFrame, *, conf: fl
         method = forecast["method"].iloc[0] if not forecast.empty else "no data"
         return f"No forecast of {subject} is given ({method})."
     horizon = len(forecast)
+    lower, upper = (f"{side}{level_label(conf)}" for side in ("lower", "upper"))
     return (
         f"If recent patterns continue, {subject} is expected to average about "
         f"{_num(forecast['forecast'].mean())} a month over the next {horizon} months "
         f"({_conf_label(conf)} prediction interval for individual months: "
-        f"{_num(forecast['lower95'].min())} to {_num(forecast['upper95'].max())}). This projects "
+        f"{_num(forecast[lower].min())} to {_num(forecast[upper].max())}). This projects "
         "recorded crime, which also reflects recording practice and police activity."
+    )
+
+
+def describe_seasonal_trend(area: str, crime: str, trend: Row) -> str:
+    """A sentence on the trend over the years from :func:`sna.stats.trends.seasonal_trend`.
+
+    Parameters
+    ----------
+    area : str
+        The area.
+    crime : str
+        What was counted, e.g. "Recorded crime".
+    trend : mapping or pandas.Series
+        ``SeasonalTrend.trend``.
+
+    Returns
+    -------
+    str
+        A direction only when the trend is statistically significant; otherwise "no
+        statistically significant trend"; or why no trend could be estimated.
+
+    Examples
+    --------
+    >>> row = {"value": 3.2, "lower95": 1.1, "upper95": 5.4, "significant": True, "conf": 0.95,
+    ...        "first_year": 2018, "last_year": 2025, "n_years": 5, "n_months": 22, "note": ""}
+    >>> describe_seasonal_trend("Oxford", "Recorded crime", row)[:86]
+    'Between 2018 and 2025 (22 months of data from 5 years), the rate of recorded crime in '
+    """
+    subject = f"{_lower_first(crime)} in {area}"
+    if _missing(trend["value"]):
+        return f"No trend in {subject} over the years is given: {trend['note']}."
+    lower, upper = _limits(trend)
+    span = (
+        f"Between {trend['first_year']} and {trend['last_year']} ({trend['n_months']} months of "
+        f"data from {trend['n_years']} years)"
+    )
+    ci = (
+        f"{_conf_label(trend.get('conf', 0.95))} confidence interval {lower:+.1f}% to "
+        f"{upper:+.1f}% a year"
+    )
+    change = float(trend["value"])
+    if not bool(trend["significant"]):
+        return (
+            f"{span}, there was no statistically significant trend in the rate of {subject}, "
+            f"allowing for the season ({ci})."
+        )
+    verb = "rose" if change > 0 else "fell"
+    return (
+        f"{span}, the rate of {subject} {verb} by an average of {_pct(change)} a year, allowing "
+        f"for the season ({ci}); this trend is statistically significant."
     )

@@ -48,7 +48,7 @@ def show_districts(o: AreaAssessment) -> None:
     show_table(
         tables.overview_table(o.overview, hidden=o.overview_hidden, benchmark=o.benchmark),
         caption=f"Recorded crime by district, {words.period_label(o.coverage)}",
-        notes=words.table_notes(o.data, o.coverage),
+        notes=words.table_notes(o.data, o.coverage) + " " + words.benchmark_note(o.benchmark),
     )
 
 
@@ -59,7 +59,7 @@ def show_funnel(o: AreaAssessment) -> None:
             o.overview.drop(index=o.benchmark),
             o.funnel,
             benchmark_rate=o.overview.loc[o.benchmark, "value"],
-            title=f"Crime rate against population, {o.year}",
+            title=f"Crime rate per 1,000 residents a year against population, {o.year}",
             hidden=o.overview_hidden,
             benchmark_hidden=bool(o.overview_hidden[o.benchmark]),
         ),
@@ -70,20 +70,25 @@ def show_funnel(o: AreaAssessment) -> None:
             hidden=o.overview_hidden,
         ),
     )
+    if not o.overview_hidden.any():
+        show_text(words.describe_variation(o))
 
 
 def show_heatmaps(o: AreaAssessment) -> None:
     """One district x year heat-map per crime group, small counts hidden."""
     for h in o.heatmaps:
+        labels = {y: f"{y}\n({months})" for y, months in h.months.items()}
         show_figure(
             charts.heatmap(
-                h.average,
-                suppressed=h.hidden,
-                title=f"{h.group}: average per month by district and year",
-                cbar_label="Crimes per month",
+                h.average.rename(columns=labels),
+                suppressed=h.hidden.rename(columns=labels),
+                title=f"{h.group}: seasonally adjusted crimes per month, by district and year",
+                cbar_label="Crimes per month (seasonally adjusted)",
             ),
             alt=words.describe_heatmap(h),
         )
+    if o.heatmaps:
+        show_text(f"Method: {o.heatmaps[0].method}; months with data under each year.")
 
 
 def show_district_links(o: AreaAssessment) -> None:

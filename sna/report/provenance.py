@@ -15,14 +15,17 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 
 from sna.data.files import sha256_file
-from sna.data.manifest import Manifest, format_months
+from sna.data.manifest import Manifest, format_months, no_location_by_year
 from sna.data.processed import Processed
 from sna.report.display import show_table, show_text
 from sna.report.tables import thousands
 
 __all__ = [
+    "LOCATION_SHARE_GAP",
     "input_files",
+    "location_share_warning",
     "months_table",
+    "no_location_table",
     "package_versions",
     "parameters_table",
     "quarantine_note",
@@ -100,6 +103,79 @@ def row_accounting(manifest: Manifest, *, year: int | None = None) -> pd.DataFra
         total = table.drop(columns="File").sum().to_dict()
         table = pd.concat([table, pd.DataFrame([{"File": "Total", **total}])], ignore_index=True)
     return table
+
+
+LOCATION_SHARE_GAP = 0.02
+"""Shares of rows with no location further apart than this (2 percentage points) are warned of."""
+
+
+def no_location_table(manifest: Manifest) -> pd.DataFrame:
+    """Rows with no location in each year's police.uk files, with their share, for publication.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year: ``Months``, ``Rows read``, ``Rows with no location`` (formatted with
+        thousands separators) and ``Share`` ("10.2%").
+    """
+    table = no_location_by_year(manifest)
+    out = pd.DataFrame(
+        {
+            "Months": table["months"],
+            "Rows read": [f"{n:,}" for n in table["rows"]],
+            "Rows with no location": [f"{n:,}" for n in table["no_location"]],
+            "Share": ["" if pd.isna(s) else f"{100 * s:.1f}%" for s in table["share"]],
+        },
+        index=table.index,
+    )
+    out.index.name = "Year"
+    return out
+
+
+def location_share_warning(manifest: Manifest, year: int, previous_year: int) -> str | None:
+    """A warning when the share of rows with no location differs between two compared years.
+
+    Rows with no location are not counted, so when their share falls, counts rise with no more
+    crime (and the other way round). Warned when the shares differ by more than
+    :data:`LOCATION_SHARE_GAP` (2 percentage points).
+
+    Parameters
+    ----------
+    manifest
+        The manifest of ``sna prepare``.
+    year, previous_year
+        The years compared (the reporting year and the one it is compared with).
+
+    Returns
+    -------
+    str or None
+        One sentence, or None when the shares are within 2 points or a year has no data.
+
+    Examples
+    --------
+    >>> def f(month, rows, none):
+    ...     return {"path": "a.csv", "sha256": "", "month": month, "force": "x", "rows_read": rows,
+    ...             "rows_kept": rows - none, "rows_out_of_area": 0,
+    ...             "rows_rejected": {"no location": none}}
+    >>> m = Manifest.from_json({"files": [f("2019-01", 100, 10), f("2025-01", 100, 2)]})
+    >>> location_share_warning(m, 2025, 2019)[:60]
+    'Rows with no location, which cannot be placed in an area and'
+    >>> location_share_warning(m, 2025, 2025) is None
+    True
+    """
+    shares = no_location_by_year(manifest)["share"]
+    if year not in shares.index or previous_year not in shares.index:
+        return None
+    now, before = float(shares[year]), float(shares[previous_year])
+    if pd.isna(now) or pd.isna(before) or abs(now - before) <= LOCATION_SHARE_GAP + 1e-12:
+        return None
+    direction, moved = ("rise", "more") if now < before else ("fall", "fewer")
+    return (
+        f"Rows with no location, which cannot be placed in an area and are not counted, were "
+        f"{100 * before:.1f}% of the police.uk rows in {previous_year} and {100 * now:.1f}% in "
+        f"{year}: part of any {direction} between the two years comes from {moved} records "
+        "having a location, not from a change in crime."
+    )
 
 
 def quarantine_note(manifest: Manifest, *, year: int | None = None) -> str:
@@ -198,6 +274,13 @@ def show_data_quality(data: Processed, year: int, *, rows_caption: str | None = 
     note = quarantine_note(data.manifest, year=year)
     if note:
         show_text(note)
+    show_table(
+        no_location_table(data.manifest),
+        caption=(
+            "Rows with no location, by year: share of all rows of the force's police.uk files "
+            "(a row with no location cannot be placed in a district, so it is not counted)"
+        ),
+    )
 
 
 def show_sources(data: Processed, **parameters: object) -> None:

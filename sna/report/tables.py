@@ -12,7 +12,12 @@ import pandas as pd
 
 from sna.stats.suppression import MARKER, MISSING, format_count
 
+SIGNIFICANT = "Significant change (5% false discovery rate)"
+"""Heading of the significance column of change tables (see :func:`change_note`)."""
+
 __all__ = [
+    "SIGNIFICANT",
+    "change_note",
     "change_table",
     "interval",
     "overview_table",
@@ -49,7 +54,9 @@ def overview_table(overview: pd.DataFrame, *, hidden: pd.Series, benchmark: str)
     benchmark
         Name of the benchmark row.
     """
-    out = _count_and_rate(overview, hidden, residents="Residents", rate="Rate per 1,000 residents")
+    out = _count_and_rate(
+        overview, hidden, residents="Residents", rate="Rate per 1,000 residents a year"
+    )
     for level, label in (("95", "95%"), ("998", "99.8%")):
         out[f"Compared with {benchmark} ({label})"] = [
             MARKER if h else _COMPARE.get(c, c)
@@ -91,7 +98,7 @@ def change_table(
     out[f"Crimes {year}"] = [
         format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)
     ]
-    out["Rate per 1,000"] = [
+    out["Rate per 1,000 a year"] = [
         format_count(v, h, decimals=2) for v, h in zip(table["value"], hidden["count"], strict=True)
     ]
     out[f"{previous_year} ({months})"] = [
@@ -107,7 +114,7 @@ def change_table(
     out["Change %"] = [
         MARKER if h else _percent(v) for v, h in zip(table["pct_change"], either, strict=True)
     ]
-    out["Statistically significant (95%)"] = [
+    out[SIGNIFICANT] = [
         MARKER if h else _significance(s, b, a)
         for s, b, a, h in zip(
             table["significant"], table["before"], table["after"], either, strict=True
@@ -115,6 +122,32 @@ def change_table(
     ]
     out.index.name = label
     return out
+
+
+def change_note(table: pd.DataFrame) -> str:
+    """The footnote of a change table: how significance was decided, in plain words.
+
+    Parameters
+    ----------
+    table
+        A crime-type or crime-group table with ``change_method`` and ``q_value``.
+    """
+    methods = set(table["change_method"].dropna()) if "change_method" in table else set()
+    if not methods:
+        return ""
+    quasi = any(m.startswith("quasi-Poisson") for m in methods)
+    how = (
+        "a quasi-Poisson test of the monthly counts, which allows for crime varying more from "
+        "month to month than chance alone would"
+        if quasi
+        else "an exact test of the two counts"
+    )
+    return (
+        f"Change: {how}. A change is called significant only when it remains so with the false "
+        "discovery rate across all the changes tested in this report held at 5% "
+        "(Benjamini-Hochberg). Rates are per 1,000 residents a year, annualised from the months "
+        "with data."
+    )
 
 
 def top_areas_table(top: pd.DataFrame, *, hidden: pd.Series) -> pd.DataFrame:
@@ -132,7 +165,7 @@ def top_areas_table(top: pd.DataFrame, *, hidden: pd.Series) -> pd.DataFrame:
     residents = f"Residents ({'; '.join(sources)})" if sources else "Residents"
     out = _count_and_rate(
         top.rename(columns={"population": "denominator"}), hidden, residents=residents,
-        rate="Rate per 1,000",
+        rate="Rate per 1,000 a year",
     )  # fmt: skip
     if "decile" in top:
         out["Deprivation decile"] = [MISSING if pd.isna(d) else str(int(d)) for d in top["decile"]]

@@ -21,19 +21,22 @@ from sna.data.config import Config
 from sna.data.manifest import Coverage, format_months
 from sna.data.processed import Processed
 from sna.report import narrative
-from sna.stats.benchmark import rank_areas
 from sna.stats.change import LikeForLike
 from sna.stats.suppression import suppression_note
 
 __all__ = [
     "as_date",
+    "benchmark_note",
     "comparison_note",
+    "comparison_phrase",
     "coverage_note",
     "describe_deciles",
     "describe_deprivation",
     "describe_heatmap",
     "describe_monthly",
     "describe_rates",
+    "describe_season",
+    "describe_variation",
     "district_links",
     "key_findings",
     "monthly_hidden_note",
@@ -78,11 +81,14 @@ def coverage_note(cover: Coverage) -> str:
     year = cover.year
     if cover.complete:
         return f"All 12 months of {year} are present in the police.uk data."
+    n = len(cover.present)
+    has = "has" if n == 1 else "have"
+    missing = format_months(cover.missing, "span")
     verb = "is" if len(cover.missing) == 1 else "are"
     return (
-        f"{len(cover.present)} of 12 months of {year} have police.uk data: "
-        f"{format_months(cover.missing, 'names')} {year} {verb} missing, so totals for {year} are "
-        "not full-year figures and comparisons with other years use the same months in both."
+        f"{n} of 12 months of {year} {has} police.uk data: {missing} {year} {verb} missing, so "
+        f"totals for {year} are not full-year figures: rates are annualised from the months with "
+        "data, and comparisons with other years use the same months or allow for the season."
     )
 
 
@@ -112,6 +118,33 @@ def period_label(cover: Coverage) -> str:
         return str(cover.year)
     months = format_months(cover.present, "ranges")
     return f"{cover.year} ({len(cover.present)} months with data: {months})"
+
+
+UNIT = "residents a year"
+"""What every published rate is per, after "per 1,000": rates are annualised."""
+
+
+def _annualised(cover: Coverage) -> str:
+    n = len(cover.present)
+    return "" if cover.complete else f", annualised from {n} month{'s' if n != 1 else ''}"
+
+
+def comparison_phrase(compared: LikeForLike) -> str:
+    """How a change sentence names what it compares: "on 2024" only for whole years.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> empty = pd.Series(dtype=float)
+    >>> comparison_phrase(LikeForLike(empty, empty, ["January", "February"], {}, year=2025,
+    ...                               previous_year=2024))
+    'in January to February 2025 against January to February 2024'
+    """
+    if compared.complete_years:
+        return f"on {compared.previous_year}"
+    numbers = [list(calendar.month_name).index(m) for m in compared.months_compared]
+    span = format_months(numbers, "span")
+    return f"in {span} {compared.year} against {span} {compared.previous_year}"
 
 
 def comparison_note(compared: LikeForLike) -> str:
@@ -171,27 +204,35 @@ def key_findings(a: DistrictAssessment) -> list[str]:
         out.append(
             f"{name} had {int(row['count']):,} recorded crimes (excluding anti-social "
             f"behaviour) in {period_label(a.coverage)}: {row['value']:.1f} per 1,000 residents "
-            f"(95% confidence interval {row['lower95']:.1f} to {row['upper95']:.1f})."
+            f"a year{_annualised(a.coverage)} (95% confidence interval {row['lower95']:.1f} to "
+            f"{row['upper95']:.1f}, allowing for month-to-month variation)."
         )
         if not a.overview_hidden[a.benchmark]:
-            out.append(narrative.describe_benchmark(name, row, benchmark_name=a.benchmark))
+            out.append(
+                narrative.describe_benchmark(name, row, benchmark_name=a.benchmark, unit=UNIT)
+            )
         districts = a.overview.drop(index=a.benchmark)
         if not a.overview_hidden[districts.index].any():  # a rank names its neighbours' rates
-            out.append(
-                narrative.describe_rank(
-                    name, rank_areas(districts["count"], districts["denominator"])
-                )
-            )
+            out.append(narrative.describe_rank(name, a.ranked, unit=UNIT))
     if a.compared.months_compared:
         out.append(comparison_note(a.compared))
+        tests = int(pd.concat([a.groups, a.types])[["before", "after"]].drop_duplicates().shape[0])
+        out.append(
+            "Each change is tested allowing for crime varying from month to month more than "
+            f"chance alone would, and is called significant only if it remains so across the "
+            f"{tests} comparisons this report makes (false discovery rate 5%)."
+        )
         hidden = a.hidden.groups
         for group, change in a.groups.iterrows():
             shown = not (hidden.loc[group, "before"] or hidden.loc[group, "after"])
             if shown and change["before"] > a.threshold and change["after"] > a.threshold:
                 subject = "Recorded crime" if group == ALL_CRIME else str(group)
                 out.append(
-                    narrative.describe_change(name, subject, change, previous_label=str(year - 1))
-                )
+                    narrative.describe_change(
+                        name, subject, change, previous_label=str(year - 1),
+                        comparison=comparison_phrase(a.compared),
+                    )
+                )  # fmt: skip
     else:
         out.append(f"There are no police.uk data for {year - 1} to compare {year} with.")
     return out
@@ -208,11 +249,49 @@ def overview_findings(o: AreaAssessment) -> list[str]:
     hidden = o.overview_hidden
     for name, row in districts.iterrows():
         if not hidden[name] and not hidden[o.benchmark]:
-            out.append(narrative.describe_benchmark(str(name), row, benchmark_name=o.benchmark))
+            out.append(
+                narrative.describe_benchmark(str(name), row, benchmark_name=o.benchmark, unit=UNIT)
+            )
     if not hidden[districts.index].any():
-        ranked = rank_areas(districts["count"], districts["denominator"])
-        out.append(narrative.describe_rank(str(ranked.index[0]), ranked))
+        out.append(narrative.describe_rank(str(o.ranked.index[0]), o.ranked, unit=UNIT))
     return out
+
+
+def benchmark_note(benchmark: str) -> str:
+    """The footnote saying how districts are compared with the benchmark."""
+    return (
+        f"Compared with {benchmark}: higher or lower when {benchmark}'s rate lies outside the "
+        "district's confidence interval, which allows for crime varying from month to month more "
+        "than chance alone would (quasi-Poisson); otherwise similar."
+    )
+
+
+def describe_variation(o: AreaAssessment) -> str:
+    """What the funnel plot shows: how much districts differ beyond chance, and who stands out.
+
+    The limits are Spiegelhalter's overdispersion-adjusted ones when the districts vary more
+    than chance would allow; the sentence says so and names any district outside them.
+    """
+    v = o.variation
+    if not bool(v["overdispersed"]):
+        return (
+            "The districts' rates differ from each other by no more than chance would explain, "
+            "so the funnel plot's limits are the exact Poisson ones."
+        )
+    outside = list(o.outside_limits)
+    named = (
+        f"{', '.join(outside)} {'lies' if len(outside) == 1 else 'lie'} outside the 99.8% limits"
+        if outside
+        else "no district lies outside the 99.8% limits, so none is unusual for a district"
+    )
+    return (
+        f"The districts differ from each other much more than chance alone would explain (their "
+        f"spread is {float(v['phi']):,.0f} times what chance would give), as districts of "
+        "different character do. The funnel plot's limits allow for that variation between "
+        f"districts (Spiegelhalter's overdispersion adjustment): {named}. This is a different "
+        "question from the comparison with the benchmark in the table, which asks whether a "
+        "district's own rate differs from the benchmark's."
+    )
 
 
 def describe_rates(
@@ -229,7 +308,7 @@ def describe_rates(
 
     parts = [f"{name} {rate(name)}" for name in overview.index if name != benchmark]
     return (
-        f"Crime rate per 1,000 residents in {period} by district: {'; '.join(parts)}. "
+        f"Crime rate per 1,000 residents a year in {period} by district: {'; '.join(parts)}. "
         f"{benchmark} overall: {rate(benchmark)}."
     )
 
@@ -242,7 +321,7 @@ def describe_monthly(monthly: pd.Series, forecast: pd.DataFrame, *, area: str) -
         f"{len(monthly)} months with data, between {monthly.min():,} and {monthly.max():,} "
         "crimes a month."
     )
-    if len(forecast):
+    if len(forecast) and forecast["forecast"].notna().any():
         text += (
             f" The forecast for the next {len(forecast)} months is around "
             f"{forecast['forecast'].mean():,.0f} a month (95% prediction interval "
@@ -251,27 +330,53 @@ def describe_monthly(monthly: pd.Series, forecast: pd.DataFrame, *, area: str) -
     return text
 
 
-def describe_deprivation(correlation: pd.Series, ratio: pd.Series) -> list[str]:
-    """Sentences on deprivation and crime (domain named; significance only where tested)."""
+def describe_deprivation(
+    correlation: pd.Series, ratio: pd.Series, by_decile: pd.DataFrame | None = None
+) -> list[str]:
+    """Sentences on deprivation and crime (index and domain named; significance only where tested).
+
+    ``by_decile`` (the assessment's rates by decile) says which index the deciles come from and
+    how many LSOAs, with how much crime, have no decile; every LSOA with crime is in the analysis
+    or the sentence says what is left out.
+    """
     out = [narrative.describe_correlation(correlation), narrative.describe_deprivation_ratio(ratio)]
-    if correlation["n_excluded"]:
-        out.append(
-            f"{int(correlation['n_excluded'])} neighbourhoods are left out: their 2021 LSOA codes "
-            "have no IoD2019 deprivation (published for 2011 LSOAs)."
-        )
+    attrs = by_decile.attrs if by_decile is not None else {}
+    index = attrs.get("deprivation_index", "the Indices of Deprivation")
+    left_out = int(attrs.get("lsoas_without_decile", correlation["n_excluded"]))
+    if left_out:
+        crimes = attrs.get("count_without_decile")
+        amount = f", with {int(crimes):,} crimes," if crimes is not None else ""
+        out.append(f"{left_out} neighbourhoods{amount} are left out: {index} gives them no decile.")
+    else:
+        out.append(f"Every neighbourhood of the district is in this analysis ({index}).")
     return out
 
 
 def describe_deciles(by_decile: pd.DataFrame, *, domain: str) -> str:
     """Alt text for the rate-by-decile chart (from :func:`sna.assessment.disclosure.hide_rates`)."""
+
+    def lsoas(row: pd.Series) -> str:
+        n = int(row["n_lsoas"]) if "n_lsoas" in row else None
+        return "" if n is None else f" ({n} LSOA{'s' if n != 1 else ''})"
+
     parts = [
-        f"decile {d}: {'suppressed' if row['suppressed'] else format(row['value'], '.1f')}"
+        f"decile {d}{lsoas(row)}: "
+        f"{'suppressed' if row['suppressed'] else format(row['value'], '.1f')}"
         for d, row in by_decile.iterrows()
         if row["suppressed"] or not pd.isna(row["value"])
     ]
     return (
-        f"Bar chart of crime rate per 1,000 residents by {domain} deprivation decile: "
-        f"{'; '.join(parts)}."
+        f"Bar chart of crime rate per 1,000 residents a year by {domain} deprivation decile: "
+        f"{'; '.join(parts)}. Deciles with few LSOAs have wide intervals."
+    )
+
+
+def describe_season(season: pd.DataFrame, *, area: str) -> str:
+    """Alt text for the seasonal profile chart."""
+    parts = [f"{calendar.month_abbr[int(m)]} {row['value']:.2f}" for m, row in season.iterrows()]
+    return (
+        f"Bar chart of recorded crime in {area} by calendar month, relative to an average month "
+        f"(1 = average), allowing for the trend: {'; '.join(parts)}."
     )
 
 
@@ -292,10 +397,10 @@ def describe_heatmap(h: Heatmap) -> str:
             for y, v in row.items()
         ]
         parts.append(f"{district} ({', '.join(cells)})")
+    months = "; ".join(f"{y}: {m}" for y, m in h.months.items())
     return (
-        f"Heat-map of {h.group.lower()}, average per month by district and year: "
-        + "; ".join(parts)
-        + "."
+        f"Heat-map of {h.group.lower()}, seasonally adjusted crimes per month by district and "
+        f"year (months with data: {months}): " + "; ".join(parts) + "."
     )
 
 

@@ -317,6 +317,7 @@ def funnel_limits(
         label = level_label(conf)
         out[f"lower{label}"] = lower
         out[f"upper{label}"] = upper
+    out.attrs["overdispersion_adjusted"] = tau2 > 0
     return annotate(out, confs, per_label(per))
 
 
@@ -344,6 +345,8 @@ def rank_areas(
     *,
     per: float = 1000,
     conf: float = 0.95,
+    dispersion: ArrayLike | None = None,
+    df: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Rank areas by rate, and test each against the next-ranked area.
 
@@ -355,6 +358,12 @@ def rank_areas(
         Rates are per this many people. Default 1,000.
     conf : float, keyword-only
         Confidence level for the rate intervals and the tests. Default 0.95.
+    dispersion, df : array-like, optional, keyword-only
+        Each area's extra-Poisson variation and its degrees of freedom
+        (:func:`sna.stats.rates.monthly_dispersion`). When given, the test against the next
+        area is a t test of the log rate ratio with variance ``phi_a / count_a + phi_b /
+        count_b`` on the smaller of the two areas' degrees of freedom (exact where both are
+        Poisson-like, ``phi = 1``), and the intervals are quasi-Poisson.
 
     Returns
     -------
@@ -384,8 +393,12 @@ def rank_areas(
     West Oxfordshire   42.1     3              False
     """
     conf = check_conf(conf)
-    table = rate_ci(count, population, per=per, conf=conf)
+    spread = {} if dispersion is None else {"dispersion": dispersion, "df": df}
+    table = rate_ci(count, population, per=per, conf=conf, **spread)
     attrs = dict(table.attrs)
+    if dispersion is not None:
+        arrays, _ = broadcast({"count": count, "dispersion": dispersion, "df": df})
+        table["dispersion"], table["df"] = arrays["dispersion"], arrays["df"]
     table = table.sort_values("value", ascending=False, na_position="last", kind="stable")
     table["rank"] = table["value"].rank(ascending=False, method="min").astype("Int64")
     nxt = table.shift(-1)
@@ -397,7 +410,20 @@ def rank_areas(
         population_after=table["denominator"].where(has_next, 1).to_numpy(),
         conf=conf,
     )
-    table["p_next"] = np.where(has_next, test["p_value"].to_numpy(), np.nan)
-    table["differs_from_next"] = has_next.to_numpy() & test["significant"].to_numpy()
+    p_next = test["p_value"].to_numpy()
+    if dispersion is not None:
+        phi = np.maximum(1.0, table["dispersion"].to_numpy())
+        quasi = has_next.to_numpy() & ((phi > 1) | (nxt["dispersion"].to_numpy() > 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_rr = np.log(table["value"].to_numpy() / nxt["value"].to_numpy())
+            se = np.sqrt(
+                phi / table["count"].to_numpy()
+                + nxt["dispersion"].to_numpy() / nxt["count"].to_numpy()
+            )
+            dof = np.minimum(table["df"].to_numpy(), nxt["df"].to_numpy())
+            quasi_p = 2 * _sps.t.sf(np.abs(log_rr / se), np.maximum(dof, 1))
+        p_next = np.where(quasi & (dof >= 1), quasi_p, p_next)
+    table["p_next"] = np.where(has_next, p_next, np.nan)
+    table["differs_from_next"] = has_next.to_numpy() & (np.nan_to_num(p_next, nan=1.0) < 1 - conf)
     table.attrs = attrs
     return table

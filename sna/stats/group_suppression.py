@@ -114,10 +114,12 @@ def suppress_grouped(
 
 def suppress_linked(
     values: pd.Series,
-    sums: Mapping[Hashable, Sequence[Hashable]],
+    sums: Mapping[Hashable, Sequence[Hashable]] | Sequence[tuple[Hashable, Sequence[Hashable]]],
     *,
     threshold: int = 4,
     unpublished: Collection[Hashable] = (),
+    derived: Collection[Hashable] = (),
+    fixed: Mapping[Hashable, bool] | None = None,
 ) -> LinkedSuppression:
     """One suppression decision for cells of several tables linked by published sums.
 
@@ -129,13 +131,22 @@ def suppress_linked(
     sums : mapping of label to sequence of labels
         Each cell that is the sum of others, with those others: a group's total and its
         members, a district's count and its crime types, the benchmark and its districts. A cell
-        may be the sum of one set and a member of others.
+        may be the sum of one set and a member of others; given as (total, members) pairs, a
+        cell may be the total of several sets.
     threshold : int, keyword-only
         Cells from 1 to ``threshold`` are suppressed. Default 4.
     unpublished : collection of labels, keyword-only
         Cells that no table shows (never small counts to protect, never chosen to hide), e.g. the
         months of this year not in a like-for-like comparison, so that the reader only knows the
         comparison's count is at most the year's.
+    derived : collection of labels, keyword-only
+        Cells that no table shows but a reader can bound by subtraction (e.g. a year's count
+        minus the count of its months compared with the previous year: the months not
+        compared). Never chosen to hide, at least 0 to the reader, and protected like a hidden
+        small count when from 1 to ``threshold``.
+    fixed : mapping of label to bool, keyword-only
+        Cells whose hiding was decided elsewhere (True where hidden), e.g. the previous year's
+        report, published in the same build: never chosen to hide, and audited when hidden.
 
     Returns
     -------
@@ -172,11 +183,12 @@ def suppress_linked(
     """
     threshold = check_threshold(threshold)
     _check_values(values)
+    fixed = fixed or {}
     labels = list(values.index)
     position = {label: k for k, label in enumerate(labels)}
     v = values.to_numpy(dtype=float, na_value=np.nan)
     total_of, member_sets = [], []
-    for total, members in sums.items():
+    for total, members in sums.items() if isinstance(sums, Mapping) else sums:
         for label in (total, *members):
             if label not in position:
                 raise ValueError(f"sum {total!r} names {label!r}, which is not in values")
@@ -191,15 +203,20 @@ def suppress_linked(
         member_sets=member_sets,
         unpublished=np.array([label in unpublished for label in labels], dtype=bool),
         threshold=threshold,
+        derived=np.array([label in derived for label in labels], dtype=bool),
+        fixed=np.array([label in fixed for label in labels], dtype=bool),
     )
     hidden = system.unpublished | np.isnan(v) | ((v >= 1) & (v <= threshold))
+    for position_, label in enumerate(labels):
+        if label in fixed:
+            hidden[position_] = bool(fixed[label])
     note = ""
     while True:
         k = system.disclosed(hidden)
         if k is None:
             break
         if not system.hide_partner(k, hidden):
-            hidden |= v > 0  # nothing left to protect it with: hide everything but zeros
+            hidden |= (v > 0) & ~system.fixed  # nothing left: hide everything but zeros
             if system.disclosed(hidden) is not None:
                 note = "some small counts could not be protected by secondary suppression"
             break
@@ -221,11 +238,14 @@ class _System:
     member_sets: list[list[int]]
     unpublished: np.ndarray
     threshold: int
+    derived: np.ndarray
+    fixed: np.ndarray
     _memo: dict[tuple[tuple[int, ...], int], bool] = field(default_factory=dict)
 
     @property
     def sensitive(self) -> np.ndarray:
-        return ~self.unpublished & (self.v >= 1) & (self.v <= self.threshold)
+        published = ~self.unpublished & ~self.derived
+        return (published | self.derived) & (self.v >= 1) & (self.v <= self.threshold)
 
     def disclosed(self, hidden: np.ndarray) -> int | None:
         """The first small count a reader can narrow to 1 to ``threshold``, if any.
@@ -239,7 +259,7 @@ class _System:
             if any(hidden[i] for i, _ in terms):
                 equations.append(terms)
         linked = _components(np.flatnonzero(hidden), equations, hidden)
-        known = ~(np.isnan(self.v) | self.unpublished)
+        known = ~(np.isnan(self.v) | self.unpublished | self.derived)
         for cell in np.flatnonzero(hidden & self.sensitive):
             component = linked[int(cell)]
             key = (component, int(cell))
@@ -277,14 +297,25 @@ class _System:
         return next(found, None) is not None
 
     def _can_hide(self, i: int, hidden: np.ndarray) -> bool:
-        return not hidden[i] and self.v[i] > 0
+        return bool(
+            not hidden[i]
+            and self.v[i] > 0
+            and not self.fixed[i]
+            and not self.unpublished[i]
+            and not self.derived[i]
+        )
 
     def _linking(self, s: int) -> bool:
         """A sum with an unpublished member gives only a bound, no equation to solve."""
         return bool(self.unpublished[self.member_sets[s]].any())
 
-    def hide_partner(self, i: int, hidden: np.ndarray) -> bool:
-        """Hide one more cell to protect cell ``i``; False if there is none left to hide."""
+    def hide_partner(self, i: int, hidden: np.ndarray, seen: frozenset[int] = frozenset()) -> bool:
+        """Hide one more cell to protect cell ``i``; False if there is none left to hide.
+
+        A derived cell (no table shows it) with no visible partner is protected through the
+        hidden cells of its sums (e.g. a comparison count hidden but recoverable from its group
+        totals), before its sum's total is hidden.
+        """
         sets = self.member_sets
         pinning = [s for s, idx in enumerate(sets) if i in idx and not hidden[self.total_of[s]]]
         partners = {m for s in pinning for m in sets[s] if m != i and self._can_hide(m, hidden)}
@@ -311,6 +342,17 @@ class _System:
         if members:
             hidden[min(members, key=lambda m: self.v[m])] = True  # first listed of the smallest
             return True
+        if self.derived[i]:
+            linked = [
+                (bool(self.fixed[c]), c == self.total_of[s], c)
+                for s, idx in enumerate(sets)
+                if i in idx or self.total_of[s] == i
+                for c in (*idx, self.total_of[s])
+                if c != i and hidden[c] and not self.derived[c] and not self.unpublished[c]
+            ]
+            for *_, c in sorted(set(linked)):  # the comparison cell before the year's count
+                if c not in seen and self.hide_partner(c, hidden, seen | {i}):
+                    return True
         totals = [self.total_of[s] for s in pinning if self._can_hide(self.total_of[s], hidden)]
         if totals:
             hidden[min(totals, key=lambda t: (len(sets[self.total_of.index(t)]), t))] = True
