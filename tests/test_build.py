@@ -57,7 +57,10 @@ def make_project(
     processed = folder / "data" / "processed"
     processed.mkdir(parents=True)
     every = [f"2024-{m:02d}" for m in range(1, 13)]
-    manifest = {"inputs": {"fixture": "1"}, "months": {"2024": {"present": every, "missing": []}}}
+    manifest = {  # as sna prepare writes it, so prepare and build recognise the folder as sna's
+        "sna_version": "fixture", "fingerprint": "fixture", "inputs": {"fixture": "1"},
+        "months": {"2024": {"present": every, "missing": []}},
+    }  # fmt: skip
     (processed / "manifest.json").write_text(json.dumps(manifest) + "\n")
     set_control(folder, control or {})
     return config
@@ -66,7 +69,10 @@ def make_project(
 def change_data(folder: Path, version: str) -> None:
     """Rewrite the fixture manifest (all of 2024 present) so that every report is rebuilt."""
     every = [f"2024-{m:02d}" for m in range(1, 13)]
-    manifest = {"inputs": {"fixture": version}, "months": {"2024": {"present": every}}}
+    manifest = {
+        "sna_version": "fixture", "fingerprint": version, "inputs": {"fixture": version},
+        "months": {"2024": {"present": every}},
+    }  # fmt: skip
     (folder / "data" / "processed" / "manifest.json").write_text(json.dumps(manifest) + "\n")
 
 

@@ -200,4 +200,5 @@ def test_too_few_years_give_no_trend_and_say_why():
     months = pd.period_range("2024-01", "2025-12", freq="M")
     fit = seasonal_trend(pd.Series(100, index=months), pd.Series({2024: 1.0, 2025: 1.0}))
     assert np.isnan(fit.trend["value"]) and "at least 3 years" in fit.trend["note"]
+    assert not fit.trend["note"].startswith("no trend")  # the sentence around it says so
     assert fit.season.empty

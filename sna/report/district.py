@@ -161,6 +161,9 @@ def show_trend(a: DistrictAssessment) -> None:
         show_note(words.monthly_hidden_note(a.threshold), kind="info")
         return
     show_text(narrative.describe_seasonal_trend(name, "Recorded crime", a.trend.trend))
+    caveat = words.trend_caveat(a)
+    if caveat:
+        show_note(caveat, kind="warning")
     if not a.trend.season.empty:
         show_figure(
             charts.seasonal_profile(

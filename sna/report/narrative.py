@@ -152,6 +152,13 @@ def _significance(change: float, row: Row) -> str:
     rate_up = float(ratio) > 1
     count_up = change > 0
     if not bool(row["significant"]):
+        q = row.get("q_value") if hasattr(row, "get") else None
+        if q is not None and not _missing(q) and float(p_value) < 0.05:
+            return (
+                "on its own this change would be statistically significant (p = "
+                f"{float(p_value):.3f}), but not once all the comparisons in this report are "
+                f"allowed for (adjusted p = {float(q):.2f}), so it may be chance."
+            )
         return "this change is not statistically significant."
     if rate_up == count_up:
         return f"this {'increase' if count_up else 'decrease'} is statistically significant."

@@ -63,7 +63,9 @@ def show_funnel(o: AreaAssessment) -> None:
             hidden=o.overview_hidden,
             benchmark_hidden=bool(o.overview_hidden[o.benchmark]),
         ),
-        alt=words.describe_rates(
+        alt=words.describe_funnel(o)
+        if not o.overview_hidden[o.benchmark]
+        else words.describe_rates(
             o.overview,
             benchmark=o.benchmark,
             period=words.period_label(o.coverage),

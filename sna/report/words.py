@@ -18,7 +18,7 @@ from sna.assessment.area import AreaAssessment, Heatmap
 from sna.assessment.district import DistrictAssessment
 from sna.assessment.figures import ALL_CRIME
 from sna.data.config import Config
-from sna.data.manifest import Coverage, format_months
+from sna.data.manifest import Coverage, format_months, no_location_by_year
 from sna.data.processed import Processed
 from sna.report import narrative
 from sna.stats.change import LikeForLike
@@ -32,6 +32,7 @@ __all__ = [
     "coverage_note",
     "describe_deciles",
     "describe_deprivation",
+    "describe_funnel",
     "describe_heatmap",
     "describe_monthly",
     "describe_rates",
@@ -46,6 +47,7 @@ __all__ = [
     "period_label",
     "report_subtitle",
     "table_notes",
+    "trend_caveat",
 ]
 
 
@@ -119,6 +121,9 @@ def period_label(cover: Coverage) -> str:
     months = format_months(cover.present, "ranges")
     return f"{cover.year} ({len(cover.present)} months with data: {months})"
 
+
+FEW_AREAS = 10
+"""Below this many districts, the between-district variation of a funnel plot is not estimable."""
 
 UNIT = "residents a year"
 """What every published rate is per, after "per 1,000": rates are annualised."""
@@ -279,18 +284,44 @@ def describe_variation(o: AreaAssessment) -> str:
             "so the funnel plot's limits are the exact Poisson ones."
         )
     outside = list(o.outside_limits)
-    named = (
-        f"{', '.join(outside)} {'lies' if len(outside) == 1 else 'lie'} outside the 99.8% limits"
-        if outside
-        else "no district lies outside the 99.8% limits, so none is unusual for a district"
-    )
+    n = int(v["n_areas"])
+    if n < FEW_AREAS:
+        named = (
+            f"with only {n} districts, the variation between districts is estimated from the "
+            "districts themselves, so the limits are very wide and the plot cannot show whether "
+            "any one district is unusual among districts"
+        )
+    elif outside:
+        named = f"{', '.join(outside)} {'lies' if len(outside) == 1 else 'lie'} outside the 99.8% limits"
+    else:
+        named = "no district lies outside the 99.8% limits, so none is unusual for a district"
     return (
-        f"The districts differ from each other much more than chance alone would explain (their "
-        f"spread is {float(v['phi']):,.0f} times what chance would give), as districts of "
+        "The districts differ from each other much more than chance alone would explain (about "
+        f"{float(v['phi']) ** 0.5:,.0f} times as much, in standard deviations), as districts of "
         "different character do. The funnel plot's limits allow for that variation between "
         f"districts (Spiegelhalter's overdispersion adjustment): {named}. This is a different "
         "question from the comparison with the benchmark in the table, which asks whether a "
         "district's own rate differs from the benchmark's."
+    )
+
+
+def describe_funnel(o: AreaAssessment) -> str:
+    """Alt text for the funnel plot: each district's rate, and what the limits are."""
+    limits = o.funnel
+    adjusted = bool(limits.attrs.get("overdispersion_adjusted", False))
+    shown = [
+        f"{name} {'suppressed' if o.overview_hidden[name] else format(row['value'], '.1f')}"
+        for name, row in o.overview.drop(index=o.benchmark).iterrows()
+    ]
+    kind = (
+        "adjusted for the variation between districts beyond chance"
+        if adjusted
+        else "exact Poisson limits"
+    )
+    return (
+        "Funnel plot of crime rate per 1,000 residents a year against population: "
+        f"{'; '.join(shown)}. Benchmark {o.benchmark} "
+        f"{o.overview.loc[o.benchmark, 'value']:.1f}, with 95% and 99.8% control limits ({kind})."
     )
 
 
@@ -368,6 +399,41 @@ def describe_deciles(by_decile: pd.DataFrame, *, domain: str) -> str:
     return (
         f"Bar chart of crime rate per 1,000 residents a year by {domain} deprivation decile: "
         f"{'; '.join(parts)}. Deciles with few LSOAs have wide intervals."
+    )
+
+
+def trend_caveat(a: DistrictAssessment) -> str | None:
+    """Why the years behind a trend are not fully comparable, when they are not.
+
+    The share of police.uk rows with no location (not counted) and the population estimates
+    used can both change between years; either moves a rate with no change in crime.
+    """
+    trend = a.trend.trend
+    if pd.isna(trend["value"]):
+        return None
+    first, last = int(trend["first_year"]), int(trend["last_year"])
+    parts = []
+    shares = no_location_by_year(a.data.manifest)["share"]
+    if first in shares.index and last in shares.index:
+        before, after = float(shares[first]), float(shares[last])
+        if abs(after - before) > 0.02:
+            parts.append(
+                f"the share of police.uk rows with no location, which cannot be counted, went "
+                f"from {before:.1%} in {first} to {after:.1%} in {last}"
+            )
+    pops = a.data.populations
+    sources = pops[(pops["area_name"] == a.district.name) & pops["year"].between(first, last)]
+    if len(set(sources["source"])) > 1:
+        parts.append(
+            "the populations come from different estimates ("
+            + "; ".join(sorted(sources["source"].unique()))
+            + ")"
+        )
+    if not parts:
+        return None
+    return (
+        f"Read this trend with care: {' and '.join(parts)}, which moves the rate with no change "
+        "in crime."
     )
 
 

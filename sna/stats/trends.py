@@ -390,7 +390,7 @@ def seasonal_trend(
     empty = pd.DataFrame(columns=["value", *label, "n_months"], dtype=float)
     if len(years) < MIN_YEARS or len(months) < MIN_MONTHS_SEASONAL:
         trend["note"] = (
-            f"no trend: it needs months from at least {MIN_YEARS} years and "
+            f"it needs months from at least {MIN_YEARS} years and "
             f"{MIN_MONTHS_SEASONAL} months in all; there are {len(months)} months from "
             f"{len(years)} years"
         )
@@ -406,7 +406,7 @@ def seasonal_trend(
     trend["note"] = _captured(caught)
     df_resid = float(fit.df_resid)
     if df_resid < 1:
-        trend["note"] = "no trend: no degrees of freedom left once each month has its own level"
+        trend["note"] = "no degrees of freedom are left once each month has its own level"
         return SeasonalTrend(pd.Series(trend), empty)
     phi = max(1.0, float(fit.pearson_chi2) / df_resid)
     cov = np.asarray(fit.cov_params()) * phi
