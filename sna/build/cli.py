@@ -115,13 +115,75 @@ def _parser() -> argparse.ArgumentParser:
             "refused); sna still never removes or replaces them"
         ),
     )
+    init = sub.add_parser(
+        "init",
+        help="write an sna.toml for any Community Safety Partnership, district, county or force",
+        description=(
+            "Write a commented assessment config for a partnership, found by name or ONS code in "
+            "the ONS lookups of the raw folder (LAD -> CSP -> police force area, LAD -> county): "
+            "its districts with their codes and names, the benchmark, the population and "
+            "deprivation sources. An unknown or ambiguous name is an error listing the closest "
+            "matches. Then put the police.uk downloads for its force under the raw folder's "
+            "police_uk folder and run `sna prepare`."
+        ),
+        epilog=(
+            'Examples: sna init --partnership Reading; sna init --partnership "Oxfordshire" '
+            "--output oxon.toml; sna init --partnership E22000xxx. Exit status: 0 written, 2 a "
+            "problem with your input."
+        ),
+    )
+    init.add_argument(
+        "--partnership",
+        required=True,
+        metavar="NAME",
+        help="CSP, district, county or police force area: name (any case) or ONS code",
+    )
+    init.add_argument(
+        "--output",
+        type=Path,
+        default=Path("sna.toml"),
+        help="config file to write (default: %(default)s); an existing file is kept",
+    )
+    init.add_argument(
+        "--raw",
+        type=Path,
+        default=Path("data/raw"),
+        help="raw data folder holding lookups/ and population/ (default: %(default)s)",
+    )
+    init.add_argument(
+        "--years", type=int, nargs="+", metavar="YEAR", default=[2024, 2025],
+        help="reporting years (default: 2024 2025)",
+    )  # fmt: skip
+    init.add_argument("--force", action="store_true", help="replace an existing config file")
     return parser
+
+
+def _init(args: argparse.Namespace) -> int:
+    """``sna init``: find the partnership, write its config, say what was written."""
+    from sna.data.partnership import config_text, find_partnership, read_lookups, write_config
+
+    found = find_partnership(args.partnership, read_lookups(args.raw))
+    output = args.output
+    raw = os.path.relpath(args.raw.resolve(), output.resolve().parent)
+    if raw.startswith(".."):  # not below the config's folder: name it in full
+        raw = str(args.raw.resolve())
+    text = config_text(found, reporting_years=tuple(args.years), raw=raw)
+    write_config(output, text, force=args.force)
+    names = ", ".join(d.name for d in found.districts)
+    print(f"sna init: wrote {output} for {found.name} ({found.kind}): {names}")
+    for note in found.notes:
+        print(f"  note: {note}")
+    print(f"  next: put {found.force} police.uk files under {args.raw / 'police_uk'}, then")
+    print(f"        sna prepare --config {output} && sna build --config {output}")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sna`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return _init(args)
         if args.command == "prepare":
             from sna.data.prepare import run_prepare
 

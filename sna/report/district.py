@@ -40,6 +40,13 @@ __all__ = [
 ]
 
 
+def _change(a: DistrictAssessment) -> str:
+    """What the change columns compare, for a caption: "on 2024" only for whole years."""
+    if not a.compared.months_compared:
+        return f"on {a.year - 1} (no months in common)"
+    return words.comparison_phrase(a.compared)
+
+
 def _period(a: DistrictAssessment) -> str:
     return words.period_label(a.coverage)
 
@@ -108,7 +115,7 @@ def show_change(a: DistrictAssessment) -> None:
     )
     show_table(
         _change_table(a, a.groups, a.hidden.groups, label="Crime group"),
-        caption=f"{a.district.name}: crime groups in {_period(a)} and change on {a.year - 1}",
+        caption=f"{a.district.name}: crime groups in {_period(a)} and change {_change(a)}",
         notes=words.table_notes(a.data, a.coverage) + " " + tables.change_note(a.groups),
     )
     warning = provenance.location_share_warning(a.data.manifest, a.year, a.year - 1)
@@ -120,7 +127,7 @@ def show_crime_types(a: DistrictAssessment) -> None:
     """All fourteen police.uk crime types with the change on the previous year."""
     show_table(
         _change_table(a, a.types, a.hidden.types),
-        caption=f"{a.district.name}: crime types in {_period(a)} and change on {a.year - 1}",
+        caption=f"{a.district.name}: crime types in {_period(a)} and change {_change(a)}",
         notes=words.table_notes(a.data, a.coverage) + " " + tables.change_note(a.types),
     )
 
