@@ -72,7 +72,9 @@ def test_figures_in_html_match_processed_data(built):
     ]
     rows = {row[0]: row[1:] for row in cells}
     assert rows["West Oxfordshire"][0] == f"{total:,}"
-    assert rows["West Oxfordshire"][1] == "114,262"
+    assert rows["West Oxfordshire"][1] == "116,928"  # ONS mid-2022 estimate (PROVENANCE s. 6)
+    rate = total / 116_928 * 1000 * 12 / 11  # per 1,000 residents a year, from 11 months
+    assert rows["West Oxfordshire"][2] == f"{rate:.1f}"
 
 
 def test_missing_month_flagged_and_like_for_like(built):
