@@ -22,8 +22,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 import sna.stats.disclosure
 import sna.stats.suppression
+from sna.report.tables import format_count, suppression_note
 from sna.stats.disclosure import bounds, pinned
-from sna.stats.suppression import SuppressedTable, format_count, suppress_counts, suppression_note
+from sna.stats.suppression import SuppressedTable, suppress_counts
 
 VALUES = st.sampled_from([0, 0, 1, 2, 3, 4, 5, 7, 12, 30])
 

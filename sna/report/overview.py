@@ -91,6 +91,10 @@ def show_heatmaps(o: AreaAssessment) -> None:
         )
     if o.heatmaps:
         show_text(f"Method: {o.heatmaps[0].method}; months with data under each year.")
+        years = list(o.heatmaps[0].months)
+        warning = provenance.location_share_warning(o.data.manifest, years[-1], years[0])
+        if len(years) > 1 and warning:
+            show_note(warning, kind="warning")
 
 
 def show_district_links(o: AreaAssessment) -> None:

@@ -21,8 +21,8 @@ from sna.data.config import Config
 from sna.data.manifest import Coverage, format_months, no_location_by_year
 from sna.data.processed import Processed
 from sna.report import narrative
+from sna.report.tables import suppression_note
 from sna.stats.change import LikeForLike
-from sna.stats.suppression import suppression_note
 
 __all__ = [
     "as_date",

@@ -29,18 +29,9 @@ from sna.stats.checks import check_counts, check_threshold
 from sna.stats.disclosure import narrowed
 
 __all__ = [
-    "MARKER",
-    "MISSING",
     "SuppressedTable",
-    "format_count",
     "suppress_counts",
-    "suppression_note",
 ]
-
-MARKER = "[c]"
-"""Shown for a suppressed cell (GSS symbol "confidential")."""
-MISSING = "[x]"
-"""Shown for a cell that is not available (GSS symbol)."""
 
 
 @dataclass(frozen=True)
@@ -67,20 +58,6 @@ class SuppressedTable:
     primary: pd.DataFrame
     threshold: int
     note: str = ""
-
-
-def suppression_note(threshold: int = 4, *, marker: str = MARKER) -> str:
-    """The footnote explaining the suppression marker, for a published table.
-
-    Examples
-    --------
-    >>> suppression_note()
-    '[c] = suppressed: a count of 1 to 4, or a cell hidden so that such a count cannot be worked out from the totals. [x] = not available.'
-    """
-    return (
-        f"{marker} = suppressed: a count of 1 to {threshold}, or a cell hidden so that such a "
-        f"count cannot be worked out from the totals. {MISSING} = not available."
-    )
 
 
 def suppress_counts(
@@ -354,31 +331,3 @@ def _check_totals(
             raise ValueError(
                 f"a column total does not equal the sum of its column (column {bad[0] + 1})"
             )
-
-
-def format_count(
-    value: float, suppressed: bool = False, *, decimals: int = 0, marker: str = MARKER
-) -> str:
-    """A count (or rate) as published: thousands separators, "[c]" if suppressed, "[x]" if missing.
-
-    Parameters
-    ----------
-    value : float
-        The value; NaN or None is shown as "[x]" (not available).
-    suppressed : bool
-        True to show the suppression marker instead of the value.
-    decimals : int, keyword-only
-        Decimal places. Default 0.
-    marker : str, keyword-only
-        Suppression marker. Default "[c]" (a count of 1 to 4, or a cell hidden to protect one).
-
-    Examples
-    --------
-    >>> format_count(12345), format_count(3, True), format_count(float("nan")), format_count(2.25, decimals=1)
-    ('12,345', '[c]', '[x]', '2.2')
-    """
-    if suppressed:
-        return marker
-    if value is None or pd.isna(value):
-        return MISSING
-    return f"{float(value):,.{decimals}f}"
