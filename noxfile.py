@@ -68,7 +68,7 @@ def lab(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def benchmark(session: nox.Session) -> None:
     """Time sna prepare and sna build against their baselines (benchmarks/)."""
-    _install(session, "test")
+    _install(session, "test,benchmark")
     session.run("python", "benchmarks/prepare.py", *session.posargs)
     session.run("python", "benchmarks/build.py", *session.posargs)
 
