@@ -44,22 +44,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from sna.data.policeuk import STREET_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
-COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+COLUMNS = list(STREET_COLUMNS)  # police.uk street-file header, in its order
 # Forces whose police.uk name ends in "Constabulary"; the others end in "Police".
 CONSTABULARY = {
     "Avon and Somerset",
