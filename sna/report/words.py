@@ -134,6 +134,11 @@ def _annualised(cover: Coverage) -> str:
     return "" if cover.complete else f", annualised from {n} month{'s' if n != 1 else ''}"
 
 
+def _compared_months(compared: LikeForLike) -> list[int]:
+    """The calendar months compared (1-12), from the month names LikeForLike holds."""
+    return [list(calendar.month_name).index(m) for m in compared.months_compared]
+
+
 def comparison_phrase(compared: LikeForLike) -> str:
     """How a change sentence names what it compares: "on 2024" only for whole years.
 
@@ -147,7 +152,7 @@ def comparison_phrase(compared: LikeForLike) -> str:
     """
     if compared.complete_years:
         return f"on {compared.previous_year}"
-    numbers = [list(calendar.month_name).index(m) for m in compared.months_compared]
+    numbers = _compared_months(compared)
     span = format_months(numbers, "span")
     return f"in {span} {compared.year} against {span} {compared.previous_year}"
 
@@ -172,7 +177,7 @@ def comparison_note(compared: LikeForLike) -> str:
         )
     if compared.complete_years:
         return f"Full calendar years {previous} and {year} are compared."
-    numbers = [list(calendar.month_name).index(m) for m in compared.months_compared]
+    numbers = _compared_months(compared)
     because = "; ".join(
         f"{y} has no data for {format_months([pd.Period(m, 'M') for m in missing], 'span')}"
         for y, missing in sorted(compared.months_missing.items())
@@ -188,7 +193,7 @@ def months_label(compared: LikeForLike) -> str:
     """Short label of the months compared, e.g. "Jan-Apr" or "Jan-Jun, Aug-Dec"."""
     if not compared.months_compared:
         return "no common months"
-    numbers = [list(calendar.month_name).index(m) for m in compared.months_compared]
+    numbers = _compared_months(compared)
     return format_months(numbers, "ranges")
 
 
