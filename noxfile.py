@@ -59,10 +59,34 @@ def report(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lab(session: nox.Session) -> None:
-    """Open JupyterLab on notebooks/ (prepares the demo data first)."""
+    """Open JupyterLab on notebooks/ with sna's kernel (prepares the demo data first)."""
     _install(session, "lab")
     session.run("sna", "prepare")
-    session.run("jupyter", "lab", "notebooks/")
+    # The notebooks name the "python3" kernel: run from this environment, it is the Python that
+    # has sna installed, so every notebook runs top to bottom with its defaults.
+    session.run("jupyter", "lab", "notebooks/", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def sna(session: nox.Session) -> None:
+    """Run the sna command in nox's environment: nox -s sna -- status (or prepare, build, ...)."""
+    _install(session)
+    session.run("sna", *(session.posargs or ["--help"]))
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the HTML API reference from the docstrings (pdoc) into docs/api/."""
+    _install(session, "docs")
+    output = ROOT / "docs" / "api"
+    # sna's __all__ lists the public API only, so each layer is named to document its modules.
+    layers = [
+        "sna",
+        "sna.errors",
+        *(f"sna.{m}" for m in ("data", "stats", "assessment", "report", "build")),
+    ]
+    session.run("pdoc", "--docformat", "numpy", "--output-directory", str(output), *layers)
+    session.log(f"Open {output / 'index.html'} in a browser.")
 
 
 @nox.session(python=PYTHON)

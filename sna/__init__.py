@@ -2,12 +2,13 @@
 
 The public API, for analysts in JupyterLab and for the report notebooks::
 
-    from sna import assess_district, district_report, load_processed
+    from sna import assess_district, change_by_area, district_report, load_processed
 
     data = load_processed("sna.toml")            # after `sna prepare`
     a = assess_district(data, "E07000178", 2025)  # every figure of Oxford's 2025 report
     a.types[["count", "value", "pct_change", "significant"]]
     district_report.show_key_findings(a)         # a section, as the report shows it
+    change_by_area(data, "Oxford", "Shoplifting", 2025)  # which LSOAs drove a change
 
 The package is layered; each layer imports only from the layers before it:
 ``sna.data`` -> ``sna.stats`` -> ``sna.assessment`` -> ``sna.report`` -> ``sna.build``
@@ -33,6 +34,8 @@ _API = {
     "assess_area": ("sna.assessment.area", "assess_area"),
     "DistrictAssessment": ("sna.assessment.district", "DistrictAssessment"),
     "AreaAssessment": ("sna.assessment.area", "AreaAssessment"),
+    "monthly_counts": ("sna.assessment.figures", "monthly_counts"),
+    "change_by_area": ("sna.assessment.explore", "change_by_area"),
     "rate_ci": ("sna.stats.rates", "rate_ci"),
     "proportion_ci": ("sna.stats.rates", "proportion_ci"),
     "period_change": ("sna.stats.change", "period_change"),
@@ -50,6 +53,8 @@ __all__ = [  # noqa: RUF022 - in the order of the docstring's story
     "assess_area",
     "DistrictAssessment",
     "AreaAssessment",
+    "monthly_counts",
+    "change_by_area",
     "rate_ci",
     "proportion_ci",
     "period_change",

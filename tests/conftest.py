@@ -24,6 +24,18 @@ RAW = ROOT / "data" / "raw"
 DEMO_CONFIG = ROOT / "sna.toml"
 
 
+def link_area_data(raw: Path) -> None:
+    """Link every folder of the shipped raw data except police.uk's into ``raw``.
+
+    Tests that bring their own police.uk files get the real area, partner and geography data
+    beside them, whatever folders the demo config names.
+    """
+    raw.mkdir(parents=True, exist_ok=True)
+    for folder in sorted(RAW.iterdir()):
+        if folder.is_dir() and folder.name != "police_uk":
+            (raw / folder.name).symlink_to(folder)
+
+
 def write_config(folder: Path, *, raw: Path = RAW, replace: dict[str, str] | None = None) -> Path:
     """A copy of the demo ``sna.toml`` in ``folder`` with outputs in ``folder``.
 
@@ -50,6 +62,26 @@ def prepared(tmp_path_factory: pytest.TempPathFactory):
     config = load_config(write_config(tmp_path_factory.mktemp("demo")))
     manifest = prepare(config)
     return config, manifest
+
+
+@pytest.fixture(scope="session")
+def built(prepared):
+    """The 2025 area overview and West Oxfordshire report, built once per test session.
+
+    Shared by ``test_end_to_end.py`` (figures read back from the HTML) and ``test_browser.py``
+    (the reports opened in Chromium). Returns the config and the build outcomes.
+    """
+    from sna.build.plan import build
+
+    config, _ = prepared
+    outcomes = build(
+        config,
+        years=[2025],
+        districts=["West Oxfordshire"],
+        jobs=2,
+        notebooks_dir=ROOT / "notebooks",
+    )
+    return config, outcomes
 
 
 @pytest.fixture(autouse=True)

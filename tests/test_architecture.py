@@ -18,7 +18,8 @@ LAYERS = ("errors", "data", "stats", "assessment", "report", "build")
 
 def _module(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    # sna/__main__.py (``python -m sna``) is the package root's entry point, above every layer.
+    return ".".join(parts[:-1] if parts[-1] in ("__init__", "__main__") else parts)
 
 
 def _rank(module: str) -> int | None:

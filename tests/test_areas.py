@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -151,3 +153,71 @@ def test_lsoa_units_follow_every_kind_of_change():
     }
     # Not in the lookup: itself.
     assert got[(2021, "E01077777")] == ("E01077777", "X 009Z", "not in lookup")
+
+
+# Wards: places named by their electoral ward, checked against the ONS lookup read with csv.
+
+
+def _csv_rows(path):
+    import csv
+    import gzip
+
+    with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_read_wards_matches_the_lookup_file():
+    from sna.data.areas import read_wards
+
+    config = load_config(DEMO_CONFIG)
+    wards = read_wards(config).set_index("lsoa21_code")["ward_name"]
+    rows = _csv_rows(config.sources.wards)
+    assert len(wards) == len(rows) == 35_672
+    by_csv = {r["lsoa21_code"]: r["ward24_name"] for r in rows}
+    assert wards["E01028521"] == by_csv["E01028521"] == "Carfax & Jericho"
+    assert wards.to_dict() == by_csv
+
+
+def test_read_wards_accepts_ons_column_names_and_names_a_bad_file(tmp_path):
+    from sna.data.areas import read_wards
+    from sna.errors import InputError
+
+    config = load_config(DEMO_CONFIG)
+    ons = tmp_path / "ons.csv"
+    ons.write_text("LSOA21CD,LSOA21NM,WD23CD,WD23NM\nE01028521,Oxford 008A,E05013098,Carfax\n")
+    sources = dataclasses.replace(config.sources, wards=ons)
+    got = read_wards(dataclasses.replace(config, sources=sources))
+    assert got.to_dict("records") == [{"lsoa21_code": "E01028521", "ward_name": "Carfax"}]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lsoa21_code,ward24_name\nE01028521,Carfax\nE01028522,\n")
+    sources = dataclasses.replace(config.sources, wards=bad)
+    with pytest.raises(InputError, match=r"line 3.*empty cell|empty cell.*line 3"):
+        read_wards(dataclasses.replace(config, sources=sources))
+    none = tmp_path / "none.csv"
+    none.write_text("code,name\nE01028521,Carfax\n")
+    sources = dataclasses.replace(config.sources, wards=none)
+    with pytest.raises(InputError, match="LSOA21CD"):
+        read_wards(dataclasses.replace(config, sources=sources))
+
+
+@pytest.mark.slow
+def test_prepared_lsoas_carry_ward_names_of_both_vintages(prepared):
+    from sna.data.processed import load_processed
+
+    config, _ = prepared
+    lsoas = load_processed(config).lsoas
+    wards = {r["lsoa21_code"]: r["ward24_name"] for r in _csv_rows(config.sources.wards)}
+    recent = lsoas[lsoas["lsoa_vintage"] == 2021]
+    assert len(recent) == 428  # Oxfordshire's 2021 LSOAs
+    assert recent["ward_name"].tolist() == [wards[c] for c in recent["lsoa_code"]]
+    # A 2011 LSOA takes the wards of the 2021 LSOAs it became (ONS LSOA11 -> LSOA21 lookup).
+    parts: dict[str, set[str]] = {}
+    for r in _csv_rows(config.sources.lsoa_lookup_2011_2021):
+        parts.setdefault(r["LSOA11CD"], set()).add(r["LSOA21CD"])
+    old = lsoas[lsoas["lsoa_vintage"] == 2011]
+    expected = [" / ".join(sorted({wards[c] for c in parts[code]})) for code in old["lsoa_code"]]
+    assert old["ward_name"].tolist() == expected
+    assert (lsoas["ward_name"] != "").all()
+    # Cherwell 015E and 015F, one 2011 LSOA split in 2021, lie in two wards.
+    split = old.loc[old["unit_name"] == "Cherwell 015E + 015F", "ward_name"]
+    assert split.tolist() == ["Bicester East / Bicester South and Ambrosden"]

@@ -18,7 +18,7 @@ import pytest
 from sna.build.cli import main
 from sna.data.manifest import Manifest
 from sna.report.provenance import row_accounting
-from tests.conftest import RAW, write_config
+from tests.conftest import RAW, link_area_data, write_config
 
 CORPUS = Path(__file__).parent / "data" / "broken"
 
@@ -153,8 +153,7 @@ def raw_with(tmp_path: Path, case: str) -> Path:
     """A raw folder whose police.uk files are the case's, with the real area data beside them."""
     raw = tmp_path / "raw"
     shutil.copytree(CORPUS / case, raw / "police_uk")
-    for folder in ("lookups", "population", "imd2019", "imd2025"):
-        (raw / folder).symlink_to(RAW / folder)
+    link_area_data(raw)
     return raw
 
 
@@ -420,16 +419,16 @@ def test_unreadable_file_is_one_line(tmp_path, capsys, monkeypatch, how):
         if os.access(path, os.R_OK):  # root reads it anyway
             pytest.skip("running as a user who can read a file with mode 000")
     else:
-        import sna.data.prepare as prep
+        from sna.data import archive
 
-        real = prep.sha256_file
+        real = archive.sha256_file
 
         def denied(p):
             if Path(p).name == path.name:
                 raise PermissionError(13, "Permission denied", str(p))
             return real(p)
 
-        monkeypatch.setattr(prep, "sha256_file", denied)
+        monkeypatch.setattr(archive, "sha256_file", denied)
     status, err = run_prepare(write_config(tmp_path, raw=raw), capsys)
     assert status == 2 and "Traceback" not in err and err.count("\n") == 1
     assert f"{path}: cannot be read (Permission denied) (check that the file exists" in err

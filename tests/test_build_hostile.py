@@ -199,7 +199,7 @@ def test_state_naming_files_outside_the_folder_is_not_trusted(tmp_path: Path) ->
     (reports / ".sna-build.json").write_text(json.dumps(state))
     assert sna_build(config, "--years", "2024") == 0
     assert outside.read_text() == "keep me"
-    assert "victim" not in (reports / "index.html").read_text()
+    assert "victim.html" not in (reports / "index.html").read_text()
 
 
 # --- 2. one-line errors: a full disk, SOURCE_DATE_EPOCH --------------------------------------

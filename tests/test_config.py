@@ -165,12 +165,12 @@ def test_fingerprint_changes_with_content(tmp_path):
 
 def test_paths_keep_symbolic_links(tmp_path):
     """A police.uk folder linked from a shared drive stays under the raw folder (not resolved)."""
-    from tests.conftest import RAW
+    from tests.conftest import RAW, link_area_data
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    for folder in ("police_uk", "lookups", "population", "imd2019", "imd2025"):
-        (raw / folder).symlink_to(RAW / folder)
+    (raw / "police_uk").symlink_to(RAW / "police_uk")
+    link_area_data(raw)
     config = load_config(write_config(tmp_path, raw=raw))
     assert config.sources.police_uk == raw / "police_uk"
     assert config.sources.imd.is_relative_to(raw)

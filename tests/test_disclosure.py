@@ -217,7 +217,7 @@ def _prepared(tmp_path, months):
     from sna.data.config import load_config
     from sna.data.prepare import prepare
     from sna.data.processed import load_processed
-    from tests.conftest import RAW, write_config
+    from tests.conftest import RAW, link_area_data, write_config
 
     raw = tmp_path / "raw"
     police = raw / "police_uk" / "thames-valley"
@@ -225,8 +225,7 @@ def _prepared(tmp_path, months):
     for month in months:
         name = f"{month}-thames-valley-street.csv.gz"
         shutil.copy(RAW / "police_uk" / "thames-valley" / name, police / name)
-    for folder in ("lookups", "population", "imd2019", "imd2025"):
-        (raw / folder).symlink_to(RAW / folder)
+    link_area_data(raw)
     path = write_config(tmp_path, raw=raw)
     prepare(load_config(path))
     return load_processed(path)

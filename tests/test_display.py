@@ -42,6 +42,30 @@ def test_figure_has_alt_text_and_no_timestamp(shown):
     )
     display.show_figure(ax, alt="Two months of crime")
     image, kwargs = shown[0]
-    assert kwargs["metadata"] == {"image/png": {"alt": "Two months of crime"}}
-    assert image.data.startswith(b"\x89PNG")
-    assert b"Software" not in image.data and b"Creation Time" not in image.data
+    svg = BeautifulSoup(image.data, "html.parser").svg
+    points = [float(svg[k].removesuffix("pt")) for k in ("width", "height")]
+    assert 300 < points[0] < 400 and 200 < points[1] < 300  # about 5 x 3.3 inches, cropped
+    assert kwargs["metadata"] == {
+        "image/svg+xml": {
+            "alt": "Two months of crime",
+            "width": round(points[0] * 96 / 72 * 1.2),  # 1.2 CSS px per CSS px of the chart
+            "height": round(points[1] * 96 / 72 * 1.2),
+        }
+    }
+    assert "<dc:date>" not in image.data and "Matplotlib v" not in image.data
+
+
+def test_same_figure_gives_same_svg_bytes(shown):
+    series = pd.Series([1, 2], index=pd.to_datetime(["2025-01-01", "2025-02-01"]))
+    for _ in range(2):
+        display.show_figure(charts.monthly_trend(series, title="T"), alt="a")
+    assert shown[0][0].data == shown[1][0].data
+
+
+def test_findings_are_escaped_and_kept_in_metadata(shown):
+    display.show_findings(["Crime <rose> & fell", "Second"])
+    html, kwargs = shown[0]
+    assert html.data == (
+        '<ul class="sna-findings"><li>Crime &lt;rose&gt; &amp; fell</li><li>Second</li></ul>'
+    )
+    assert kwargs["metadata"] == {"sna": {"findings": ["Crime <rose> & fell", "Second"]}}

@@ -1,4 +1,8 @@
-"""End to end on the real demo data: prepare, build reports, and read the figures back from the HTML."""
+"""End to end on the real demo data: prepare, build reports, and read the figures back from the HTML.
+
+The reports are built once per session by the ``built`` fixture of ``conftest.py`` (shared with
+``test_browser.py``).
+"""
 
 from __future__ import annotations
 
@@ -17,19 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 QUALITY_TABLES = ("Rows of", "Input files", "Software", "Parameters", "Months of")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def built(prepared):
-    config, _ = prepared
-    outcomes = build(
-        config,
-        years=[2025],
-        districts=["West Oxfordshire"],
-        jobs=2,
-        notebooks_dir=ROOT / "notebooks",
-    )
-    return config, outcomes
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -105,7 +96,7 @@ def test_no_code_no_external_resources_no_errors(built):
         if path.name != "index.html":
             images = page.find_all("img")
             assert images and all(
-                i["src"].startswith("data:image/png;base64,") and i.get("alt") for i in images
+                i["src"].startswith("data:image/svg+xml;base64,") and i.get("alt") for i in images
             )
             assert page.find("nav")
 

@@ -16,7 +16,7 @@ from sna.build.cli import main
 from sna.data.config import load_config
 from sna.data.prepare import prepare
 from sna.errors import InputError
-from tests.conftest import RAW, write_config
+from tests.conftest import RAW, link_area_data, write_config
 
 OXFORDSHIRE = ("Cherwell", "Oxford", "South Oxfordshire", "Vale of White Horse", "West Oxfordshire")
 STREET = RAW / "police_uk" / "thames-valley"
@@ -34,8 +34,7 @@ def mini_raw(tmp_path: Path, files: list[str]) -> Path:
     (raw / "police_uk").mkdir(parents=True)
     for name in files:
         shutil.copy(STREET / name, raw / "police_uk" / name)
-    for folder in ("lookups", "population", "imd2019", "imd2025"):
-        (raw / folder).symlink_to(RAW / folder)
+    link_area_data(raw)
     return raw
 
 
@@ -73,7 +72,18 @@ def test_outputs_are_recorded_with_size_and_hash(prepared):
 
     config, manifest = prepared
     assert sorted(manifest["outputs"]) == sorted(
-        ["records.parquet", "counts.parquet", "lsoas.parquet", "populations.parquet", "rejects.csv"]
+        [
+            "records.parquet",
+            "counts.parquet",
+            "lsoas.parquet",
+            "populations.parquet",
+            "outcomes.parquet",
+            "lad_counts.parquet",
+            "lad_populations.parquet",
+            "partners.parquet",
+            "partner_checks.parquet",
+            "rejects.csv",
+        ]
     )
     for name, expected in manifest["outputs"].items():
         data = (config.processed_dir / name).read_bytes()

@@ -13,7 +13,7 @@ from sna.build.plan import build
 from sna.data.config import load_config
 from sna.data.files import sha256_file
 from sna.data.prepare import prepare
-from tests.conftest import write_config
+from tests.conftest import RAW, link_area_data, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = '<script>alert("x")</script>'
@@ -31,7 +31,18 @@ def hostile(tmp_path_factory):
         r'^name = "Oxfordshire"$': f"name = '{IMG} county'",
         r'^"Violence" = \[': f"'{SCRIPT} violence' = [",
     }
-    config = load_config(write_config(folder, replace=replace))
+    # Partner files name the benchmark: rename it there too, and put markup in an indicator.
+    raw = folder / "raw"
+    (raw / "police_uk").mkdir(parents=True)
+    (raw / "police_uk" / "thames-valley").symlink_to(RAW / "police_uk" / "thames-valley")
+    link_area_data(raw)
+    (raw / "partners").unlink()
+    (raw / "partners").mkdir()
+    for path in sorted((RAW / "partners").glob("*.csv")):
+        text = path.read_text(encoding="utf-8").replace(",Oxfordshire,", f",{IMG} county,")
+        text = text.replace(",Sexual offences,", f",Sexual offences {SCRIPT},")
+        (raw / "partners" / path.name).write_text(text, encoding="utf-8")
+    config = load_config(write_config(folder, raw=raw, replace=replace))
     prepare(config)
     # LSOA names come from the publishers' lookups; put markup in them as a hostile file would.
     for name in ("lsoas.parquet", "counts.parquet"):
@@ -66,9 +77,10 @@ def test_no_active_markup_from_data(hostile):
         for tag in page.find_all(True):
             assert not [a for a in tag.attrs if a.lower().startswith("on")], (path, tag.name)
         for img in page.find_all("img"):
-            assert img["src"].startswith("data:image/png;base64,"), path
+            assert img["src"].startswith(("data:image/png;base64,", "data:image/svg+xml")), path
         text = page.get_text(" ")
         if path.name != "index.html":
             assert SCRIPT in text, path  # shown to the reader as text, not run
     district = (hostile.reports_dir / "2025" / "west-oxfordshire.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;" in district and "West Oxfordshire &lt;script&gt;" in district
+    assert "Sexual offences &lt;script&gt;" in district  # partner data, shown as text

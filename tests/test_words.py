@@ -171,8 +171,9 @@ def _captured(section, assessment) -> str:
     out: list[str] = []
 
     def record(obj, *args, metadata=None, **kwargs):
-        if metadata:  # a chart: its alt text (the chart itself is tested in test_charts)
-            out.append(metadata["image/png"]["alt"])
+        images = [m for k, m in (metadata or {}).items() if k.startswith("image/")]
+        if images:  # a chart: its alt text (the chart itself is tested in test_charts)
+            out.extend(m["alt"] for m in images)
         else:
             out.append(str(obj.data))
 

@@ -12,6 +12,8 @@ import pandas as pd
 
 from sna.assessment import figures
 from sna.assessment.disclosure import AreaMasks, PreviousYear, area_masks
+from sna.assessment.partners import AreaPartners, area_partners
+from sna.assessment.priorities import AreaPriorities, area_priorities
 from sna.data.manifest import Coverage, format_months
 from sna.data.processed import Processed
 from sna.stats.suppression import suppress_counts
@@ -69,6 +71,12 @@ class AreaAssessment:
         Districts whose rate lies outside the funnel's 99.8% limits at their population.
     heatmaps
         One per crime group (all crime first), years up to the reporting year.
+    priorities
+        Every district's priority scoring side by side, for the executive summary
+        (:func:`~sna.assessment.priorities.area_priorities`).
+    partners
+        Partner indicators: published valid crimes against police.uk, heat-maps, trends and
+        every data-quality warning (:func:`~sna.assessment.partners.area_partners`).
     """
 
     data: Processed
@@ -81,6 +89,8 @@ class AreaAssessment:
     variation: pd.Series
     outside_limits: tuple[str, ...]
     heatmaps: tuple[Heatmap, ...]
+    priorities: AreaPriorities
+    partners: AreaPartners
 
     @property
     def benchmark(self) -> str:
@@ -162,12 +172,13 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
     members = figures.group_members(config)
     per = figures.annual_per(data, year)
     variation = figures.between_districts(overview, benchmark=bench, per=per)
+    decided = decide_area(data, year, overview)
     return AreaAssessment(
         data=data,
         year=year,
         coverage=data.manifest.coverage(year),
         overview=overview,
-        overview_hidden=decide_area(data, year, overview).overview,
+        overview_hidden=decided.overview,
         ranked=figures.rank_districts(overview, benchmark=bench, per=per),
         funnel=figures.funnel_grid(
             overview, benchmark=bench, per=per, tau2=float(variation["tau2"])
@@ -180,4 +191,6 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
             heatmap(data, group, types, threshold=threshold, through=year)
             for group, types in members.items()
         ),
+        priorities=area_priorities(data, year, decided),
+        partners=area_partners(data, year),
     )

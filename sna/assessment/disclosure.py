@@ -27,6 +27,7 @@ __all__ = [
     "hide_monthly",
     "hide_rates",
     "linked_masks",
+    "outcome_mask",
     "overview_mask",
 ]
 
@@ -356,3 +357,44 @@ def hide_monthly(monthly: pd.Series, *, threshold: int, year_hidden: bool = Fals
     """
     small = bool(((monthly >= 1) & (monthly <= threshold)).any())
     return small or year_hidden
+
+
+def outcome_mask(
+    table: pd.DataFrame,
+    *,
+    threshold: int,
+    total: Hashable,
+    hidden_rows: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Hidden cells of an outcomes table (crime types by outcome group, with a total row).
+
+    Each crime type's count (the row total) is published in the crime-type table, and the total
+    row's cells are published here, so both are protected against
+    (:func:`sna.stats.suppression.suppress_counts` with external row totals). A row whose count
+    is hidden in the crime-type table (``hidden_rows``) has every non-zero cell hidden.
+
+    Parameters
+    ----------
+    table
+        Counts, crime types by outcome group, with the total row ``total``.
+    threshold
+        Counts from 1 to this are suppressed.
+    total
+        Label of the total row (e.g. "All crimes").
+    hidden_rows
+        True for each row whose total is hidden elsewhere.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Charged": [3, 50, 53], "Other": [40, 60, 100]},
+    ...                  index=["Robbery", "Drugs", "All crimes"])
+    >>> outcome_mask(t, threshold=4, total="All crimes")["Charged"].tolist()
+    [True, True, False]
+    """
+    mask = suppress_counts(
+        table.astype(float), threshold=threshold, total_row=total, external_totals=True
+    ).mask
+    if hidden_rows is not None:
+        rows = hidden_rows.reindex(table.index).fillna(False).astype(bool)
+        mask = mask | (table.gt(0) & np.broadcast_to(rows.to_numpy()[:, None], table.shape))
+    return mask

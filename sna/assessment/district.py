@@ -12,10 +12,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sna.assessment import figures
+from sna.assessment import figures, places
 from sna.assessment.area import decide_area, heatmap
 from sna.assessment.disclosure import LinkedMasks, count_mask, hide_monthly, hide_rates
+from sna.assessment.outcomes import Outcomes, assess_outcomes
+from sna.assessment.partners import DistrictPartners, district_partners
+from sna.assessment.peers import PeerAssessment, assess_peers
+from sna.assessment.priorities import Priorities, district_priorities
 from sna.data.config import District
+from sna.data.geography import Polygon, read_boundaries
 from sna.data.manifest import Coverage
 from sna.data.processed import Processed
 from sna.stats.change import LikeForLike
@@ -72,6 +77,29 @@ class DistrictAssessment:
         The 10 LSOAs with most crime and which of their counts are hidden.
     persistent
         LSOAs in the top 10% in every year with data.
+    priorities
+        Every crime type and crime group scored on volume, rate against the benchmark, trend,
+        harm and concentration (:func:`~sna.assessment.priorities.district_priorities`).
+    partners
+        Partner indicators of the district and the area, with intervals, trends, heat-maps and
+        data-quality warnings (:func:`~sna.assessment.partners.district_partners`).
+    outcomes
+        police.uk outcomes of the year's crimes by crime type, with shares, the benchmark and
+        their suppression (:func:`~sna.assessment.outcomes.assess_outcomes`); None when the
+        prepared data have no outcomes.
+    peers
+        The district against the rest of the benchmark area, the rest of its police force area
+        and its most similar districts in England (:func:`~sna.assessment.peers.assess_peers`),
+        with the rows whose counts are hidden here hidden there too.
+    map_rates, map_hidden, map_shapes
+        Crime rate per 1,000 residents a year of every area of the district's map
+        (:func:`~sna.assessment.places.map_rates`), which are hidden (small counts, and enough
+        others that none can be worked out from the district's total), and the 2021 LSOA
+        boundaries that draw them (LSOA code to polygons; an LSOA the boundary file lacks is
+        absent).
+
+    LSOAs are named by ward in every table: "Carfax & Jericho (Oxford 008A)"
+    (:func:`~sna.assessment.places.place_names`).
     """
 
     data: Processed
@@ -99,6 +127,13 @@ class DistrictAssessment:
     top: pd.DataFrame
     top_hidden: pd.Series
     persistent: pd.DataFrame
+    priorities: Priorities
+    partners: DistrictPartners
+    outcomes: Outcomes | None
+    map_rates: pd.DataFrame
+    map_hidden: pd.Series
+    map_shapes: dict[str, list[Polygon]]
+    peers: PeerAssessment
 
     @property
     def threshold(self) -> int:
@@ -165,11 +200,27 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
     hotspots = figures.deprived_hotspot_table(lsoas, domain=domain, per=per)
     top = top_areas(lsoas.set_index("lsoa_name"), n=10, by="count", per=per)
     persistent = persistent_hotspots(figures.lsoa_by_year(data, area.code, through=year))
+    names = places.place_names(data.lsoas[data.lsoas["district_code"] == area.code])
+    top, hotspots, persistent = (t.rename(index=names) for t in (top, hotspots, persistent))
+    map_rates = places.map_rates(data, area.code, year)
+    map_codes = {c for codes in map_rates["lsoa21_codes"] for c in codes}
     decided = decide_area(data, year, overview)
     years = heatmap(
         data, figures.ALL_CRIME, figures.CRIME_ONLY, threshold=threshold, through=year
     ).hidden.loc[area.name]
     overview_hidden = decided.overview
+    linked = decided.linked[area.name]
+    peer_result = assess_peers(
+        data,
+        area.code,
+        year,
+        hidden=pd.concat(
+            [
+                linked.groups["count"].rename(lambda g: ("group", g)),
+                linked.types["count"].rename(lambda t: ("type", t)),
+            ]
+        ),
+    )
     return DistrictAssessment(
         data=data,
         district=area,
@@ -202,4 +253,45 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
         top=top,
         top_hidden=count_mask(top["count"], threshold=threshold, external_total=False),
         persistent=persistent,
+        priorities=district_priorities(
+            data,
+            area,
+            year,
+            types=types,
+            groups=groups,
+            hidden=decided.linked[area.name],
+            peers=_peer_ratios(peer_result),
+        ),
+        partners=district_partners(data, area.code, year),
+        outcomes=assess_outcomes(
+            data,
+            area.code,
+            year,
+            hidden_totals=pd.concat(
+                [
+                    decided.linked[area.name].types["count"],
+                    pd.Series({figures.ALL_CRIME: bool(overview_hidden[area.name])}),
+                ]
+            ),
+        ),
+        map_rates=map_rates,
+        map_hidden=places.map_hidden(map_rates, threshold=threshold),
+        map_shapes=read_boundaries(config.sources.boundaries, map_codes),
+        peers=peer_result,
     )
+
+
+def _peer_ratios(peers: PeerAssessment | None) -> pd.DataFrame | None:
+    """The district against its similar districts per crime type or group, for the priorities.
+
+    ``ratio`` and ``significant`` indexed by crime, or None when no similar district has data.
+    """
+    if peers is None:
+        return None
+    table = peers.table()
+    similar = table[(table["comparison"] == "similar districts") & ~table["hidden"].astype(bool)]
+    if similar.empty:
+        return None
+    # A group holding one crime type (anti-social behaviour) is listed as both: keep one.
+    similar = similar.drop_duplicates("crime").set_index("crime")
+    return similar.rename(columns={"rate_ratio": "ratio"})[["ratio", "significant"]]

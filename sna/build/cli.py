@@ -1,4 +1,4 @@
-"""The ``sna`` command: ``sna prepare`` and ``sna build``.
+"""The ``sna`` command: ``sna init``, ``sna prepare``, ``sna build`` and ``sna status``.
 
 A thin layer: parse arguments, call the library, turn user mistakes (:class:`sna.errors.SnaError`)
 into one line on stderr and exit status 2.
@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="read raw police.uk and area files into data/processed/",
         description=(
-            "Read every police.uk street-level CSV (plain or .gz) under the config's police_uk folder "
+            "Read every police.uk street-level CSV (plain or .gz, or in police.uk's .zip download, "
+            "read without unpacking) under the config's police_uk folder "
             "and the area files it names; validate them; assign each record to a district through "
             "its 2011 or 2021 LSOA code; write analysis-ready Parquet (records.parquet, "
             "counts.parquet, areas) and manifest.json to the processed folder. Every input row is "
@@ -108,12 +109,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
     build.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "run the notebooks on the Dask cluster whose scheduler is at ADDRESS "
+            "(tcp://HOST:PORT; default: build.scheduler in the config, else this machine); "
+            "the project folder must be on storage the workers share"
+        ),
+    )
+    build.add_argument(
         "--allow-foreign-files",
         action="store_true",
         help=(
             "build even if the reports folder holds files sna did not write (by default it is "
             "refused); sna still never removes or replaces them"
         ),
+    )
+    status = sub.add_parser(
+        "status",
+        parents=[common],
+        help="show which reports are built, stale or failed, and why",
+        description=(
+            "List every report sna build would make (the area overview and each district, per "
+            "reporting year) with its state: built (up to date), stale (sna build would rebuild "
+            "it; the details say which input changed since it was built: data, config, notebook, "
+            "notebook parameters, sna version or code), FAILED (the first line of the error and "
+            "the executed notebook kept as its log) or not built. Builds nothing, writes nothing."
+        ),
+        epilog=(
+            "Exit status: 0 whatever state the reports are in, 2 a problem with your input "
+            "(e.g. a year or district not in the config)."
+        ),
+    )
+    status.add_argument(
+        "--years",
+        type=int,
+        nargs="+",
+        metavar="YEAR",
+        help="reporting years (default: the config's)",
+    )
+    status.add_argument(
+        "--districts",
+        nargs="+",
+        metavar="DISTRICT",
+        help="district names or ONS codes (default: all in the config)",
     )
     init = sub.add_parser(
         "init",
@@ -184,6 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "init":
             return _init(args)
+        if args.command == "status":
+            from sna.build.status import run_status
+
+            return run_status(args.config, years=args.years, districts=args.districts)
         if args.command == "prepare":
             from sna.data.prepare import run_prepare
 
@@ -203,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             force=args.force,
             progress=not args.quiet,
             allow_foreign_files=args.allow_foreign_files,
+            scheduler=args.scheduler,
         )
     except SnaError as exc:
         print(f"sna {args.command}: error: {exc}", file=sys.stderr)

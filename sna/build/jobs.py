@@ -79,6 +79,10 @@ class BuildJob:
         Environment variables for the kernel (a value of ``None`` unsets the variable).
     start_timeout
         Seconds to wait for the kernel to start.
+    inputs
+        What ``fingerprint`` hashes, one hash per input (``data``, ``config``, ``notebook``,
+        ``parameters``, ``sna version``, ``sna code``, ...), saved with the report so that
+        ``sna status`` can say which input changed since it was built.
     """
 
     key: str
@@ -94,6 +98,7 @@ class BuildJob:
     timeout: int
     environment: Mapping[str, str | None] = field(default_factory=dict)
     start_timeout: int = START_TIMEOUT
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

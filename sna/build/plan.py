@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sna import __version__
+from sna.build.cluster import connect, run_jobs_on_cluster
 from sna.build.jobs import BuildJob, JobResult, run_job, run_jobs
 from sna.data.config import Config, load_config
 from sna.data.files import (
@@ -115,6 +116,7 @@ def build(
     progress: bool = False,
     notebooks_dir: str | Path | None = None,
     allow_foreign_files: bool = False,
+    scheduler: str | None = None,
 ) -> list[ReportOutcome]:
     """Build the reports of an assessment; return what happened to each.
 
@@ -138,6 +140,10 @@ def build(
     allow_foreign_files
         Build into a reports folder that also holds files sna did not write. sna still never
         removes or replaces them: a report or ``index.html`` it would overwrite is refused.
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run the notebooks on, instead of
+        processes on this machine (default: the config's ``build.scheduler``, if any); ``jobs``
+        is then the cluster's. See :mod:`sna.build.cluster` for what must be shared storage.
 
     Returns
     -------
@@ -151,7 +157,8 @@ def build(
         year, a year or district is not in the config, a notebook is missing, the reports folder
         holds files sna did not write, another build holds the reports folder, ``sna prepare``
         (or another build) holds the processed data, ``SOURCE_DATE_EPOCH`` is invalid, or a file
-        cannot be written (a full disk): the reports published before are then left whole.
+        cannot be written (a full disk): the reports published before are then left whole; or
+        if the Dask scheduler cannot be reached (checked before anything is touched).
 
     Notes
     -----
@@ -166,6 +173,8 @@ def build(
     notebooks = Path(notebooks_dir) if notebooks_dir else config.path.parent / "notebooks"
     workers = _job_count(jobs)
     _source_date_epoch()  # refuse a bad SOURCE_DATE_EPOCH before touching anything
+    address = scheduler or config.scheduler
+    client = connect(address) if address else None  # an unreachable one: before anything
     reports = config.reports_dir
     try:
         # Checked before the lock file is created in the folder, and again under the lock.
@@ -192,14 +201,22 @@ def build(
                     outcomes[job.key] = _outcome(job, "up to date")
                 else:
                     pending.append(job)
+            runner = (
+                run_jobs(pending, workers=workers, progress=progress)
+                if client is None
+                else run_jobs_on_cluster(pending, client=client, progress=progress)
+            )
             # closing(): if publishing fails, the workers are stopped at once.
-            with contextlib.closing(run_jobs(pending, workers=workers, progress=progress)) as done:
+            with contextlib.closing(runner) as done:
                 for result in done:
                     outcomes[result.job.key] = _publish(result, state, reports)
             _write_index(config, state, outcomes)
             return [outcomes[job.key] for job in planned]
     except OSError as exc:  # e.g. the reports folder cannot be read
         raise SnaError(_os_error_message(Path(exc.filename or reports), exc, "use")) from None
+    finally:
+        if client is not None:
+            client.close()
 
 
 def run_build(
@@ -211,6 +228,7 @@ def run_build(
     force: bool = False,
     progress: bool = True,
     allow_foreign_files: bool = False,
+    scheduler: str | None = None,
 ) -> int:
     """``sna build``: build, print a summary table, return the exit status (0 ok, 1 failures)."""
     config = load_config(config_path)
@@ -222,6 +240,7 @@ def run_build(
         force=force,
         progress=progress,
         allow_foreign_files=allow_foreign_files,
+        scheduler=scheduler,
     )
     print(format_summary(outcomes, reports=config.reports_dir))
     for line in coverage_warnings(config, sorted({o.year for o in outcomes})):
@@ -525,6 +544,21 @@ def _package_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def input_hashes(config: Config) -> dict[str, str]:
+    """The inputs every report depends on, one hash each (the sna version as it is).
+
+    Their combination is part of each job's ``fingerprint``; saved one by one with each built
+    report, they let ``sna status`` say which input changed. ``data`` is empty when the
+    processed data are missing.
+    """
+    manifest = config.processed_dir / "manifest.json"
+    return {
+        "data": sha256_file(manifest) if manifest.is_file() else "",
+        "config": sha256_bytes(config.fingerprint().encode()),
+        "sna version": __version__,
+    }
+
+
 def _plan(
     config: Config,
     *,
@@ -557,6 +591,11 @@ def _plan(
         "data": data,
         "package": _package_fingerprint(),
         "source_date_epoch": _source_date_epoch(),
+    }
+    inputs = {
+        **input_hashes(config),
+        "sna code": str(base["package"]),
+        "SOURCE_DATE_EPOCH": str(base["source_date_epoch"]),
     }
     environment = _kernel_environment()
     date = report_date().isoformat()
@@ -591,6 +630,11 @@ def _plan(
                     fingerprint=sha256_bytes(json.dumps(payload, sort_keys=True).encode()),
                     timeout=config.notebook_timeout,
                     environment=environment,
+                    inputs={
+                        **inputs,
+                        "notebook": notebook_hash,
+                        "parameters": json.dumps(payload["parameters"], sort_keys=True),
+                    },
                 )
             )
     return jobs
@@ -652,7 +696,7 @@ def _write_index(
     Reports of districts or years since removed from the config stay on disk but are not listed
     (the build summary names them, see :func:`retired_reports`).
     """
-    from sna.build.publish import IndexEntry, index_html
+    from sna.build.publish import IndexEntry, index_html, landing_page
 
     entries = []
     current = _config_keys(config)
@@ -675,7 +719,11 @@ def _write_index(
         )
     years = sorted({e.year for e in entries})
     page = index_html(
-        entries, title=config.name, updated=_now(), notes=coverage_notes(config, years)
+        entries,
+        title=config.name,
+        updated=_now(),
+        notes=coverage_notes(config, years),
+        landing=landing_page(config.area_name, config.reports_dir, entries),
     )
     _write(config.reports_dir / INDEX_FILE, page.encode("utf-8"))
 
@@ -701,6 +749,7 @@ def _publish(result: JobResult, state: dict[str, Any], reports: Path) -> ReportO
             html_sha256=sha256_bytes(result.html),
             built_at=_now(),
             error=None,
+            inputs=dict(job.inputs),
             notebook=job.ipynb_path.relative_to(reports).as_posix(),
         )
         outcome = replace(_outcome(job, "built"), seconds=result.seconds)

@@ -10,6 +10,11 @@ byte-identical HTML.
 Figures get alt text and a caption from their output metadata, for example
 ``display(fig, metadata={"alt": "Line chart of monthly crimes", "title": "Figure 1: ..."})``;
 a figure without ``alt`` is described by the heading of its section.
+
+Two cell tags shape a report: the section that starts at a markdown cell tagged
+``sna-key-findings`` is set in a box, and the one tagged ``sna-appendix`` (data quality and
+provenance) becomes a collapsed ``<details>`` appendix at the end. Every table scrolls inside its
+own box on a narrow screen, and long hashes wrap.
 """
 
 from __future__ import annotations
@@ -32,8 +37,12 @@ from sna.report.display import anchor
 
 __all__ = [
     "IndexEntry",
+    "Landing",
+    "area_findings",
     "clean_html",
     "index_html",
+    "landing_page",
+    "methods_html",
     "normalise_notebook",
     "notebook_errors",
     "notebook_html",
@@ -41,6 +50,10 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates"
 REMOVED_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell"})
+KEY_FINDINGS_TAG = "sna-key-findings"
+APPENDIX_TAG = "sna-appendix"
+_HASH = re.compile(r"^[0-9a-f]{40,}$")
+_SHORT = 14  # a cell of at most this many characters (a number, "crime type") is not wrapped
 _UNSAFE_MIMETYPES = (
     "application/javascript",
     "text/javascript",
@@ -56,7 +69,7 @@ _ALLOWED_TAGS = frozenset((
 ))  # fmt: skip
 _ALLOWED_ATTRIBUTES = {
     "*": ["class", "id", "title", "lang", "dir", "style", "role", "aria-label", "aria-hidden"],
-    "a": ["href", "title"],
+    "a": ["href", "title", "download"],
     "img": ["src", "alt", "width", "height"],
     "table": ["border", "summary"],
     "td": ["colspan", "rowspan", "align", "valign"],
@@ -85,7 +98,8 @@ def clean_html(html: str) -> str:
 
     Tags outside an allow-list (``<script>``, ``<iframe>``, ``<object>``, forms...) are escaped,
     so their text shows but nothing runs; ``on*`` attributes are removed; links keep only
-    ``http``, ``https``, ``mailto`` and in-page ``#`` targets; images keep only embedded
+    ``http``, ``https``, ``mailto``, in-page ``#`` targets and tables' CSV downloads
+    (``data:text/csv``, checked again by :func:`notebook_html`); images keep only embedded
     ``data:`` sources (checked again by :func:`notebook_html`).
     """
     return bleach.clean(
@@ -193,7 +207,9 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "en") ->
     html, _ = exporter.from_notebook_node(nb, resources={"sna_css": css})
     soup = BeautifulSoup(html, "html.parser")
     _make_safe(soup)
+    _add_sections(soup)
     _add_contents(soup)
+    _fit_tables(soup)
     return str(soup)
 
 
@@ -253,8 +269,81 @@ def _safe_url(tag: str, attribute: str, url: str) -> bool:
         return bool(re.match(r"data:image/(png|jpeg|gif|svg\+xml)[;,]", url))
     if tag == "a" and attribute == "href":
         relative = not re.match(r"^([a-z][a-z0-9+.-]*:|//)", url)  # e.g. a sibling report
-        return relative or url.startswith(("http://", "https://", "mailto:"))
+        # data:text/csv: a table's CSV download (sna.report.downloads); no other data: link
+        csv = url.startswith("data:text/csv;charset=utf-8,")
+        return relative or csv or url.startswith(("http://", "https://", "mailto:"))
     return False
+
+
+def _tagged_section(main: Tag, tag: str) -> list[Tag]:
+    """The cell tagged ``tag`` and the cells after it up to the next one with an h1 or h2."""
+    marked = main.find(class_=f"celltag_{tag}")
+    if not isinstance(marked, Tag):
+        return []
+    first = marked if "jp-Cell" in marked.get_attribute_list("class") else None
+    first = first or marked.find_parent("div", class_="jp-Cell")
+    if not isinstance(first, Tag) or first.parent is not main:
+        return []
+    cells = [first]
+    for sibling in first.find_next_siblings():
+        if isinstance(sibling, Tag) and sibling.find(["h1", "h2"]):
+            break
+        if isinstance(sibling, Tag):
+            cells.append(sibling)
+    return cells
+
+
+def _add_sections(soup: BeautifulSoup) -> None:
+    """Box the key findings; move the appendix to the end of the report, collapsed."""
+    main = soup.find("main")
+    if not isinstance(main, Tag):
+        return
+    cells = _tagged_section(main, KEY_FINDINGS_TAG)
+    if cells:
+        section = soup.new_tag("section", attrs={"class": "sna-key-findings"})
+        cells[0].insert_before(section)
+        for cell in cells:
+            section.append(cell.extract())
+    cells = _tagged_section(main, APPENDIX_TAG)
+    heading = cells[0].find("h2") if cells else None
+    if not isinstance(heading, Tag):
+        return
+    details = soup.new_tag("details", attrs={"class": "sna-appendix"})
+    summary = soup.new_tag("summary")
+    summary.append(heading.extract())
+    hint = soup.new_tag("span", attrs={"class": "sna-summary-hint"})
+    hint.string = "Appendix: sources, software versions and file hashes. Select to open."
+    summary.append(hint)
+    details.append(summary)
+    for cell in cells:
+        details.append(cell.extract())
+    main.append(details)
+
+
+def _fit_tables(soup: BeautifulSoup) -> None:
+    """Let each table scroll inside its own box; keep short cells on one line, wrap hashes."""
+    for table in soup.select("main table"):
+        if table.parent is not None and "sna-table-scroll" in (table.parent.get("class") or []):
+            continue
+        figure = table.find_parent("figure")
+        caption = figure.find("figcaption") if isinstance(figure, Tag) else None
+        label = " ".join(caption.get_text(" ").split()) if isinstance(caption, Tag) else "Table"
+        box = soup.new_tag(
+            "div",
+            attrs={
+                "class": "sna-table-scroll",
+                "role": "region",
+                "aria-label": label,
+                "tabindex": "0",
+            },
+        )
+        table.wrap(box)
+        for cell in table.find_all("td"):
+            text = cell.get_text(strip=True)
+            if _HASH.match(text):
+                cell["class"] = " ".join([*(cell.get("class") or []), "sna-hash"])
+            elif len(text) <= _SHORT and cell.find_previous_sibling("td") is not None:
+                cell["class"] = " ".join([*(cell.get("class") or []), "sna-short"])
 
 
 def _add_contents(soup: BeautifulSoup) -> None:
@@ -281,7 +370,10 @@ def _add_contents(soup: BeautifulSoup) -> None:
             ident = f"{base}-{n}"
         used.add(ident)
         h["id"] = ident
-        item = soup.new_tag("li", attrs={"class": f"sna-toc-{h.name}"})
+        appendix = h.find_parent("details", class_="sna-appendix") is not None
+        item = soup.new_tag(
+            "li", attrs={"class": f"sna-toc-{h.name}" + (" sna-toc-appendix" if appendix else "")}
+        )
         link = soup.new_tag("a", attrs={"href": f"#{ident}"})
         link.string = text
         item.append(link)
@@ -312,25 +404,106 @@ class IndexEntry:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Landing:
+    """What the reports index opens with: the area, its latest key findings and the methods.
+
+    ``findings`` are the area overview's key findings for ``year`` (plain text); ``methods`` is
+    ``docs/methods.md`` as HTML (empty when the docs are not beside the package).
+    """
+
+    area: str
+    year: int | None = None
+    findings: tuple[str, ...] = ()
+    methods: str = ""
+
+
+METHODS = Path(__file__).resolve().parents[2] / "docs" / "methods.md"
+
+
+def area_findings(notebook: Path) -> list[str]:
+    """The key findings an executed notebook showed with ``display.show_findings`` ([] if none).
+
+    Read from the output metadata (``{"sna": {"findings": [...]}}``) of the first output that
+    has it, so the index quotes the overview without computing anything again.
+    """
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError, nbformat.ValidationError):  # not a notebook: quote nothing
+        return []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            findings = output.get("metadata", {}).get("sna", {}).get("findings")
+            if isinstance(findings, list) and all(isinstance(f, str) for f in findings):
+                return list(findings)
+    return []
+
+
+def methods_html(markdown: str) -> str:
+    """The methods document (Markdown with tables) as sanitised HTML.
+
+    Examples
+    --------
+    >>> print(methods_html("**Rates** per 1,000 <script>x</script>"))
+    <p><strong>Rates</strong> per 1,000 &lt;script&gt;x&lt;/script&gt;</p>
+    <BLANKLINE>
+    """
+    import mistune  # nbconvert's Markdown renderer
+
+    render = mistune.create_markdown(plugins=["table"])
+    return clean_html(str(render(markdown)))
+
+
+def landing_page(area: str, reports: Path, entries: Sequence[IndexEntry]) -> Landing:
+    """The landing part of the index: the latest area overview's findings and the methods.
+
+    Parameters
+    ----------
+    area
+        The assessment area's name (``area_name`` in ``sna.toml``).
+    reports
+        The reports folder; the executed overview notebooks are read from it.
+    entries
+        The index's reports: the latest year with an area overview notebook is quoted.
+    """
+    overviews = sorted(
+        (e for e in entries if e.title == "Area overview" and e.href and e.notebook_href),
+        key=lambda e: -e.year,
+    )
+    year, findings = None, []
+    for entry in overviews:
+        findings = area_findings(reports / str(entry.notebook_href))
+        if findings:
+            year = entry.year
+            break
+    methods = methods_html(METHODS.read_text(encoding="utf-8")) if METHODS.is_file() else ""
+    return Landing(area=area, year=year, findings=tuple(findings), methods=methods)
+
+
 def index_html(
     entries: Sequence[IndexEntry],
     *,
     title: str,
     updated: str,
     notes: Mapping[int, str] | None = None,
+    landing: Landing | None = None,
 ) -> str:
-    """The reports index: a self-contained page listing every report with its status.
+    """The reports index: the area's key findings, then every report by year, then the methods.
 
     Reports are grouped by year (latest first), the area overview before the districts; a
-    year's note (e.g. missing months of data) is shown above its reports.
+    year's note (e.g. missing months of data) is shown above its reports. Each report's build
+    status, date and notebook are on a detail line under its link.
     """
     rows = []
     ordered = sorted(entries, key=lambda e: (-e.year, e.title != "Area overview", e.title))
     shown: set[int] = set()
+    seen_years: set[int] = set()
     for e in ordered:
         if notes and e.year in notes and e.year not in shown:
             shown.add(e.year)
             rows.append(f'<tr><td colspan="5" class="note">{escape(notes[e.year])}</td></tr>')
+        first = e.year not in seen_years
+        seen_years.add(e.year)
         link = f'<a href="{escape(e.href)}">{escape(e.title)}</a>' if e.href else escape(e.title)
         status = escape(e.status)
         if e.status == "failed":
@@ -342,26 +515,95 @@ def index_html(
                 status += " &ndash; no report yet"
             if e.error:
                 status += f'<br><span class="error">{escape(e.error)}</span>'
-        notebook = f'<a href="{escape(e.notebook_href)}">notebook</a>' if e.notebook_href else ""
+        notebook = (
+            f'<a href="{escape(e.notebook_href)}">notebook for analysts</a>'
+            if e.notebook_href
+            else ""
+        )
+        built_at = escape(e.built_at or "")
         rows.append(
-            f"<tr><td>{e.year}</td><td>{link}</td><td>{status}</td>"
-            f"<td>{escape(e.built_at or '')}</td><td>{notebook}</td></tr>"
+            f'<tr class="{"first" if first else "same-year"}"><td class="year">{e.year}</td>'
+            f'<td class="report">{link}</td><td class="detail">{status}</td>'
+            f'<td class="detail">{built_at}</td><td class="detail">{notebook}</td></tr>'
         )
     return _INDEX.format(
-        title=escape(title), updated=escape(updated), rows="\n".join(rows), css=_INDEX_CSS
+        title=escape(title),
+        updated=escape(updated),
+        rows="\n".join(rows),
+        css=_INDEX_CSS,
+        intro=_landing_intro(landing),
+        methods=_landing_methods(landing),
     )
 
 
-_INDEX_CSS = """body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto;
-  padding: 0 1rem; color: #1f2328; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #d0d7de;
-  vertical-align: top; }
-thead th { border-bottom: 2px solid #57606a; }
+def _landing_intro(landing: Landing | None) -> str:
+    if landing is None:
+        return ""
+    parts = []
+    if landing.findings:
+        items = "".join(f"<li>{escape(f)}</li>" for f in landing.findings)
+        parts.append(
+            f'<section class="summary" aria-labelledby="summary"><h2 id="summary">'
+            f"{escape(landing.area)} in {landing.year}: key findings</h2><ul>{items}</ul>"
+            f'<p><a href="{landing.year}/overview.html">Read the {landing.year} area overview'
+            "</a></p></section>"
+        )
+    if landing.methods:
+        parts.append('<p>How every figure is made, and why: <a href="#methods">methods</a>.</p>')
+    return "\n".join(parts)
+
+
+def _landing_methods(landing: Landing | None) -> str:
+    if landing is None or not landing.methods:
+        return ""
+    return (
+        '<details id="methods" class="methods"><summary><h2>Methods</h2>'
+        '<span class="hint">How every figure is made. Select to open.</span></summary>'
+        f"{landing.methods}</details>"
+    )
+
+
+_INDEX_CSS = """:root { --accent: #0072b2; --muted: #57606a; --rule: #d0d7de; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  "Noto Sans", "Liberation Sans", sans-serif; line-height: 1.5; color: #1f2328; margin: 0; }
+main { max-width: 48rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; overflow-wrap: break-word; }
+h1 { font-size: 1.9rem; line-height: 1.2; margin: 0.5rem 0; }
+h2 { font-size: 1.35rem; margin: 2rem 0 0.5rem; }
+a { color: #0b5cad; }
+.updated { color: var(--muted); margin-top: 0; }
+.summary { border: 2px solid var(--accent); border-radius: 6px; background: #eef6fc;
+  padding: 0 1.25rem 0.25rem; margin: 1.5rem 0; }
+.summary h2 { margin-top: 1rem; }
+table.reports { border-collapse: collapse; width: 100%; }
+table.reports thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); }
+table.reports tr { display: grid; grid-template-columns: 4rem repeat(3, auto) 1fr;
+  column-gap: 0.6rem; align-items: baseline; padding: 0.4rem 0; }
+table.reports tr.first { border-top: 2px solid var(--muted); margin-top: 0.75rem; }
+table.reports tr.same-year td.year { visibility: hidden; }
+table.reports td { padding: 0; }
+table.reports td.year { font-weight: 700; font-size: 1.15rem; grid-row: span 2; }
+table.reports td.report { grid-column: 2 / -1; font-size: 1.1rem; font-weight: 600; }
+table.reports td.detail { font-size: 0.875rem; color: var(--muted); }
+table.reports td.detail:empty { display: none; }
+table.reports td.detail + td.detail:not(:empty)::before { content: "\\00b7  "; }
+table.reports td.note { grid-column: 1 / -1; background: #fff8c5;
+  border-left: 4px solid #bf8700; padding: 0.5rem 0.75rem; }
 .failed { color: #b42318; }
-.note { background: #fff8c5; border-left: 4px solid #bf8700; }
 .error { font-family: monospace; font-size: 0.9em; }
-@media print { a { color: inherit; text-decoration: none; } }"""
+details.methods { border: 1px solid var(--rule); border-radius: 6px; padding: 0 1.25rem;
+  margin: 2.5rem 0 1rem; }
+details.methods > summary { cursor: pointer; padding: 0.75rem 0; }
+details.methods > summary h2 { display: inline; margin: 0; font-size: 1.2rem; }
+details.methods .hint { display: block; font-size: 0.875rem; color: var(--muted); }
+details.methods table { display: block; overflow-x: auto; border-collapse: collapse;
+  font-size: 0.85rem; }
+details.methods th, details.methods td { border-bottom: 1px solid var(--rule);
+  padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+details.methods pre, details.methods code { white-space: pre-wrap; font-size: 0.85rem; }
+@page { size: A4; margin: 16mm 14mm 18mm; }
+@media print { a { color: inherit; text-decoration: none; }
+  .summary { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }"""
 
 _INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -376,14 +618,17 @@ _INDEX = """<!DOCTYPE html>
 <body>
 <main>
 <h1>{title}</h1>
-<p>Reports index, updated {updated}.</p>
-<table>
+<p class="updated">Reports updated {updated}.</p>
+{intro}
+<h2 id="reports">Reports by year</h2>
+<table class="reports">
 <thead><tr><th scope="col">Year</th><th scope="col">Report</th><th scope="col">Status</th>
 <th scope="col">Built</th><th scope="col">For analysts</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
+{methods}
 </main>
 </body>
 </html>

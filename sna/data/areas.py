@@ -10,6 +10,7 @@ groups the LSOAs of both vintages into units that are the same area in every yea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -39,6 +40,8 @@ __all__ = [
     "read_deprivation",
     "read_deprivation_2025",
     "read_lsoa_changes",
+    "read_wards",
+    "ward_names",
 ]
 
 LSOA_LOOKUP_COLUMNS = ("lsoa_code", "lsoa_name", "lsoa_vintage", "district_code", "district_name")
@@ -524,6 +527,90 @@ def read_lsoa_changes(config: Config) -> pd.DataFrame:
     return out
 
 
+_WARD_LSOA = re.compile(r"^(lsoa21_code|LSOA21CD)$")
+_WARD_NAME = re.compile(r"^(ward\d{2}_name|WD\d{2}NM)$")
+
+
+def read_wards(config: Config) -> pd.DataFrame:
+    """The ONS LSOA (2021) to ward lookup: the electoral ward of each 2021 LSOA, by name.
+
+    Reads the best-fit lookup of ``[sources] wards``, with its columns named as ONS names them
+    (``LSOA21CD``, ``WD24NM``) or as in the demo's converted copy (``lsoa21_code``,
+    ``ward24_name``); any ward year is accepted (``WD23NM``, ``ward24_name``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa21_code``, ``ward_name``; one row per 2021 LSOA.
+
+    Raises
+    ------
+    InputError
+        If the file has no 2021 LSOA code or no ward name column, or a ward name is empty.
+    """
+    path = config.sources.wards
+    what = "ONS LSOA (2021) to ward lookup"
+    header = _read_csv(path, required=(), what=what, nrows=0)
+    code = next((c for c in header.columns if _WARD_LSOA.match(c)), None)
+    name = next((c for c in header.columns if _WARD_NAME.match(c)), None)
+    if code is None or name is None:
+        missing = "LSOA21CD (or lsoa21_code)" if code is None else "WD24NM (or ward24_name)"
+        raise InputError(
+            path,
+            f"column {missing} is missing; this does not look like the {what}",
+            line=1,
+            hint="expected the ONS best-fit LSOA (2021) to ward lookup, e.g. LSOA21CD, WD24NM",
+        )
+    table = _read_csv(path, required=(code, name), what=what, usecols=[code, name])
+    out = pd.DataFrame(
+        {"lsoa21_code": table[code].str.strip(), "ward_name": table[name].str.strip()}
+    )
+    empty = out["ward_name"].eq("")
+    if empty.any():
+        line = int(np.flatnonzero(empty.to_numpy())[0]) + 2
+        raise InputError(path, f"column {name!r} has an empty cell, not a ward name", line=line)
+    return out.drop_duplicates("lsoa21_code")
+
+
+def ward_names(areas: pd.DataFrame, changes: pd.DataFrame, wards: pd.DataFrame) -> pd.Series:
+    """The electoral ward of each LSOA: its own for 2021 LSOAs, its 2021 parts' for 2011 LSOAs.
+
+    A 2011 LSOA takes the wards of the 2021 LSOAs it became (ONS LSOA (2011) to LSOA (2021)
+    lookup); when those lie in more than one ward, their names are joined with " / " in
+    alphabetical order. An LSOA with no ward in the lookup has ``""``.
+
+    Parameters
+    ----------
+    areas
+        ``lsoa_code`` and ``lsoa_vintage`` (2011 or 2021) of the LSOAs to name.
+    changes
+        From :func:`read_lsoa_changes`.
+    wards
+        From :func:`read_wards`.
+
+    Returns
+    -------
+    pandas.Series
+        ``ward_name``, indexed like ``areas``.
+
+    Examples
+    --------
+    >>> areas = pd.DataFrame({"lsoa_code": ["A", "B", "C"], "lsoa_vintage": [2021, 2011, 2021]})
+    >>> changes = pd.DataFrame({"lsoa11_code": ["B", "B"], "lsoa21_code": ["C", "D"]})
+    >>> wards = pd.DataFrame({"lsoa21_code": ["A", "C", "D"], "ward_name": ["Wood", "Marsh", "Abbey"]})
+    >>> ward_names(areas, changes, wards).tolist()
+    ['Wood', 'Abbey / Marsh', 'Marsh']
+    """
+    ward_of = dict(zip(wards["lsoa21_code"], wards["ward_name"], strict=True))
+    parts = changes.groupby("lsoa11_code")["lsoa21_code"].agg(list).to_dict()
+    out = []
+    for code, vintage in zip(areas["lsoa_code"], areas["lsoa_vintage"], strict=True):
+        codes = [code] if int(vintage) == 2021 else parts.get(code, [])
+        names = sorted({ward_of[c] for c in codes if c in ward_of})
+        out.append(" / ".join(names))
+    return pd.Series(out, index=areas.index, name="ward_name", dtype=object)
+
+
 def _join_names(names: list[str], *, most: int = 4) -> str:
     """LSOA names joined for a unit: ``"Cherwell 015E + 015F"`` (the district said once).
 
@@ -632,7 +719,8 @@ def lsoa_areas(
     Deprivation: the index of the LSOA's vintage, IoD2025 for 2021 LSOAs and IoD2019 for 2011
     LSOAs (ranks of the two are not comparable with each other; deciles within one are); an LSOA
     the index does not list has ``deprivation_matched`` False. The unit is the LSOA's place in
-    :func:`lsoa_units`, the same area in both vintages.
+    :func:`lsoa_units`, the same area in both vintages. The ward is the LSOA's electoral ward
+    (:func:`ward_names`; a 2011 LSOA takes its 2021 parts' wards).
 
     Returns
     -------
@@ -640,7 +728,7 @@ def lsoa_areas(
         One row per LSOA code and vintage: lookup columns, ``population``,
         ``population_source``, ``imd_*`` and domain ranks/deciles, ``deprivation_index``
         ("IoD2025" or "IoD2019"), ``deprivation_matched``, ``unit_code``, ``unit_name``,
-        ``unit_change``.
+        ``unit_change``, ``ward_name``.
     """
     areas = lookup[lookup["district_code"].isin(district_codes)].copy()
     census = _read_csv(
@@ -687,7 +775,9 @@ def lsoa_areas(
     areas["deprivation_matched"] = areas["imd_decile"].notna()
     for column in deprivation.columns.drop(["lsoa_code", "lsoa_vintage"]):
         areas[column] = areas[column].astype("Int64")
-    areas = areas.join(lsoa_units(read_lsoa_changes(config), areas))
+    changes = read_lsoa_changes(config)
+    areas = areas.join(lsoa_units(changes, areas))
+    areas["ward_name"] = ward_names(areas, changes, read_wards(config))
     return areas.sort_values(["district_code", "lsoa_vintage", "lsoa_code"], ignore_index=True)
 
 

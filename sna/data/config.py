@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,14 @@ DEFAULT_SOURCES = {
         "England_and_Wales.csv.gz"
     ),
     "iod2025": "imd2025/imd2025_lsoa21_ranks_deciles_scores.csv.gz",
+    "wards": "lookups/lsoa21_ward24_lad24.csv.gz",
+    "boundaries": "geography/lsoa21_boundaries_thames_valley.geojson.gz",
 }
 """Files of ``[sources]`` a config may leave out, relative to ``paths.raw``: the demo's."""
+PRIORITY_CRITERIA = ("volume", "benchmark", "peers", "trend", "harm", "concentration")
+"""Keys of ``[priorities.weights]`` (the criteria of :mod:`sna.stats.priorities`)."""
+DEFAULT_HARM_FILE = "harm/harm_bands.csv"
+"""The demo's harm file, relative to ``paths.raw``, used when ``[priorities]`` names none."""
 _GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 
 
@@ -95,6 +101,13 @@ class Sources:
     iod_domains: Path
     lsoa_lookup_2011_2021: Path
     iod2025: Path
+    wards: Path
+    """ONS LSOA (2021) to ward lookup, naming places ("Carfax & Jericho (Oxford 008A)")."""
+    boundaries: Path
+    """LSOA (2021) boundaries as GeoJSON (WGS84), drawn as the reports' maps."""
+    # Optional sources (with defaults) after this line.
+    partners: Path | None = None
+    """Folder of partner indicator files (``[sources] partners``); None when not configured."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,15 @@ class Config:
     reports_dir: Path
     sources: Sources
     notebook_timeout: int = 600
+    priority_weights: Mapping[str, float] = field(
+        default_factory=lambda: dict.fromkeys(PRIORITY_CRITERIA, 1.0)
+    )
+    """Weight of each priority criterion (``[priorities.weights]``; default 1 each)."""
+    harm_weights: Path | None = None
+    """Harm points of the crime types (``[priorities] harm_weights``); None when absent."""
+    scheduler: str | None = None
+    """Dask scheduler the build runs on (``[build] scheduler``, ``tcp://HOST:PORT``); None
+    runs the notebooks on this machine."""
 
     @property
     def district_codes(self) -> tuple[str, ...]:
@@ -301,6 +323,12 @@ def load_config(path: str | Path) -> Config:
         raise r.fail(
             "build.notebook_timeout", f"must be a positive number of seconds; got {timeout}"
         )
+    scheduler = r.get("build.scheduler", str, None)
+    if scheduler is not None and "://" not in scheduler:
+        raise r.fail(
+            "build.scheduler",
+            f"must be a Dask scheduler address like tcp://HOST:8786; got {scheduler!r}",
+        )
 
     return Config(
         path=path.resolve(),
@@ -319,6 +347,9 @@ def load_config(path: str | Path) -> Config:
         reports_dir=(base / r.get("paths.reports", str, "reports")).resolve(),
         sources=sources,
         notebook_timeout=timeout,
+        scheduler=scheduler,
+        priority_weights=_priority_weights(r),
+        harm_weights=_harm_weights(r, raw_dir),
     )
 
 
@@ -342,6 +373,32 @@ def _districts(r: _Reader) -> tuple[District, ...]:
             raise r.fail(f"{key}.code", f"{code} is listed twice")
         out.append(District(code=code, name=name.strip()))
     return tuple(out)
+
+
+def _priority_weights(r: _Reader) -> dict[str, float]:
+    table = r.get("priorities", Mapping, {})
+    for key in table:
+        if key not in ("weights", "harm_weights"):
+            raise r.fail(f"priorities.{key}", "unknown key; known: weights, harm_weights")
+    out = dict.fromkeys(PRIORITY_CRITERIA, 1.0)
+    for key, value in r.get("priorities.weights", Mapping, {}).items():
+        name = f"priorities.weights.{key}"
+        if key not in PRIORITY_CRITERIA:
+            raise r.fail(name, f"unknown criterion; known: {', '.join(PRIORITY_CRITERIA)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise r.fail(name, f"must be a number of 0 or more; got {value!r}")
+        out[key] = float(value)
+    if not any(out.values()):
+        raise r.fail("priorities.weights", "at least one criterion must have a weight above 0")
+    return out
+
+
+def _harm_weights(r: _Reader, raw: Path) -> Path | None:
+    """The harm file: as configured (it must exist), else the demo's if present, else None."""
+    if r.get("priorities.harm_weights", str, None) is not None:
+        return r.file("priorities.harm_weights", raw)
+    default = raw / DEFAULT_HARM_FILE
+    return Path(os.path.normpath(default.absolute())) if default.is_file() else None
 
 
 def _crime_groups(r: _Reader) -> dict[str, tuple[str, ...]]:
@@ -371,6 +428,11 @@ def _sources(r: _Reader, raw: Path) -> Sources:
         imd=r.file("sources.imd", raw),
         iod_domains=r.file("sources.iod_domains", raw),
         **{key: r.file(f"sources.{key}", raw, default) for key, default in DEFAULT_SOURCES.items()},
+        partners=(
+            r.file("sources.partners", raw, folder=True)
+            if r.get("sources.partners", str, None) is not None
+            else None
+        ),
     )
 
 

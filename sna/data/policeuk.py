@@ -77,6 +77,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from sna.data.archive import RawFile
 from sna.errors import InputError
 
 __all__ = [
@@ -196,9 +197,10 @@ def force_key(name: str) -> str:
     return _FORCE_ALIASES.get(key, key)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(source: RawFile) -> bytes:
+    path = source.path
     try:
-        raw = path.read_bytes()
+        raw = source.read_bytes()
         if path.suffix.lower() == ".gz":
             raw = gzip.decompress(raw)
     except OSError as exc:
@@ -419,13 +421,14 @@ def _drop_blank_lines(raw: bytes) -> tuple[bytes, np.ndarray]:
     return arr[np.concatenate([keep, tail])].tobytes(), lines
 
 
-def read_street_file(path: str | Path) -> StreetFile:
+def read_street_file(path: str | Path | RawFile) -> StreetFile:
     """Read one police.uk street-level CSV (plain or gzip) without losing a row.
 
     Parameters
     ----------
     path
-        ``YYYY-MM-<force>-street.csv`` or ``.csv.gz``.
+        ``YYYY-MM-<force>-street.csv`` or ``.csv.gz``: a file, or a member of a zip archive
+        (then ``StreetFile.path`` is ``<archive>!<member>``).
 
     Returns
     -------
@@ -440,7 +443,8 @@ def read_street_file(path: str | Path) -> StreetFile:
         If the file name, compression, encoding or header is wrong, the file cannot be read,
         its month is in the future, or it is two files joined (names the file and line).
     """
-    path = Path(path)
+    source = path if isinstance(path, RawFile) else RawFile(Path(path))
+    path = source.path
     month, force = parse_street_filename(path)
     if month > current_month():
         raise InputError(
@@ -448,7 +452,7 @@ def read_street_file(path: str | Path) -> StreetFile:
             f"month {month} in the file name is in the future",
             hint="police.uk publishes past months only: check the file name, or remove the file",
         )
-    raw = _read_bytes(path)
+    raw = _read_bytes(source)
     header = _check_header(path, raw)
     _check_not_joined(path, raw)
     raw, blank_lines = _drop_blank_lines(raw)

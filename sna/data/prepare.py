@@ -30,6 +30,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sna import __version__
+from sna.data.archive import RawFile, archive_members, is_archive
 from sna.data.areas import (
     assign_districts,
     check_districts,
@@ -46,8 +47,11 @@ from sna.data.files import (
     remove_stale_temp_files,
     sha256_file,
 )
+from sna.data.lads import lad_tables, lsoa_count_table
 from sna.data.manifest import Manifest, format_months
+from sna.data.partners import partner_inputs, partner_outputs, partner_summary
 from sna.data.policeuk import (
+    ASB,
     MALFORMED,
     STREET_COLUMNS,
     StreetFile,
@@ -76,6 +80,11 @@ OUTPUTS = (
     "counts.parquet",
     "lsoas.parquet",
     "populations.parquet",
+    "outcomes.parquet",
+    "lad_counts.parquet",
+    "lad_populations.parquet",
+    "partners.parquet",
+    "partner_checks.parquet",
     "rejects.csv",
 )
 REJECT_COLUMNS = ["source_file", "line", "reason", *STREET_COLUMNS, "raw"]
@@ -116,6 +125,8 @@ class FileResult:
     lsoa_name_mismatches: int = 0
     rejects_not_written: dict[str, int] = field(default_factory=dict)
     crime_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64), repr=False)
+    lsoa_counts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """Usable rows (kept or out of area) by LSOA and crime type, for ``lad_counts.parquet``."""
 
     def manifest_entry(self) -> dict[str, Any]:
         """The file's entry in ``manifest.json``."""
@@ -134,21 +145,36 @@ class FileResult:
         }
 
 
-def discover_street_files(folder: Path) -> tuple[list[Path], list[Path]]:
+def discover_street_files(folder: Path) -> tuple[list[RawFile], list[Path]]:
     """police.uk street files under ``folder`` (any depth), and the other files found there.
 
-    Street files are ``*-street.csv`` and ``*-street.csv.gz``, in any case (``.CSV``);
-    outcomes and stop-and-search files, and anything else, are listed as ignored. Hidden files
-    are skipped. Folders that are symbolic links are followed (paths are kept as found, through
-    the link), each real folder once, so a link back up the tree is no loop.
+    Street files are ``*-street.csv`` and ``*-street.csv.gz``, in any case (``.CSV``), as files
+    or as members of zip archives (``*.zip``, police.uk's download: read without unpacking, a
+    member's path is ``<archive>!<member>``); outcomes and stop-and-search files, and anything
+    else, are listed as ignored. Hidden files are skipped. Folders that are symbolic links are
+    followed (paths are kept as found, through the link), each real folder once, so a link back
+    up the tree is no loop.
+
+    Raises
+    ------
+    InputError
+        For a ``.zip`` file that is not a zip archive, or is cut short.
     """
-    street: list[Path] = []
+    street: list[RawFile] = []
     other: list[Path] = []
     for path in sorted(_walk_files(folder)):
         if path.name.startswith("."):
             continue
-        is_street = path.name.lower().endswith(("-street.csv", "-street.csv.gz"))
-        (street if is_street else other).append(path)
+        members = archive_members(path) if is_archive(path) else [None]
+        for member in members:
+            source = RawFile(path, member)
+            if source.name.startswith("."):
+                continue
+            is_street = source.name.lower().endswith(("-street.csv", "-street.csv.gz"))
+            if is_street:
+                street.append(source)
+            else:
+                other.append(path if member is None else source.path)
     return street, other
 
 
@@ -169,7 +195,7 @@ def _walk_files(folder: Path) -> Iterator[Path]:
 
 
 def process_street_file(
-    path: Path,
+    path: Path | RawFile,
     *,
     relative_to: Path,
     sha256: str,
@@ -188,7 +214,7 @@ def process_street_file(
     Parameters
     ----------
     path
-        The street file.
+        The street file (or a member of a zip archive).
     relative_to
         Folder the file's path is recorded relative to (the raw folder).
     sha256
@@ -207,7 +233,7 @@ def process_street_file(
     """
     street = read_street_file(path)
     records = street.records
-    name = _rel(path, relative_to)
+    name = _rel(street.path, relative_to)
     reason = validate_records(records, file_month=street.month, file_force=street.force)
     _check_force(street)
     placed = assign_districts(records["LSOA code"], records["LSOA name"], lookup)
@@ -224,6 +250,11 @@ def process_street_file(
     usable = reason.isna()
     in_area = usable & placed["district_code"].isin(keep)
     out_of_area = int((usable & ~in_area).sum())
+    by_lsoa = lsoa_count_table(
+        records.loc[usable, "LSOA code"],
+        placed.loc[usable, "lsoa_vintage"],
+        normalise_crime_type(records.loc[usable, "Crime type"]),
+    )
 
     kept = records.loc[in_area]
     tidy = kept.rename(columns=_RECORD_COLUMNS)[list(_RECORD_COLUMNS.values())].copy()
@@ -267,6 +298,7 @@ def process_street_file(
         rejects=rejects,
         rejects_not_written=not_written,
         crime_ids=crime_ids,
+        lsoa_counts=by_lsoa,
     )
 
 
@@ -359,10 +391,12 @@ def _cap_rejects(
     return written.reset_index(drop=True), not_written
 
 
-def _duplicate_file_result(path: Path, relative_to: Path, sha256: str, original: str) -> FileResult:
+def _duplicate_file_result(
+    path: RawFile, relative_to: Path, sha256: str, original: str
+) -> FileResult:
     """A byte-identical second copy of a month: every row is rejected as a duplicate."""
     street = read_street_file(path)
-    name = _rel(path, relative_to)
+    name = _rel(street.path, relative_to)
     reason = f"duplicate record (file is a copy of {original})"
     rejects = _reject_frame(
         street.records.assign(reason=reason, raw=""),
@@ -425,11 +459,44 @@ def _count_table(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _outcome_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Crimes by month, district, crime type and police.uk "Last outcome category" (blank kept).
+
+    Anti-social behaviour has no outcomes and is left out; a crime with a blank outcome is kept
+    with ``last_outcome_category == ""``.
+    """
+    keys = ["month", "district_code", "district_name", "crime_type", "last_outcome_category"]
+    crimes = records[records["crime_type"] != ASB].assign(
+        last_outcome_category=lambda r: r["last_outcome_category"].fillna("").str.strip()
+    )
+    if crimes.empty:
+        return pd.DataFrame({k: pd.Series(dtype=records[k].dtype) for k in keys}).assign(
+            count=pd.Series(dtype="int64")
+        )
+    return (
+        crimes.groupby(keys, observed=True, sort=True)
+        .size()
+        .rename("count")
+        .astype("int64")
+        .reset_index()
+    )
+
+
 def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
     """What the outputs depend on: inputs, config, and the data layer's code (not just its version)."""
     package = Path(__file__).parent
     code = {
-        m: sha256_file(package / m) for m in ("policeuk.py", "areas.py", "prepare.py", "config.py")
+        m: sha256_file(package / m)
+        for m in (
+            "policeuk.py",
+            "areas.py",
+            "prepare.py",
+            "config.py",
+            "archive.py",
+            "lads.py",
+            "partners.py",
+            "partner_checks.py",
+        )
     }
     payload = json.dumps(
         {"sna": __version__, "code": code, "config": config.fingerprint(), "inputs": hashes},
@@ -551,7 +618,10 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         "iod_domains": config.sources.iod_domains,
         "lsoa_lookup_2011_2021": config.sources.lsoa_lookup_2011_2021,
         "iod2025": config.sources.iod2025,
+        "wards": config.sources.wards,
+        "boundaries": config.sources.boundaries,
         **{f"population:{k}": s.file for k, s in config.population_sources.items()},
+        **partner_inputs(config),
     }
     bar = tqdm(
         total=len(street) + 2,
@@ -560,7 +630,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         disable=not progress,
         file=sys.stderr,
     )
-    hashes = {_rel(p, raw): _hash_input(p) for p in [*street, *area_files.values()]}
+    inputs = [*street, *(RawFile(p) for p in area_files.values())]
+    hashes = {_rel(f.path, raw): _hash_input(f) for f in inputs}
     fingerprint = _fingerprint(config, hashes)
     manifest_path = out / "manifest.json"
     if not force and manifest_path.is_file():
@@ -576,12 +647,14 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     bar.set_postfix_str("area data")
     lookup = lsoa_lookup(config)
     check_districts(config, lookup)
+    partners = partner_outputs(config)  # before the street files: a bad partner row stops early
     keep = config.kept_district_codes
     bar.update(1)
     results: list[FileResult] = []
-    seen: dict[tuple[str, str], tuple[Path, str]] = {}
+    seen: dict[tuple[str, str], tuple[RawFile, str]] = {}
     seen_ids = np.empty(0, dtype=np.uint64)
-    for path in street:
+    for source in street:
+        path = source.path
         bar.set_postfix_str(path.name)
         rel = _rel(path, raw)
         month, force_id = parse_street_filename(path)
@@ -590,17 +663,18 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         key = (month, force_key(force_id))
         if key in seen:
             first, first_hash = seen[key]
-            if first_hash != hashes[rel] and _content_sha(first) != _content_sha(path):
+            if first_hash != hashes[rel] and _content_sha(first) != _content_sha(source):
                 raise InputError(
                     path,
-                    f"a second, different file for {key[1]} {key[0]} (the first is {first})",
+                    f"a second, different file for {key[1]} {key[0]} (the first is {first.path})",
                     hint="keep one of them: police.uk revises past months, so keep the newer download",
                 )
-            results.append(_duplicate_file_result(path, raw, hashes[rel], _rel(first, raw)))
+            original = _rel(first.path, raw)
+            results.append(_duplicate_file_result(source, raw, hashes[rel], original))
         else:
-            seen[key] = (path, hashes[rel])
+            seen[key] = (source, hashes[rel])
             result = process_street_file(
-                path, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
+                source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
                 seen_ids=seen_ids,
             )  # fmt: skip
             seen_ids = _merge_sorted(seen_ids, result.crime_ids)
@@ -634,6 +708,9 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         "counts.parquet": _count_table(records),
         "lsoas.parquet": areas,
         "populations.parquet": populations,
+        "outcomes.parquet": _outcome_table(records),
+        **lad_tables(config, [(r.month, r.force, r.lsoa_counts) for r in results], years),
+        **partners,
     }
     with _writing(out) as target, contextlib.ExitStack() as stack:
         # Every output goes to a temporary file first; they are renamed into place together
@@ -686,13 +763,13 @@ def _writing(out: Path) -> Iterator[_Target]:
         ) from None
 
 
-def _hash_input(path: Path) -> str:
-    """SHA-256 of an input file; an unreadable file is an error naming it."""
+def _hash_input(source: RawFile) -> str:
+    """SHA-256 of an input file (or archive member); an unreadable file is an error naming it."""
     try:
-        return sha256_file(path)
+        return source.sha256()
     except OSError as exc:
         raise InputError(
-            path,
+            source.path,
             f"cannot be read ({exc.strerror or exc})",
             hint="check that the file exists and that you may read it (its permissions)",
         ) from None
@@ -707,10 +784,10 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _content_sha(path: Path) -> str:
+def _content_sha(source: RawFile) -> str:
     """SHA-256 of a file's text, decompressed: ``x.csv`` and ``x.csv.gz`` of one download match."""
-    data = path.read_bytes()
-    gz = path.suffix.lower() == ".gz"
+    data = source.read_bytes()
+    gz = source.name.lower().endswith(".gz")
     return hashlib.sha256(gzip.decompress(data) if gz else data).hexdigest()
 
 
@@ -885,5 +962,7 @@ def run_prepare(
             f"  LSOA names not matching their code (kept; the ONS name is used): "
             f"{t['lsoa_name_mismatches']:,}"
         )
+    if partner_summary(out):
+        print(partner_summary(out))
     print(f"  wrote {', '.join(OUTPUTS)} and manifest.json to {out}")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ import pandas as pd
 from sna.data.config import Config, load_config
 from sna.data.files import sha256_bytes, sha256_file
 from sna.data.manifest import Manifest
+from sna.data.partner_checks import empty_checks
+from sna.data.partners import empty_figures
 from sna.data.policeuk import ASB
 from sna.errors import SnaError
 
@@ -46,6 +48,20 @@ class Processed:
         LSOA (2011) to LSOA (2021) lookup.
     manifest
         ``manifest.json``, typed: input files, hashes, row accounting, months with data.
+    outcomes
+        Crimes (not anti-social behaviour) by ``month``, ``district_code``, ``district_name``,
+        ``crime_type`` and police.uk ``last_outcome_category`` (blank kept as ``""``): ``count``;
+        None when the data were prepared by a version of ``sna`` that did not write
+        ``outcomes.parquet``.
+    lad_counts, lad_populations
+        Every usable row of the street files (kept or out of area) by ``month``, district of 2024
+        (``lad_code``, ``lad_name``; ``""`` where no lookup places the LSOA), ``force`` and
+        ``crime_type``: ``count``; and ``year, lad_code, lad_name, population, source`` for
+        those districts (:mod:`sna.data.lads`). None when prepared without them.
+    partners, partner_checks
+        Partner indicators, one row per published figure
+        (:data:`sna.data.partners.FIGURE_COLUMNS`), and their data-quality warnings
+        (:data:`sna.data.partner_checks.CHECK_COLUMNS`); empty when there are none.
     """
 
     config: Config
@@ -53,6 +69,11 @@ class Processed:
     populations: pd.DataFrame
     lsoas: pd.DataFrame
     manifest: Manifest
+    outcomes: pd.DataFrame | None = None
+    lad_counts: pd.DataFrame | None = None
+    lad_populations: pd.DataFrame | None = None
+    partners: pd.DataFrame = field(default_factory=empty_figures)
+    partner_checks: pd.DataFrame = field(default_factory=empty_checks)
 
     @property
     def crimes(self) -> pd.DataFrame:
@@ -104,8 +125,22 @@ def load_processed(config: Config | str | Path) -> Processed:
     check_prepared_with(config, manifest)
     outputs = manifest.raw.get("outputs") or {}
     frames = {}
-    for name in needed[:3]:
-        data = (folder / name).read_bytes()
+    optional = [
+        name
+        for name in (
+            "outcomes.parquet",
+            "lad_counts.parquet",
+            "lad_populations.parquet",
+            "partners.parquet",
+            "partner_checks.parquet",
+        )
+        if name in outputs
+    ]
+    for name in [*needed[:3], *optional]:
+        try:
+            data = (folder / name).read_bytes()
+        except OSError:
+            raise _damaged(folder / name, config) from None
         expected = outputs.get(name)
         if expected is not None and (
             len(data) != expected.get("size") or sha256_bytes(data) != expected.get("sha256")
@@ -121,6 +156,11 @@ def load_processed(config: Config | str | Path) -> Processed:
         populations=frames["populations.parquet"],
         lsoas=frames["lsoas.parquet"],
         manifest=manifest,
+        outcomes=frames.get("outcomes.parquet"),
+        lad_counts=frames.get("lad_counts.parquet"),
+        lad_populations=frames.get("lad_populations.parquet"),
+        partners=frames.get("partners.parquet", empty_figures()),
+        partner_checks=frames.get("partner_checks.parquet", empty_checks()),
     )
 
 

@@ -3,37 +3,98 @@
 Charts never show a suppressed value: suppressed cells of a heat-map are blank and labelled
 "[c]", a suppressed count gets no bar (labelled "[c]") or point, and a suppressed benchmark no
 line. Each chart takes the mask of the table that shows the same figures. Titles and axis labels say what is shown, with units.
+
+Every chart is drawn in one style (:data:`STYLE`): the colour-blind-safe Okabe-Ito palette, a
+sans-serif type scale sized so that a chart 5 inches wide keeps text of about 10 px when a phone
+shows it 360 px wide, and titles wrapped rather than cut off.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
+import textwrap
+from collections.abc import Callable
+from typing import Any, ParamSpec, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from cycler import cycler
 from matplotlib.axes import Axes
 
 __all__ = [
+    "OKABE_ITO",
+    "STYLE",
     "deprivation_bars",
     "funnel_plot",
     "heatmap",
     "monthly_trend",
     "rate_bars",
     "seasonal_profile",
+    "share_bars",
 ]
 
 SUPPRESSED_LABEL = "[c]"
-_BLUE = "#1f5f8b"
-_GREY = "#7f7f7f"
+OKABE_ITO = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+)  # fmt: skip
+"""Okabe & Ito (2008), *Color Universal Design*: told apart with every common colour-vision
+deficiency. Blue carries the data, vermillion the benchmark."""
+_BLUE = OKABE_ITO[0]
+_RED = OKABE_ITO[3]
+_GREY = "#6e6e6e"
+STYLE: dict[str, Any] = {
+    "font.family": "sans-serif",
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11.5,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10.5,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+}
+"""The matplotlib settings every chart is drawn with (applied per chart, never globally)."""
+_P = ParamSpec("_P")
 
 
-def _new(width: float = 8, height: float = 4.5) -> Axes:
+def _styled(chart: Callable[_P, Axes]) -> Callable[_P, Axes]:
+    """Draw ``chart`` in :data:`STYLE` (the settings apply while it draws, then revert)."""
+
+    @functools.wraps(chart)
+    def draw(*args: _P.args, **kwargs: _P.kwargs) -> Axes:
+        with plt.rc_context(cast(Any, STYLE)):
+            return chart(*args, **kwargs)
+
+    return draw
+
+
+_WIDTH = 5.0  # inches: 480 px at 96 px/inch, so text shrinks by at most 0.75 at phone width
+
+
+def _new(width: float = _WIDTH, height: float = 3.3) -> Axes:
     _, ax = plt.subplots(figsize=(width, height), dpi=100, layout="constrained")
     return ax
 
 
+def _title(ax: Axes, title: str) -> None:
+    """Set a chart title, and wrap it and the x-axis label instead of letting them run off.
+
+    Both are centred on the axes, which sit right of the y-axis labels, so they are wrapped at
+    about 7.5 (bold title) and 10 (label) characters per inch of figure width.
+    """
+    fig = ax.get_figure(root=True)
+    width = fig.get_figwidth() if fig is not None else _WIDTH
+    ax.set_title(textwrap.fill(title, width=int(width * 7.5)))
+    ax.set_xlabel(textwrap.fill(ax.get_xlabel(), width=int(width * 10)))
+
+
+@_styled
 def rate_bars(
     table: pd.DataFrame,
     *,
@@ -60,7 +121,7 @@ def rate_bars(
     hide = _hidden(table, hidden)
     shown = table[["value", "lower95", "upper95"]].mask(hide)
     areas = shown.drop(index=benchmark)
-    ax = _new(8, 0.6 * len(areas) + 1.5)
+    ax = _new(_WIDTH, 0.45 * len(areas) + 1.4)
     y = np.arange(len(areas))[::-1]
     err = np.vstack([areas["value"] - areas["lower95"], areas["upper95"] - areas["value"]])
     ax.barh(y, areas["value"], color=_BLUE, xerr=err, capsize=4, ecolor="black")
@@ -70,9 +131,9 @@ def rate_bars(
             ax.text(0, position, f" {SUPPRESSED_LABEL}", ha="left", va="center")
     if not hide[benchmark]:
         bench = table.loc[benchmark, "value"]
-        ax.axvline(bench, color="#c0392b", linestyle="--", label=f"{benchmark}: {bench:.1f}")
+        ax.axvline(bench, color=_RED, linestyle="--", label=f"{benchmark}: {bench:.1f}")
     ax.set_xlabel(f"Rate per {per} a year (bars: 95% confidence interval)")
-    ax.set_title(title)
+    _title(ax, title)
     if not hide[benchmark]:
         ax.legend(loc="lower right")
     return ax
@@ -85,6 +146,7 @@ def _hidden(table: pd.DataFrame, hidden: pd.Series | None) -> pd.Series:
     return hidden.reindex(table.index).fillna(False).astype(bool)
 
 
+@_styled
 def monthly_trend(
     series: pd.Series,
     *,
@@ -117,13 +179,17 @@ def monthly_trend(
             label="95% prediction interval",
         )
     ax.set_ylim(bottom=0)
+    last = forecast.index.max() if forecast is not None and len(forecast) else full[-1]
+    pad = pd.Timedelta(days=20)  # the axis spans the data (and forecast), nothing more
+    ax.set_xlim(full[0] - pad, last + pad)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Month (gaps: months with no police.uk data)")
-    ax.set_title(title)
+    _title(ax, title)
     ax.legend(loc="lower left")
     return ax
 
 
+@_styled
 def heatmap(
     table: pd.DataFrame,
     *,
@@ -147,7 +213,7 @@ def heatmap(
         else None
     )
     shown = table.mask(mask) if mask is not None else table
-    ax = _new(1.2 * table.shape[1] + 4, 0.55 * table.shape[0] + 1.5)
+    ax = _new(min(0.7 * table.shape[1] + 3, 7.0), 0.45 * table.shape[0] + 1.6)
     sns.heatmap(
         shown.astype(float),
         ax=ax,
@@ -166,12 +232,13 @@ def heatmap(
         ax.text(
             j + 0.5, i + 0.5, text, ha="center", va="center", color="white" if dark else "black"
         )
-    ax.set_title(title)
+    _title(ax, title)
     ax.set_xlabel(str(table.columns.name or ""))
     ax.set_ylabel("")
     return ax
 
 
+@_styled
 def funnel_plot(
     points: pd.DataFrame,
     limits: pd.DataFrame,
@@ -208,7 +275,7 @@ def funnel_plot(
         )
     ax.set_xlabel("Population (residents)")
     ax.set_ylabel(f"Rate per {per} a year")
-    ax.set_title(title)
+    _title(ax, title)
     if not benchmark_hidden:
         ax.legend(loc="upper right")
     return ax
@@ -231,7 +298,7 @@ def _funnel_limits(ax: Axes, limits: pd.DataFrame, benchmark_rate: float) -> Non
         label=_label(limits, "99.8%"),
     )
     ax.plot(limits["population"], limits["upper998"], color=_GREY, linestyle=":")
-    ax.axhline(benchmark_rate, color="#c0392b", label=f"Benchmark: {benchmark_rate:.1f}")
+    ax.axhline(benchmark_rate, color=_RED, label=f"Benchmark: {benchmark_rate:.1f}")
 
 
 def _label(limits: pd.DataFrame, level: str) -> str:
@@ -239,6 +306,7 @@ def _label(limits: pd.DataFrame, level: str) -> str:
     return f"{level} limits" + (" (allowing for variation between areas)" if adjusted else "")
 
 
+@_styled
 def deprivation_bars(
     by_decile: pd.DataFrame, *, title: str, domain: str, per: str = "1,000 residents"
 ) -> Axes:
@@ -273,10 +341,11 @@ def deprivation_bars(
     index = by_decile.attrs.get("deprivation_index", "IoD2019")
     ax.set_xlabel(f"{index} {domain} domain decile (1 = most deprived 10% of LSOAs in England)")
     ax.set_ylabel(f"Rate per {per} a year")
-    ax.set_title(title)
+    _title(ax, title)
     return ax
 
 
+@_styled
 def seasonal_profile(season: pd.DataFrame, *, title: str) -> Axes:
     """Each calendar month's crime relative to an average month, with 95% intervals.
 
@@ -295,7 +364,58 @@ def seasonal_profile(season: pd.DataFrame, *, title: str) -> Axes:
     ax.axhline(1.0, color=_GREY, linestyle="--", label="An average month")
     ax.set_xticks(range(1, 13), [calendar.month_abbr[m] for m in range(1, 13)])
     ax.set_xlabel("Calendar month (no bar: no data for that month in any year)")
-    ax.set_ylabel("Crimes relative to an average month")
-    ax.set_title(title)
-    ax.legend(loc="lower left")
+    ax.set_ylabel("Crimes relative to\nan average month")
+    _title(ax, title)
+    fig = ax.get_figure(root=True)
+    if fig is not None:  # below the chart: inside, the bars would hide it
+        fig.legend(loc="outside lower center")
+    return ax
+
+
+@_styled
+def share_bars(
+    shares: pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    benchmark: str,
+    hidden: pd.Series | None = None,
+    benchmark_hidden: pd.Series | None = None,
+) -> Axes:
+    """Horizontal bars of percentages with 95% intervals, and each row's benchmark as a mark.
+
+    Parameters
+    ----------
+    shares
+        Indexed by row (e.g. crime type), with ``value``, ``lower95``, ``upper95`` and
+        ``benchmark_value`` as fractions (0 to 1); drawn as percentages.
+    title, xlabel
+        Chart title and the label of the percentage axis.
+    benchmark
+        The benchmark's name, for the legend.
+    hidden, benchmark_hidden
+        True where a row's share (no bar, labelled "[c]") or its benchmark (no mark) is hidden.
+    """
+    hide = _hidden(shares, hidden)
+    hide_bench = _hidden(shares, benchmark_hidden)
+    shown = shares[["value", "lower95", "upper95"]].mask(hide, axis=0) * 100
+    bench = shares["benchmark_value"].mask(hide_bench) * 100
+    ax = _new(_WIDTH, 0.32 * len(shares) + 1.4)
+    y = np.arange(len(shares))[::-1]
+    err = np.vstack([shown["value"] - shown["lower95"], shown["upper95"] - shown["value"]])
+    ax.barh(y, shown["value"], color=_BLUE, xerr=err, capsize=3, ecolor="black")
+    ax.scatter(bench, y, marker="|", s=220, linewidths=2.5, color=_RED, zorder=3,
+               label=benchmark)  # fmt: skip
+    ax.set_yticks(y, shares.index)
+    for position, row in zip(y, shares.index, strict=True):
+        if hide[row]:
+            ax.text(0, position, f" {SUPPRESSED_LABEL}", ha="left", va="center")
+    ax.set_xlim(left=0)
+    # The row labels take much of the width: title and axis label centred on the figure.
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    fig.suptitle(textwrap.fill(title, width=38), fontweight="bold", fontsize="large")
+    fig.supxlabel(textwrap.fill(xlabel, width=52), fontsize="medium")
+    if bench.notna().any():
+        ax.legend(loc="lower right")
     return ax

@@ -12,15 +12,21 @@ import datetime as dt
 import pandas as pd
 
 from sna.assessment.district import DistrictAssessment
-from sna.report import charts, narrative, provenance, tables, words
+from sna.report import charts, maps, narrative, provenance, tables, words
 from sna.report.display import (
     show_figure,
+    show_findings,
     show_heading,
     show_list,
     show_note,
     show_table,
     show_text,
 )
+from sna.report.outcomes import show_outcomes
+from sna.report.partners import show_partner_data
+from sna.report.peers import show_peers
+from sna.report.priorities import show_priorities
+from sna.report.scope import show_scope
 
 __all__ = [
     "show_all_crime",
@@ -32,19 +38,34 @@ __all__ = [
     "show_deprived_hotspots",
     "show_hotspots",
     "show_key_findings",
+    "show_map",
     "show_monthly_trend",
+    "show_outcomes",
+    "show_partner_data",
+    "show_peers",
     "show_persistent_hotspots",
+    "show_priorities",
     "show_provenance",
+    "show_scope",
     "show_title",
     "show_trend",
 ]
 
 
-def _change(a: DistrictAssessment) -> str:
-    """What the change columns compare, for a caption: "on 2024" only for whole years."""
+def _and_change(a: DistrictAssessment) -> str:
+    """The end of a change table's caption, e.g. " and change on 2024".
+
+    "on 2024" only for whole years; nothing when the two years share no month (the table then
+    has no change columns).
+    """
     if not a.compared.months_compared:
-        return f"on {a.year - 1} (no months in common)"
-    return words.comparison_phrase(a.compared)
+        return ""
+    return f" and change {words.comparison_phrase(a.compared)}"
+
+
+def _notes(a: DistrictAssessment, table: pd.DataFrame, *more: str) -> str:
+    """A count table's footnote: only the symbols it shows, the population and months covered."""
+    return " ".join([words.table_notes(a.data, a.coverage, table=table), *filter(None, more)])
 
 
 def _period(a: DistrictAssessment) -> str:
@@ -81,19 +102,21 @@ def show_title(a: DistrictAssessment, report_date: dt.date | str | None = None) 
 
 def show_key_findings(a: DistrictAssessment) -> None:
     """The key findings, as a list of sentences."""
-    show_list(words.key_findings(a))
+    coverage = words.coverage_note(a.coverage)  # shown once, under the title
+    show_findings([s for s in words.key_findings(a) if s != coverage])
 
 
 def show_all_crime(a: DistrictAssessment) -> None:
     """All crime: every district against the benchmark, as a table and a chart of rates."""
     period = _period(a)
+    table = tables.overview_table(a.overview, hidden=a.overview_hidden, benchmark=a.benchmark)
     show_table(
-        tables.overview_table(a.overview, hidden=a.overview_hidden, benchmark=a.benchmark),
+        table,
         caption=(
             f"Recorded crime by district, {period}: count, rate per 1,000 residents a year and "
             f"comparison with {a.benchmark}"
         ),
-        notes=words.table_notes(a.data, a.coverage) + " " + words.benchmark_note(a.benchmark),
+        notes=_notes(a, table, words.benchmark_note(a.benchmark)),
     )
     show_figure(
         charts.rate_bars(
@@ -113,10 +136,11 @@ def show_change(a: DistrictAssessment) -> None:
     show_note(
         words.comparison_note(a.compared), kind="info" if a.compared.like_for_like else "warning"
     )
+    table = _change_table(a, a.groups, a.hidden.groups, label="Crime group")
     show_table(
-        _change_table(a, a.groups, a.hidden.groups, label="Crime group"),
-        caption=f"{a.district.name}: crime groups in {_period(a)} and change {_change(a)}",
-        notes=words.table_notes(a.data, a.coverage) + " " + tables.change_note(a.groups),
+        table,
+        caption=f"{a.district.name}: crime groups in {_period(a)}{_and_change(a)}",
+        notes=_notes(a, table, tables.change_note(a.groups)),
     )
     warning = provenance.location_share_warning(a.data.manifest, a.year, a.year - 1)
     if warning and a.compared.months_compared:
@@ -125,10 +149,12 @@ def show_change(a: DistrictAssessment) -> None:
 
 def show_crime_types(a: DistrictAssessment) -> None:
     """All fourteen police.uk crime types with the change on the previous year."""
+    table = _change_table(a, a.types, a.hidden.types)
+    no_change = "" if a.compared.months_compared else words.comparison_note(a.compared)
     show_table(
-        _change_table(a, a.types, a.hidden.types),
-        caption=f"{a.district.name}: crime types in {_period(a)} and change {_change(a)}",
-        notes=words.table_notes(a.data, a.coverage) + " " + tables.change_note(a.types),
+        table,
+        caption=f"{a.district.name}: crime types in {_period(a)}{_and_change(a)}",
+        notes=_notes(a, table, tables.change_note(a.types), no_change),
     )
 
 
@@ -136,9 +162,11 @@ def show_crime_groups(a: DistrictAssessment) -> None:
     """Each configured crime group, with its crime types."""
     for group, crime_types in a.data.config.crime_groups.items():
         show_heading(group, level=3)
+        table = _change_table(a, a.types.loc[list(crime_types)], a.hidden.types)
         show_table(
-            _change_table(a, a.types.loc[list(crime_types)], a.hidden.types),
+            table,
             caption=f"{a.district.name}: {group.lower()} by crime type, {_period(a)}",
+            notes=tables.symbol_note(table, a.threshold),
         )
 
 
@@ -194,28 +222,51 @@ def show_deprivation(a: DistrictAssessment) -> None:
     )
 
 
+_EMPTY_DEPRIVED_HOTSPOTS = "No neighbourhood is both: the table is empty."
+
+
 def show_deprived_hotspots(a: DistrictAssessment) -> None:
     """Neighbourhoods that are both high-crime and highly deprived."""
+    table = tables.top_areas_table(a.deprived_hotspots, hidden=a.deprived_hidden)
     show_table(
-        tables.top_areas_table(a.deprived_hotspots, hidden=a.deprived_hidden),
+        table,
         caption=(
             f"{a.district.name}: neighbourhoods in the top 10% by crime rate that are also among "
             f"the 20% most deprived in England ({a.domain} domain, "
             f"{a.by_decile.attrs.get('deprivation_index', 'Indices of Deprivation')})"
         ),
-        notes="An empty table means no neighbourhood is both.",
+        notes=_EMPTY_DEPRIVED_HOTSPOTS if table.empty else tables.symbol_note(table, a.threshold),
     )
 
 
 def show_hotspots(a: DistrictAssessment) -> None:
     """How concentrated crime is, and the ten neighbourhoods with most crime."""
     show_text(narrative.describe_concentration(a.district.name, a.concentration))
+    table = tables.top_areas_table(a.top, hidden=a.top_hidden)
     show_table(
-        tables.top_areas_table(a.top, hidden=a.top_hidden),
+        table,
         caption=(
             f"{a.district.name}: the 10 neighbourhoods with most recorded crime, {_period(a)}"
         ),
+        notes=tables.symbol_note(table, a.threshold),
     )
+
+
+def show_map(a: DistrictAssessment) -> None:
+    """A map of the district's neighbourhoods shaded by crime rate, small counts hatched grey."""
+    period = _period(a)
+    show_figure(
+        maps.choropleth(
+            a.map_rates,
+            a.map_shapes,
+            hidden=a.map_hidden,
+            title=f"{a.district.name}: crime rate by neighbourhood (LSOA), {period}",
+        ),
+        alt=maps.describe_map(
+            a.map_rates, hidden=a.map_hidden, area=a.district.name, period=period
+        ),
+    )
+    show_text(maps.map_note(a.map_rates, a.map_shapes, hidden=a.map_hidden, threshold=a.threshold))
 
 
 def show_persistent_hotspots(a: DistrictAssessment) -> None:

@@ -8,20 +8,26 @@ from sna.assessment.area import AreaAssessment
 from sna.report import charts, provenance, tables, words
 from sna.report.display import (
     show_figure,
+    show_findings,
     show_heading,
     show_links,
-    show_list,
     show_note,
     show_table,
     show_text,
 )
+from sna.report.partners import show_partner_overview
+from sna.report.priorities import show_executive_summary
+from sna.report.scope import show_scope
 
 __all__ = [
     "show_district_links",
     "show_districts",
+    "show_executive_summary",
     "show_funnel",
     "show_heatmaps",
+    "show_partner_overview",
     "show_provenance",
+    "show_scope",
     "show_title",
 ]
 
@@ -44,11 +50,15 @@ def show_title(o: AreaAssessment, report_date: dt.date | str | None = None) -> N
 
 def show_districts(o: AreaAssessment) -> None:
     """Key findings and the districts side by side against the benchmark."""
-    show_list(words.overview_findings(o))
+    coverage = words.coverage_note(o.coverage)  # shown once, under the title
+    show_findings([s for s in words.overview_findings(o) if s != coverage])
+    table = tables.overview_table(o.overview, hidden=o.overview_hidden, benchmark=o.benchmark)
     show_table(
-        tables.overview_table(o.overview, hidden=o.overview_hidden, benchmark=o.benchmark),
+        table,
         caption=f"Recorded crime by district, {words.period_label(o.coverage)}",
-        notes=words.table_notes(o.data, o.coverage) + " " + words.benchmark_note(o.benchmark),
+        notes=words.table_notes(o.data, o.coverage, table=table)
+        + " "
+        + words.benchmark_note(o.benchmark),
     )
 
 

@@ -30,6 +30,40 @@ def suppression_note(threshold: int = 4, *, marker: str = MARKER) -> str:
     )
 
 
+def symbol_note(frame: pd.DataFrame, threshold: int = 4) -> str:
+    """The footnote for the symbols a published table shows: "[c]" and "[x]" only if it has them.
+
+    A table with no suppressed cell needs no suppression note, and one with every cell
+    available needs no "[x]" note.
+
+    Parameters
+    ----------
+    frame
+        A published table (strings, e.g. from :func:`change_table`).
+    threshold
+        The largest suppressed count (the config's ``suppression_threshold``).
+
+    Examples
+    --------
+    >>> symbol_note(pd.DataFrame({"Crimes": ["12", "[c]"]}))
+    '[c] = suppressed: a count of 1 to 4, or a cell hidden so that such a count cannot be worked out from the totals.'
+    >>> symbol_note(pd.DataFrame({"Crimes": ["12", "[x]"]}))
+    '[x] = not available.'
+    >>> symbol_note(pd.DataFrame({"Crimes": ["12", "30"]}))
+    ''
+    """
+    cells = set(frame.astype(str).to_numpy().ravel().tolist())
+    parts = []
+    if MARKER in cells:
+        parts.append(
+            f"{MARKER} = suppressed: a count of 1 to {threshold}, or a cell hidden so that such "
+            "a count cannot be worked out from the totals."
+        )
+    if MISSING in cells:
+        parts.append(f"{MISSING} = not available.")
+    return " ".join(parts)
+
+
 def format_count(
     value: float, suppressed: bool = False, *, decimals: int = 0, marker: str = MARKER
 ) -> str:
@@ -72,6 +106,7 @@ __all__ = [
     "overview_table",
     "persistent_table",
     "suppression_note",
+    "symbol_note",
     "thousands",
     "top_areas_table",
 ]
@@ -142,15 +177,27 @@ def change_table(
         Which months the change compares, e.g. "Jan-Apr", for the column names.
     label
         Name of the row labels (the index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The count and rate of ``year``; then, when any row has a count in either year compared,
+        the counts of both years over the months compared, the change and its significance.
+        When the two years have no month in common (every ``before`` and ``after`` missing),
+        those columns would hold only "[x]" and are left out: say so in a sentence instead
+        (:func:`sna.report.words.comparison_note`).
     """
     hidden = hidden.reindex(table.index)
     out = pd.DataFrame(index=table.index)
+    out.index.name = label
     out[f"Crimes {year}"] = [
         format_count(v, h) for v, h in zip(table["count"], hidden["count"], strict=True)
     ]
     out["Rate per 1,000 a year"] = [
         format_count(v, h, decimals=2) for v, h in zip(table["value"], hidden["count"], strict=True)
     ]
+    if table["before"].isna().all() and table["after"].isna().all():
+        return out  # no month in common: change columns would carry nothing
     out[f"{previous_year} ({months})"] = [
         format_count(v, h) for v, h in zip(table["before"], hidden["before"], strict=True)
     ]

@@ -21,7 +21,7 @@ from sna.data.config import Config
 from sna.data.manifest import Coverage, format_months, no_location_by_year
 from sna.data.processed import Processed
 from sna.report import narrative
-from sna.report.tables import suppression_note
+from sna.report.tables import suppression_note, symbol_note
 from sna.stats.change import LikeForLike
 
 __all__ = [
@@ -94,8 +94,11 @@ def coverage_note(cover: Coverage) -> str:
     )
 
 
-def table_notes(data: Processed, cover: Coverage) -> str:
-    """Footnote for count tables: suppression, population source and months covered."""
+def table_notes(data: Processed, cover: Coverage, *, table: pd.DataFrame | None = None) -> str:
+    """Footnote for count tables: suppression, population source and months covered.
+
+    Given the published ``table``, the note explains only the symbols ("[c]", "[x]") it shows.
+    """
     year = cover.year
     pops = data.populations[data.populations["year"] == year]
     source = pops["source"].iloc[0] if len(pops) else "not available"
@@ -104,9 +107,11 @@ def table_notes(data: Processed, cover: Coverage) -> str:
         if cover.complete
         else f"{len(cover.present)} of 12 months (missing: {format_months(cover.missing, 'iso')})"
     )
+    threshold = data.config.suppression_threshold
+    symbols = suppression_note(threshold) if table is None else symbol_note(table, threshold)
     return (
-        f"{suppression_note(data.config.suppression_threshold)} Population: {source}. "
-        f"Source: police.uk street-level crime, {months} of {year}."
+        f"{symbols} Population: {source}. ".lstrip()
+        + f"Source: police.uk street-level crime, {months} of {year}."
     )
 
 

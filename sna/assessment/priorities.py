@@ -1,0 +1,485 @@
+"""Priority assessment: every crime type and crime group scored on transparent criteria.
+
+:func:`district_priorities` gathers, for each crime type and crime group of a district, the
+figures behind each criterion of :mod:`sna.stats.priorities` (share of the district's crime, rate
+against the benchmark with its test, change on the previous year and trend over the years with
+their q-values, harm points, share in the top 10% of LSOAs), turns them into points and scores
+them with the config's weights. :func:`area_priorities` does so for every district and sets the
+districts side by side for the overview's executive summary.
+
+Peer comparisons are scored when given (``peers``); without them that criterion is left out of
+every score and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sna.assessment import figures
+from sna.assessment.disclosure import AreaMasks, LinkedMasks
+from sna.data.config import District
+from sna.data.harm import load_harm_weights
+from sna.data.processed import Processed
+from sna.stats.concentration import share_in_top
+from sna.stats.multiple import benjamini_hochberg
+from sna.stats.priorities import (
+    benchmark_p_value,
+    concentration_points,
+    excess_points,
+    rise_points,
+    score_priorities,
+    volume_points,
+)
+from sna.stats.rates import monthly_dispersion
+from sna.stats.trends import seasonal_trend
+
+__all__ = [
+    "CRIME_GROUP",
+    "CRIME_TYPE",
+    "FDR",
+    "TOP_SHARE",
+    "AreaPriorities",
+    "Priorities",
+    "area_priorities",
+    "distinct",
+    "district_priorities",
+    "item_members",
+]
+
+CRIME_TYPE = "crime type"
+CRIME_GROUP = "crime group"
+FDR = 0.05
+"""False discovery rate at which a benchmark comparison or a trend is called significant."""
+TOP_SHARE = 0.10
+"""Concentration is the share of an item's crimes in this top fraction of LSOAs."""
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """One district's priority scoring.
+
+    Attributes
+    ----------
+    district
+        The district.
+    year
+        The reporting year.
+    benchmark
+        The benchmark's name.
+    table
+        One row per crime type and crime group (all crime left out), best score first:
+        ``kind`` ("crime type"/"crime group"), ``count``, ``share`` (of the district's recorded
+        crime, excluding anti-social behaviour), ``value`` (rate per 1,000 residents a year),
+        ``benchmark_value``, ``benchmark_ratio``, ``benchmark_p``, ``benchmark_q``,
+        ``benchmark_significant``; ``pct_change``, ``change_q``, ``change_significant``
+        (on the previous year, like for like; missing where its counts are hidden);
+        ``trend_pct``, ``trend_q``, ``trend_significant`` (average % a year over the years,
+        allowing for season); ``harm_points``; ``top_share``, ``top_lsoas``, ``n_lsoas``; the
+        peers' ``peer_ratio`` and ``peer_significant`` when given; then the points of each
+        criterion (columns named as :data:`sna.stats.priorities.CRITERIA`), ``total`` (0-100)
+        and ``rank``.
+    hidden
+        True where an item's count is hidden in the report's tables (its count, share and
+        evidence are not shown, and it is not recommended).
+    change_hidden
+        True where the change on the previous year is hidden in the change tables.
+    criteria
+        The criteria scored (peers only when peer comparisons were given).
+    weights
+        The weight of every criterion (from the config).
+    harm_source
+        The harm file's provenance (its comment lines); empty when there is none.
+    previous_year
+        The year the change compares with.
+    """
+
+    district: District
+    year: int
+    benchmark: str
+    table: pd.DataFrame
+    hidden: pd.Series
+    change_hidden: pd.Series
+    criteria: tuple[str, ...]
+    weights: Mapping[str, float]
+    harm_source: str
+    previous_year: int
+
+    def recommended(self, n: int = 5) -> list[str]:
+        """The ``n`` best-scored items that can be published, without repeating the same crimes.
+
+        An item most of whose crimes (half or more) are in an item already listed is skipped
+        (:func:`distinct`): "Violence" after "Violence and sexual offences". Items with a hidden
+        count or a score of 0 are never recommended.
+        """
+        table = self.table
+        keep = [i for i in table.index if not self.hidden[i] and table.loc[i, "total"] > 0]
+        by_type = _type_counts(table)
+        return distinct(keep, table["members"], by_type, n=n)
+
+
+@dataclass(frozen=True)
+class AreaPriorities:
+    """Every district's priority scoring, side by side.
+
+    Attributes
+    ----------
+    districts
+        District name to its :class:`Priorities`.
+    summary
+        One row per item: ``mean_total`` (the districts' average score), ``districts_top``
+        (in how many districts it is among the recommended priorities), then each district's
+        ``rank`` (columns named by district) ; best average first.
+    ranks, comparisons
+        Item x district: the item's rank in the district, and its rate against the benchmark
+        ("higher"/"similar"/"lower": "higher" or "lower" only when significant).
+    """
+
+    districts: Mapping[str, Priorities]
+    summary: pd.DataFrame
+    ranks: pd.DataFrame
+    comparisons: pd.DataFrame
+
+    def top(self, n: int = 5) -> list[str]:
+        """The ``n`` items with the best average score, recommended in at least one district."""
+        keep = self.summary.index[self.summary["districts_top"] > 0].tolist()
+        tables = [p.table for p in self.districts.values()]
+        by_type = pd.concat([_type_counts(t) for t in tables]).groupby(level=0).sum()
+        return distinct(keep, tables[0]["members"], by_type, n=n)
+
+
+def _type_counts(table: pd.DataFrame) -> pd.Series:
+    """Crimes of each crime type, from the crime-type rows of a priorities table."""
+    return table.loc[table["kind"] == CRIME_TYPE, "count"].astype(float)
+
+
+def distinct(order: Sequence[str], members: pd.Series, counts: pd.Series, *, n: int) -> list[str]:
+    """The first ``n`` items of ``order`` that do not mostly repeat an item already chosen.
+
+    An item is skipped when half or more of its crimes are of crime types in an item already
+    chosen (a crime type in a chosen group, a group mostly made of a chosen type).
+
+    Examples
+    --------
+    >>> members = pd.Series({"Violence": ("A", "B"), "A": ("A",), "B": ("B",)})
+    >>> distinct(["A", "Violence", "B"], members, pd.Series({"A": 90.0, "B": 10.0}), n=3)
+    ['A', 'B']
+    """
+    chosen: list[str] = []
+    covered: set[str] = set()
+    for item in order:
+        types = list(members[item])
+        total = float(counts.reindex(types).fillna(0).sum())
+        shared = float(counts.reindex([t for t in types if t in covered]).fillna(0).sum())
+        if (total > 0 and shared >= 0.5 * total) or (total == 0 and set(types) <= covered):
+            continue
+        chosen.append(item)
+        covered.update(types)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def item_members(data: Processed) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every item scored: crime type or group name to its kind and crime types (no all crime)."""
+    items: dict[str, tuple[str, tuple[str, ...]]] = {
+        t: (CRIME_TYPE, (t,)) for t in (*figures.CRIME_ONLY, "Anti-social behaviour")
+    }
+    for group, types in data.config.crime_groups.items():
+        if group not in items:
+            items[group] = (CRIME_GROUP, tuple(types))
+    return items
+
+
+def _year_counts(data: Processed, codes: Sequence[str], year: int) -> pd.DataFrame:
+    counts = data.counts[
+        (data.counts["month"].dt.year == year) & data.counts["district_code"].isin(codes)
+    ]
+    return counts.pivot_table(
+        index="crime_type", columns="month", values="count", aggfunc="sum", fill_value=0
+    )
+
+
+def _by_item(
+    by_type: pd.DataFrame, items: Mapping[str, tuple[str, tuple[str, ...]]]
+) -> pd.DataFrame:
+    """Rows of crime types summed into rows of items."""
+    rows = {
+        name: by_type.reindex(list(types)).fillna(0).sum() for name, (_, types) in items.items()
+    }
+    return pd.DataFrame(rows).T
+
+
+def _benchmark(
+    data: Processed, district: District, year: int, items: Mapping[str, tuple[str, tuple[str, ...]]]
+) -> pd.DataFrame:
+    """Each item's rate against the benchmark with an over-dispersed test and its q-value."""
+    config = data.config
+    months = pd.PeriodIndex(data.manifest.months_in(year), freq="M").to_timestamp()
+    own = _by_item(_year_counts(data, [district.code], year), items).reindex(
+        columns=months, fill_value=0
+    )
+    bench = _by_item(_year_counts(data, config.benchmark.district_codes, year), items)
+    pops = figures.population(data, year)
+    pop = float(pops.get(district.name, np.nan))
+    bench_pop = float(pops.get(config.benchmark.name, np.nan))
+    count = own.sum(axis=1)
+    bench_count = bench.sum(axis=1).reindex(own.index, fill_value=0)
+    spread = monthly_dispersion(own)
+    expected = bench_count * pop / bench_pop
+    ratio = (count / pop) / (bench_count / bench_pop)
+    p = pd.Series(
+        benchmark_p_value(
+            count.to_numpy(), expected.to_numpy(),
+            dispersion=spread["dispersion"].to_numpy(), df=spread["df"].to_numpy(),
+        ),
+        index=own.index,
+    )  # fmt: skip
+    q = _family_q(p, items)
+    return pd.DataFrame(
+        {
+            "benchmark_value": bench_count / bench_pop * figures.annual_per(data, year),
+            "benchmark_ratio": ratio.replace([np.inf, -np.inf], np.nan),
+            "benchmark_p": p,
+            "benchmark_q": q,
+            "benchmark_significant": (q < FDR).fillna(False).astype(bool),
+        }
+    )
+
+
+def _family_q(p: pd.Series, items: Mapping[str, tuple[str, tuple[str, ...]]]) -> pd.Series:
+    """Benjamini-Hochberg q-values over the items, an item repeating another's crimes counted once."""
+    key = pd.Series({name: tuple(sorted(types)) for name, (_, types) in items.items()})
+    first = ~key.duplicated()
+    adjusted = benjamini_hochberg(p[first.to_numpy()])
+    by_key = dict(zip(key[first], adjusted, strict=True))
+    return key.map(by_key).astype(float).reindex(p.index)
+
+
+def _trends(
+    data: Processed, district: District, year: int, items: Mapping[str, tuple[str, tuple[str, ...]]]
+) -> pd.DataFrame:
+    """Each item's trend over the years with data, allowing for season, with its q-value."""
+    pops = figures.population_by_year(data, district.name)
+    fits = {}
+    for name, (_, types) in items.items():
+        monthly = figures.monthly_counts(data, district.code, crime_types=list(types), through=year)
+        with np.errstate(over="ignore"):  # a calendar month of zeros: its factor's limit is inf
+            fits[name] = seasonal_trend(monthly, pops).trend
+    pct = pd.Series({n: float(f["value"]) for n, f in fits.items()})
+    p = pd.Series({n: float(f["p_value"]) for n, f in fits.items()})
+    q = _family_q(p, items)
+    out = pd.DataFrame({"trend_pct": pct, "trend_p": p, "trend_q": q})
+    out["trend_significant"] = (q < FDR).fillna(False).astype(bool)
+    first = next(iter(fits.values()))
+    out.attrs["trend_years"] = (first["first_year"], first["last_year"], int(first["n_months"]))
+    return out
+
+
+def _concentration(
+    data: Processed, district: District, year: int, items: Mapping[str, tuple[str, tuple[str, ...]]]
+) -> pd.DataFrame:
+    """Share of each item's crimes in the top 10% of the district's LSOAs."""
+    rows = {}
+    for name, (_, types) in items.items():
+        lsoas = figures.lsoa_counts(data, district.code, year, crime_types=list(types))
+        n = len(lsoas)
+        total = int(lsoas["count"].sum())
+        share = share_in_top(lsoas["count"], TOP_SHARE) if n and total else np.nan
+        rows[name] = {
+            "top_share": share,
+            "top_lsoas": max(1, math.ceil(TOP_SHARE * n - 1e-9)) if n else 0,
+            "n_lsoas": n,
+        }
+    return pd.DataFrame(rows).T.astype({"top_share": float, "top_lsoas": int, "n_lsoas": int})
+
+
+def _harm(
+    data: Processed, items: Mapping[str, tuple[str, tuple[str, ...]]], counts: pd.Series
+) -> tuple[pd.Series, str]:
+    """Harm points: the file's for a crime type; a group's is its types' count-weighted mean."""
+    path = data.config.harm_weights
+    if path is None:
+        return pd.Series(np.nan, index=list(items)), ""
+    harm = load_harm_weights(path)
+    points = harm["harm_points"]
+    out = {}
+    for name, (_, types) in items.items():
+        weights = counts.reindex(list(types)).fillna(0).to_numpy(dtype=float)
+        values = points.reindex(list(types)).to_numpy(dtype=float)
+        out[name] = (
+            float(np.average(values, weights=weights)) if weights.sum() else float(values.mean())
+        )
+    return pd.Series(out), str(harm.attrs["source"])
+
+
+def _peers(peers: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame | None:
+    """Peer comparisons (``ratio``, ``significant``) reindexed to the items, or None."""
+    if peers is None or peers.empty:
+        return None
+    out = pd.DataFrame(index=index)
+    out["peer_ratio"] = peers["ratio"].reindex(index).astype(float)
+    out["peer_significant"] = peers["significant"].reindex(index).fillna(False).astype(bool)
+    return out
+
+
+def district_priorities(
+    data: Processed,
+    district: District,
+    year: int,
+    *,
+    types: pd.DataFrame,
+    groups: pd.DataFrame,
+    hidden: LinkedMasks,
+    peers: pd.DataFrame | None = None,
+) -> Priorities:
+    """Score every crime type and crime group of a district for ``year``.
+
+    Parameters
+    ----------
+    data
+        Prepared data (its config gives the weights and the harm file).
+    district
+        The district.
+    year
+        The reporting year.
+    types, groups
+        The district's crime-type and crime-group tables with q-values
+        (:func:`sna.assessment.figures.control_false_discoveries`).
+    hidden
+        The report's suppression of those tables (:class:`~sna.assessment.disclosure.LinkedMasks`).
+    peers
+        Optional: the district's rate against its peers per item (index crime type or group),
+        ``ratio`` (district rate / peers' rate) and ``significant`` (after false discovery rate
+        control). Without it the peers criterion is not scored.
+
+    Returns
+    -------
+    Priorities
+
+    Examples
+    --------
+    >>> p = district_priorities(data, district, 2025, types=a.types, groups=a.groups,
+    ...                         hidden=a.hidden)  # doctest: +SKIP
+    >>> p.recommended(3)  # doctest: +SKIP
+    ['Violence and sexual offences', 'Shoplifting', 'Theft from the person']
+    """
+    items = item_members(data)
+    both = pd.concat([types, groups[~groups.index.isin(types.index)]])
+    both = both.reindex(list(items))
+    mask = pd.concat([hidden.types, hidden.groups[~hidden.groups.index.isin(hidden.types.index)]])
+    mask = mask.reindex(list(items)).fillna(False).astype(bool)
+    all_crime = float(groups.loc[figures.ALL_CRIME, "count"])
+    change_hidden = mask["before"] | mask["after"]
+    table = pd.DataFrame(index=pd.Index(list(items), name="item"))
+    table["kind"] = [kind for kind, _ in items.values()]
+    table["members"] = [types_ for _, types_ in items.values()]
+    table["count"] = both["count"].astype("int64")
+    table["share"] = table["count"] / all_crime if all_crime else np.nan
+    table["value"] = both["value"]
+    table = table.join(_benchmark(data, district, year, items))
+    table["pct_change"] = both["pct_change"].where(~change_hidden)
+    table["change_q"] = both["q_value"].where(~change_hidden)
+    table["change_significant"] = both["significant"].astype(bool) & ~change_hidden
+    trends = _trends(data, district, year, items)
+    table = table.join(trends)
+    harm, source = _harm(data, items, types["count"])
+    table["harm_points"] = harm
+    table = table.join(_concentration(data, district, year, items))
+    peer = _peers(peers, table.index)
+    points = pd.DataFrame(index=table.index)
+    points["volume"] = volume_points(table["share"])
+    points["benchmark"] = excess_points(table["benchmark_ratio"], table["benchmark_significant"])
+    if peer is not None:
+        table = table.join(peer)
+        points["peers"] = excess_points(table["peer_ratio"], table["peer_significant"])
+    points["trend"] = rise_points(
+        (table["pct_change"], table["change_significant"]),
+        (table["trend_pct"], table["trend_significant"]),
+    )
+    points["harm"] = table["harm_points"]
+    points["concentration"] = concentration_points(
+        table["top_share"].fillna(0), table["count"], table["n_lsoas"]
+    )
+    scored = score_priorities(points, data.config.priority_weights)
+    table = table.join(scored).sort_values(["rank", "count"], ascending=[True, False])
+    table.attrs["trend_years"] = trends.attrs["trend_years"]
+    return Priorities(
+        district=district,
+        year=year,
+        benchmark=data.config.benchmark.name,
+        table=table,
+        hidden=mask["count"].reindex(table.index),
+        change_hidden=change_hidden.reindex(table.index),
+        criteria=tuple(scored.attrs["criteria"]),
+        weights=dict(scored.attrs["weights"]),
+        harm_source=source,
+        previous_year=year - 1,
+    )
+
+
+def area_priorities(data: Processed, year: int, masks: AreaMasks) -> AreaPriorities:
+    """Every district's priorities for ``year``, and the districts side by side.
+
+    Parameters
+    ----------
+    data
+        Prepared data.
+    year
+        The reporting year.
+    masks
+        The year's suppression decision (:func:`sna.assessment.area.decide_area`).
+
+    Examples
+    --------
+    >>> o = area_priorities(data, 2025, decide_area(data, 2025))  # doctest: +SKIP
+    >>> o.top(3)  # doctest: +SKIP
+    ['Violence and sexual offences', 'Shoplifting', 'Robbery']
+    """
+    districts = {}
+    for d in data.config.districts:
+        groups, _ = figures.crime_group_table(data, d.code, year)
+        types, _ = figures.crime_type_table(data, d.code, year)
+        groups, types = figures.control_false_discoveries(groups, types)
+        districts[d.name] = district_priorities(
+            data, d, year, types=types, groups=groups, hidden=masks.linked[d.name]
+        )
+    names = list(districts)
+    items = list(item_members(data))
+    ranks = pd.DataFrame({n: districts[n].table["rank"].reindex(items) for n in names})
+    totals = pd.DataFrame({n: districts[n].table["total"].reindex(items) for n in names})
+    comparisons = pd.DataFrame(
+        {n: _comparison(districts[n].table.reindex(items)) for n in names}, index=items
+    )
+    top = pd.DataFrame(
+        {n: [i in districts[n].recommended() for i in items] for n in names}, index=items
+    )
+    summary = pd.DataFrame({"mean_total": totals.mean(axis=1), "districts_top": top.sum(axis=1)})
+    summary = summary.join(ranks).sort_values(
+        ["mean_total", "districts_top"], ascending=[False, False]
+    )
+    return AreaPriorities(
+        districts=districts,
+        summary=summary,
+        ranks=ranks.reindex(summary.index),
+        comparisons=comparisons.reindex(summary.index),
+    )
+
+
+def _comparison(table: pd.DataFrame) -> list[str]:
+    """Rate against the benchmark in words: higher or lower only where significant."""
+    out = []
+    for ratio, significant in zip(
+        table["benchmark_ratio"], table["benchmark_significant"], strict=True
+    ):
+        if pd.isna(ratio):
+            out.append("not compared")
+        elif significant:
+            out.append("higher" if ratio > 1 else "lower")
+        else:
+            out.append("similar")
+    return out
