@@ -16,6 +16,18 @@ year (default 2025: one report per district plus the area overview):
 Reported: median wall times, the baseline's papermill and nbconvert shares, the ratios
 baseline / sna, and whether the targets are met (cold default-jobs build >= 1.8x faster than the
 baseline; no-change rebuild < 3 s). Results are also written to benchmarks/results/build.json.
+
+With ``--curve`` it measures the cost per report instead: through the jobs API
+(:func:`sna.build.jobs.run_jobs`), batches of 1, 6, 30 and 100 jobs (``--sizes``; beyond the demo's
+12 reports, the demo's notebooks again under other names), with cold kernels (Python started afresh
+for each report) and warm ones (forked from a server that has done the imports,
+:mod:`sna.build.kernels`), alternating, on 2 workers (``--curve-workers``) and, for 30 jobs
+(``--scaling-jobs``), on 1 worker. Reported per batch: wall seconds, seconds per report, the
+marginal cost of a report (the slope between the two largest batches), the warm / cold ratio, and
+per report the median time in kernel start-up, papermill and conversion to HTML ("start+conv"), in
+the notebook's setup cell (imports of sna, pandas, matplotlib, statsmodels when the kernel is cold;
+loading the processed data; the assessment) and in the cells that display the sections. Results go
+to benchmarks/results/build-curve.json.
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ import tempfile
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
@@ -122,11 +135,160 @@ def baseline(config: Path, year: int, districts: list[str]) -> tuple[float, floa
     return papermill, nbconvert
 
 
+def curve_jobs(config: Path, count: int, out: Path) -> list[Any]:
+    """``count`` jobs: the demo's reports (every reporting year), then again under other names."""
+    from dataclasses import replace
+
+    from sna.build import plan
+    from sna.data.config import load_config
+
+    cfg = load_config(config)
+    data, _ = plan._data_fingerprint(cfg)
+    demo = plan._plan(
+        cfg, years=None, districts=None, notebooks=config.parent / "notebooks", data=data
+    )
+    jobs = []
+    for i in range(count):
+        job, copy = demo[i % len(demo)], i // len(demo)
+        name = f"{job.key.replace('/', '-')}-{copy}"
+        paths = {k: out / f"{name}{ext}" for k, ext in _SUFFIXES.items()}
+        jobs.append(replace(job, key=f"{job.key}#{copy}", **paths))
+    return jobs
+
+
+_SUFFIXES = {"html_path": ".html", "ipynb_path": ".ipynb", "failed_path": ".failed.ipynb"}
+
+
+def cell_seconds(notebook: bytes | None) -> tuple[float, float]:
+    """Seconds the executed notebook's cells ran (papermill's durations): setup, then the rest.
+
+    The setup cell imports sna (with pandas, matplotlib, statsmodels), loads the processed data
+    and computes the assessment; the other cells display its sections.
+    """
+    if notebook is None:
+        return float("nan"), float("nan")
+    setup = rest = 0.0
+    for cell in json.loads(notebook)["cells"]:
+        seconds = cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
+        if "load_processed(" in "".join(cell.get("source", "")):
+            setup += seconds
+        else:
+            rest += seconds
+    return setup, rest
+
+
+def run_batch(jobs: list[Any], workers: int, warm: bool) -> dict[str, Any]:
+    """Run jobs through the jobs API; wall seconds and, per report, cells against the rest."""
+    from sna.build.jobs import run_jobs
+
+    start = time.perf_counter()
+    results = list(run_jobs(jobs, workers=workers, warm=warm))
+    wall = time.perf_counter() - start
+    failed = [r for r in results if r.status != "built"]
+    if failed:
+        sys.exit(f"{len(failed)} job(s) failed, e.g. {failed[0].job.key}: {failed[0].error}")
+    cells = [cell_seconds(r.notebook) for r in results]
+    rest = [r.seconds - a - b for r, (a, b) in zip(results, cells, strict=True)]
+    return {
+        "wall_s": round(wall, 2),
+        "per_report_s": round(wall / len(jobs), 2),
+        "job_median_s": round(statistics.median(r.seconds for r in results), 2),
+        "startup_and_conversion_median_s": round(statistics.median(rest), 2),
+        "setup_cell_median_s": round(statistics.median(a for a, _ in cells), 2),
+        "display_cells_median_s": round(statistics.median(b for _, b in cells), 2),
+    }
+
+
+def curve(args: argparse.Namespace) -> None:
+    """The cost per report: cold against warm kernels, for growing batches and 1-2 workers."""
+    sizes, workers = args.sizes, args.curve_workers
+    runs: list[tuple[int, int]] = [(n, workers) for n in sizes]
+    if workers != 1 and args.scaling_jobs:
+        runs.append((args.scaling_jobs, 1))
+    load_before = os.getloadavg()
+    rows: list[dict[str, Any]] = []
+    tmp = tempfile.TemporaryDirectory(prefix="sna-bench-curve-")
+    with tmp, contextlib.chdir(tmp.name):
+        config = make_workspace(Path(tmp.name))
+        sys.path.insert(0, str(Path(tmp.name) / "src"))  # the copy, for this process too
+        import sna
+
+        if not sna.__file__ or not sna.__file__.startswith(tmp.name):
+            sys.exit(f"the copy of sna is not the one imported ({sna.__file__})")
+        run([*SNA, "prepare", "--quiet", "--config", str(config)])
+        out = Path(tmp.name) / "curve"
+        run_batch(curve_jobs(config, 2, out), 2, True)  # untimed: file cache, checks it works
+        for i in range(args.repeat):
+            for n, w in runs:
+                jobs = curve_jobs(config, n, out)
+                modes = ("cold", "warm") if i % 2 == 0 else ("warm", "cold")
+                for mode in modes:
+                    row = {"jobs": n, "workers": w, "kernels": mode, "run": i + 1}
+                    row.update(run_batch(jobs, w, mode == "warm"))
+                    rows.append(row)
+                    print(f"  {row}", file=sys.stderr)
+    load_after = os.getloadavg()
+    print(f"\ncost per report, {', '.join(map(str, sizes))} jobs; median of {args.repeat} run(s)")
+    print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f}\n")
+    head = f"{'jobs':>5}{'workers':>8}{'kernels':>8}{'wall s':>9}{'s/report':>10}"
+    print(head + f"{'job s':>8}{'start+conv':>11}{'setup':>7}{'display':>8}{'warm/cold':>11}")
+    med: dict[tuple[int, int, str], dict[str, float]] = {}
+    for n, w in runs:
+        for mode in ("cold", "warm"):
+            mine = [r for r in rows if (r["jobs"], r["workers"], r["kernels"]) == (n, w, mode)]
+            med[n, w, mode] = {
+                k: statistics.median(r[k] for r in mine) for k in mine[0] if k.endswith("_s")
+            }
+        for mode in ("cold", "warm"):
+            m = med[n, w, mode]
+            ratio = m["wall_s"] / med[n, w, "cold"]["wall_s"]
+            print(
+                f"{n:5}{w:8}{mode:>8}{m['wall_s']:9.1f}{m['per_report_s']:10.2f}"
+                f"{m['job_median_s']:8.2f}{m['startup_and_conversion_median_s']:11.2f}"
+                f"{m['setup_cell_median_s']:7.2f}{m['display_cells_median_s']:8.2f}{ratio:10.2f}x"
+            )
+    marginal = {}
+    if len(sizes) >= 2:
+        small, large = sorted(sizes)[-2:]
+        for mode in ("cold", "warm"):
+            a, b = med[small, workers, mode]["wall_s"], med[large, workers, mode]["wall_s"]
+            marginal[mode] = round((b - a) / (large - small), 2)
+        print(
+            f"\nmarginal cost of a report ({small} to {large} jobs, {workers} workers): "
+            f"cold {marginal['cold']:.2f} s, warm {marginal['warm']:.2f} s "
+            f"(target < 1.5 s: {'MET' if marginal['warm'] < 1.5 else 'MISSED'})"
+        )
+    result = {
+        "cores": len(os.sched_getaffinity(0)), "repeat": args.repeat,
+        "load_average_before": load_before, "load_average_after": load_after,
+        "runs": rows, "marginal_s_per_report": marginal,
+    }  # fmt: skip
+    dest = ROOT / "benchmarks" / "results"
+    dest.mkdir(exist_ok=True)
+    (dest / "build-curve.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (default 3)")
     parser.add_argument("--year", type=int, default=2025, help="reporting year (default 2025)")
+    parser.add_argument("--curve", action="store_true", help="cost per report, cold and warm")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(n) for n in s.split(",")],
+        default=[1, 6, 30, 100],
+        help="--curve: jobs per batch (default 1,6,30,100)",
+    )
+    parser.add_argument(
+        "--curve-workers", type=int, default=2, help="--curve: workers (default 2; 30 jobs: 1 too)"
+    )
+    parser.add_argument(
+        "--scaling-jobs", type=int, default=30, help="--curve: jobs run on 1 worker too (0: none)"
+    )
     args = parser.parse_args()
+    if args.curve:
+        curve(args)
+        return
     cores = len(os.sched_getaffinity(0))
     districts = [d["name"] for d in tomllib.loads((ROOT / "sna.toml").read_text())["districts"]]
     n = len(districts) + 1

@@ -163,7 +163,7 @@ def test_no_sideways_scroll_at_phone_width_and_screenshots(browser, pages, built
         wide = visit.page.evaluate(
             """Array.from(document.querySelectorAll('main *'))
                .filter(e => e.getBoundingClientRect().right > innerWidth + 1
-                            && !e.closest('.sna-table-scroll'))
+                            && !e.closest('.sna-table-scroll, .sna-figure-scroll'))
                .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
         )
         visit.close()

@@ -119,3 +119,14 @@ def test_funnel_plot_leaves_out_suppressed_points_and_benchmark():
         benchmark_hidden=True,
     )  # fmt: skip
     assert len(ax.lines) == 0 and len(ax.collections[0].get_offsets()) == 0
+
+
+def test_a_dollar_in_a_name_is_text_not_tex():
+    """A partner indicator named with "$" (hostile or not) is drawn as written, never parsed as TeX."""
+    import io
+
+    table = pd.DataFrame([[1, 2], [3, 4]], index=["a $\\frac{$ b", "c"], columns=[2023, 2024])
+    ax = charts.heatmap(table, title="Sexual $\\frac{$ offences")
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="svg")  # raised ValueError when "$" started maths
+    assert ax.get_yticklabels()[0].get_text() == "a $\\frac{$ b"

@@ -20,13 +20,23 @@ QUALITY_TABLES = ("Rows of", "Input files", "Software", "Parameters", "Months of
 
 
 def _shown_cells(table) -> list[list[str]]:
-    """The cells of an HTML table as a reader sees them: the heading row, then the body."""
-    head = [th.get_text() for th in table.find("thead").find_all("th")]
+    """The cells of an HTML table as a reader sees them: the heading rows, then the body.
+
+    A heading spanning n columns is its text in the first of them and "" in the others.
+    """
+    head = [
+        [
+            text
+            for th in tr.find_all("th")
+            for text in [th.get_text(), *[""] * (int(th.get("colspan", 1)) - 1)]
+        ]
+        for tr in table.find("thead").find_all("tr")
+    ]
     body = [
         [c.get_text() for c in tr.find_all(["th", "td"])]
         for tr in table.find("tbody").find_all("tr")
     ]
-    return [head, *body]
+    return [*head, *body]
 
 
 def _decode_by_hand(uri: str) -> list[list[str]]:
@@ -176,6 +186,35 @@ def test_a_named_column_axis_downloads_as_shown():
     rows = _decode_by_hand(page.find("a", download=True)["href"])
     assert rows == _shown_cells(page.find("table"))
     assert rows == [
-        ["Rank in the district", "Priority", "Cherwell", "Oxford"],
-        ["", "Violence", "1 (similar)", "[c]"],
+        ["", "Rank in the district", ""],
+        ["Priority", "Cherwell", "Oxford"],
+        ["Violence", "1 (similar)", "[c]"],
+    ]
+    # one heading over the districts, the priority's own heading above its column: no empty
+    # column in the body (pandas' own HTML adds one for a named columns axis)
+    spanner = page.find("tr", class_="sna-spanner").find_all("th")
+    assert [(th.get_text(), th.get("colspan")) for th in spanner] == [
+        ("", "1"),
+        ("Rank in the district", "2"),
+    ]
+    assert all(len(tr.find_all("td")) == 3 for tr in page.find("tbody").find_all("tr"))
+
+
+def test_formula_cells_are_made_inert():
+    """OWASP CSV injection: a cell a spreadsheet would run is prefixed with a quote; numbers are not."""
+    import csv
+    import io
+
+    from sna.report.downloads import csv_text
+
+    cells = ["-85", "+5.3%", "1,204", '=HYPERLINK("http://x")', "@SUM(A1)", "-1+cmd|' /C calc'!A0"]
+    frame = pd.DataFrame({"Value": cells})
+    rows = list(csv.reader(io.StringIO(csv_text(frame, index=False))))
+    assert [r[0] for r in rows[1:]] == [
+        "-85",
+        "+5.3%",
+        "1,204",
+        '\'=HYPERLINK("http://x")',
+        "'@SUM(A1)",
+        "'-1+cmd|' /C calc'!A0",
     ]

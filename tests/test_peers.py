@@ -293,6 +293,38 @@ def test_cherwell_is_compared_with_the_peers_that_have_data(prepared):
     assert len(p.missing_peers) == len(p.peers) - len(present)
 
 
+@pytest.mark.slow
+def test_prepared_features_are_the_published_ones_and_give_the_same_peers(prepared):
+    """``sna prepare`` writes every district's features; reports read them, not the workbook."""
+    import dataclasses
+    from unittest import mock
+
+    from sna.assessment import peers as peer_module
+    from sna.data.processed import load_processed
+
+    config, manifest = prepared
+    data = load_processed(config)
+    stored = data.peer_features
+    assert stored is not None and len(stored) == 296
+    iod = {r["ltla24_code"]: r for r in _csv_rows(RAW / "peers" / "imd2025_lad24_summaries.csv")}
+    persons, area = _sheet("MYE2 - Persons"), _sheet("MYE5")
+    for code in (OXFORD, CAMBRIDGE):
+        total = float(persons[code]["All ages"])
+        assert stored.loc[code, "deprivation"] == float(iod[code]["imd_average_score"])
+        assert stored.loc[code, "density"] == pytest.approx(
+            total / float(area[code]["Area (sq km)"]), rel=1e-12
+        )
+    roles = {f["role"] for f in manifest["area_files"]}
+    assert {"peers:iod_summaries", "peers:rural_urban", "peers:population"} <= roles
+    # a report reads the prepared features only: the published files are not opened again
+    with mock.patch.object(peer_module, "district_features", side_effect=AssertionError):
+        fast = peer_module.assess_peers(data, "Cherwell", 2025)
+    slow = peer_module.assess_peers(dataclasses.replace(data, peer_features=None), "Cherwell", 2025)
+    assert fast.peers.index.tolist() == slow.peers.index.tolist()
+    assert fast.peers["distance"].to_numpy() == pytest.approx(slow.peers["distance"].to_numpy())
+    pd.testing.assert_frame_equal(fast.table(), slow.table())
+
+
 def test_report_tables_show_the_markers(tmp_path):
     from sna.assessment.peers import PeerAssessment
     from sna.report.peers import comparison_table
@@ -314,3 +346,30 @@ def test_report_tables_show_the_markers(tmp_path):
         "Significantly higher (rate ratio 1.11"
     )
     assert io.StringIO(table.to_csv()).read().count("[c]") == 4
+
+
+@pytest.mark.slow
+def test_a_group_of_one_crime_type_is_one_test_in_the_false_discovery_family(prepared):
+    """Cherwell 2024 against the rest of Oxfordshire: 20 distinct tests, not 21.
+
+    The "Anti-social behaviour" group repeats the crime type's counts on both sides; counting it
+    twice made every q-value larger. Reference: statsmodels ``multipletests(method="fdr_bh")``
+    over the distinct p-values, and the q-values of an independent recount of the raw files with
+    the csv module and a statsmodels multiple-testing step (bicycle theft 0.140, all crime 0.221).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    from sna.assessment.figures import ALL_CRIME
+    from sna.assessment.peers import assess_peers
+    from sna.data.processed import load_processed
+
+    config, _ = prepared
+    table = assess_peers(load_processed(config), "Cherwell", 2024).comparisons["rest of area"]
+    assert len(table) == 21
+    distinct = table.drop(("group", "Anti-social behaviour"))
+    expected = multipletests(distinct["p_value"], method="fdr_bh")[1]
+    np.testing.assert_allclose(distinct["q_value"], expected, rtol=1e-12)
+    asb = "Anti-social behaviour"
+    assert table.loc[("group", asb), "q_value"] == table.loc[("type", asb), "q_value"]
+    assert table.loc[("type", "Bicycle theft"), "q_value"] == pytest.approx(0.1397, abs=5e-4)
+    assert table.loc[("group", ALL_CRIME), "q_value"] == pytest.approx(0.2211, abs=5e-4)

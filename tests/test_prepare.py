@@ -82,6 +82,7 @@ def test_outputs_are_recorded_with_size_and_hash(prepared):
             "lad_populations.parquet",
             "partners.parquet",
             "partner_checks.parquet",
+            "peer_features.parquet",
             "rejects.csv",
         ]
     )

@@ -351,3 +351,165 @@ def test_sections_show_the_list_the_caveat_and_the_table(oxford, data, monkeypat
     assert o.top(5)[0] == "Violence and sexual offences"
     assert "Violence and sexual offences: a recommended priority in 5 of 5 districts" in html
     assert "2 (higher)" in html  # Oxford: rank 2, significantly above Oxfordshire
+
+
+# --- partner indicators ----------------------------------------------------------------------------
+
+PARTNERS = RAW / "partners"
+
+
+def test_a_criterion_that_does_not_apply_leaves_the_maximum_too():
+    """Re-weighting: the score is the share of the points available on the criteria that apply."""
+    points = pd.DataFrame(
+        {"volume": [3, np.nan], "trend": [0, 2], "harm": [2, np.nan]}, index=["Crime", "Partner"]
+    )
+    applies = points.notna() | pd.DataFrame(True, index=["Crime"], columns=points.columns)
+    scored = score_priorities(points, {"harm": 2}, applies=applies)
+    # by hand: crime (1*3 + 1*0 + 2*2) / (3 * 4); partner (1*2) / (3 * 1)
+    assert scored.loc["Crime", "total"] == pytest.approx(100 * 7 / 12)
+    assert scored.loc["Partner", "total"] == pytest.approx(100 * 2 / 3)
+    # the same item with every criterion applying, NaN counting as 0, would be penalised
+    assert score_priorities(points, {"harm": 2}).loc["Partner", "total"] == pytest.approx(
+        100 * 2 / 12
+    )
+    nothing = pd.DataFrame(False, index=points.index, columns=points.columns)
+    assert score_priorities(points, {}, applies=nothing)["total"].isna().all()
+
+
+def _sexual_offences(district: str) -> tuple[list[int], list[int]]:
+    with (PARTNERS / "oscp_2025_26_table2_sexual_offences_2018_2024.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["area"] == district and not r["category"]]
+    return [int(r["period"]) for r in rows], [int(r["count"]) for r in rows]
+
+
+@pytest.mark.slow
+def test_partner_trends_scored_against_a_quasi_poisson_glm(data):
+    from sna.assessment.district import assess_district
+    from sna.report.partner_scores import partner_evidence, partner_priority_table
+
+    p = assess_district(data, "Cherwell", 2025).priorities
+    item = "Sexual offences (Cherwell)"
+    row = p.table.loc[item]
+    years, counts = _sexual_offences("Cherwell")
+    assert years == list(range(2018, 2025)) and row["count"] == counts[-1] == 355
+    x = sm.add_constant(np.array(years, dtype=float) - years[0])
+    fit = sm.GLM(counts, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+    assert row["trend_pct"] == pytest.approx(100 * math.expm1(fit.params[1]), rel=1e-6)
+    # one partner trend in Cherwell's report: its q-value is its p-value
+    assert row["trend_q"] == pytest.approx(fit.pvalues[1], rel=1e-6) and fit.pvalues[1] < 0.05
+    # 1 point (a significant rise under 10% a year), scored on the trend alone: 1/3 of the maximum
+    assert row["trend"] == 1 and row["total"] == pytest.approx(100 / 3)
+    for criterion in ("volume", "harm", "concentration", "peers", "benchmark"):
+        assert pd.isna(row[criterion])
+    assert item in p.recommended(5)
+    # published valid crimes are all crime: not scored; a one-year share: no criterion applies
+    assert not p.table.index.str.startswith("Valid crimes").any()
+    assert p.table.attrs["unscored_partners"] == (
+        "Exploited care workers who found other employment (Oxfordshire)",
+    )
+    shown = partner_priority_table(p, area="Oxfordshire").loc[item]
+    assert shown["Harm"] == shown["Volume: share of crime"] == "not scored"
+    assert shown["Trend"] == f"+{row['trend_pct']:.1f}% a year*, 2018-2024 (1)"
+    assert shown["Score (0-100)"] == "33"
+    sentence = partner_evidence(p, item, area="Oxfordshire")
+    assert "Rolling Plan 2025-26" in sentence and "rising 6.3% a year over 2018-2024" in sentence
+
+
+def test_partner_rate_against_the_area_is_an_exact_poisson_test():
+    """A district rate against the area's, with its data-quality warning in the evidence."""
+    from sna.assessment.partner_scores import partner_items
+    from sna.assessment.partners import DistrictPartners
+    from sna.assessment.priorities import Priorities
+    from sna.report.partner_scores import partner_evidence
+
+    base = {"period": "2024", "category": "", "months": 12, "denominator_type": "population",
+            "source": "Council X", "hidden": False, "indicator": "Burglary reports"}  # fmt: skip
+    shown = pd.DataFrame(
+        [
+            {**base, "area_code": "E1", "area_name": "Town", "count": 150, "denominator": 50_000,
+             "rate": 3.0, "warning": ""},
+            {**base, "area_code": "area", "area_name": "County", "count": 400,
+             "denominator": 200_000, "rate": 2.0, "warning": "printed total differs"},
+        ]
+    )  # fmt: skip
+    partners = DistrictPartners(2024, shown, shown.iloc[:0], pd.DataFrame(), ())
+    items = partner_items(partners, shown.iloc[:0].assign(year=[]), threshold=4, year=2024)
+    row = items.loc["Burglary reports (Town)"]
+    expected = 400 / 200_000 * 50_000  # 100 burglaries at the county's rate
+    p_exact = 2 * stats.poisson.sf(149, expected)
+    assert row["benchmark_ratio"] == pytest.approx(1.5)
+    assert row["benchmark_p"] == pytest.approx(p_exact) and row["benchmark_significant"]
+    assert row["benchmark"] == 3 and pd.isna(row["trend"])
+    assert "Burglary reports (County)" in items.attrs["unscored"]
+    table = items.assign(total=100.0, rank=1)
+    p = Priorities(
+        district=None, year=2024, benchmark="County", table=table,  # type: ignore[arg-type]
+        hidden=pd.Series(False, index=table.index), change_hidden=pd.Series(False, index=table.index),
+        criteria=("benchmark", "trend"), weights={}, harm_source="", previous_year=2023,
+    )  # fmt: skip
+    sentence = partner_evidence(p, "Burglary reports (Town)", area="County")
+    assert "rate 50% above County's (significant)" in sentence
+    assert sentence.endswith("Data-quality warning: printed total differs.")
+
+
+@pytest.mark.slow
+def test_executive_summary_names_area_wide_partner_indicators(data):
+    from sna.assessment.priorities import area_priorities
+    from sna.report.partner_scores import area_partner_sentences
+
+    o = area_priorities(data, 2025, decide_area(data, 2025))
+    lines = area_partner_sentences(o)
+    assert len(lines) == 1 and lines[0].startswith("Sexual offences (partner data: ")
+    rising = [d for d in DISTRICTS if f"{d} (+" in lines[0]]
+    # by hand from the GLM: the districts whose 2018-2024 rise is significant (one test each)
+    by_glm = []
+    for district in DISTRICTS:
+        years, counts = _sexual_offences(district)
+        x = sm.add_constant(np.array(years, dtype=float) - years[0])
+        fit = sm.GLM(counts, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+        if fit.pvalues[1] < 0.05 and fit.params[1] > 0:
+            by_glm.append(district)
+    assert rising == by_glm == ["Cherwell", "Vale of White Horse", "West Oxfordshire"]
+
+
+@pytest.mark.slow
+def test_area_summary_scores_the_districts_with_their_similar_districts(data):
+    """The overview ranked Cherwell 2024 without its peer criterion, so its ranks there differed
+    from Cherwell's own report (neighbourhood crime 5th against 6th).
+
+    Reference: Cherwell's other theft against its similar districts with police.uk data here
+    (Buckinghamshire and West Berkshire), counted from the raw January-April 2024 files with the
+    csv module over ONS mid-2022 populations: rate ratio 1.254, worth 2 points (from 1.25).
+    """
+    import python_calamine
+
+    from sna.assessment.priorities import area_priorities
+
+    counts = Counter()
+    for month in ("2024-01", "2024-02", "2024-03", "2024-04"):
+        with gzip.open(STREET / f"{month}-thames-valley-street.csv.gz", "rt", newline="") as f:
+            for row in csv.DictReader(f):
+                if row["Crime type"] == "Other theft":
+                    counts[row["LSOA name"].rsplit(" ", 1)[0]] += 1
+    book = python_calamine.CalamineWorkbook.from_path(RAW / "population" / "mye22final.xlsx")
+    pops = {r[1]: float(r[3]) for r in book.get_sheet_by_name("MYE2 - Persons").to_python()[8:]}
+    peers = ("Buckinghamshire", "West Berkshire")
+    ratio = (counts["Cherwell"] / pops["Cherwell"]) / (
+        sum(counts[p] for p in peers) / sum(pops[p] for p in peers)
+    )
+    assert ratio == pytest.approx(1.254, abs=5e-4)
+
+    area = area_priorities(data, 2024, decide_area(data, 2024))
+    cherwell = area.districts["Cherwell"].table
+    assert cherwell.loc["Other theft", "peer_ratio"] == pytest.approx(ratio, rel=1e-9)
+    assert cherwell.loc["Other theft", "peers"] == 2
+    # the same ranks as the district's own report, which scores its peers
+    from sna.assessment.district import assess_district
+
+    own = assess_district(data, "Cherwell", 2024).priorities.table["rank"]
+    pd.testing.assert_series_equal(
+        area.ranks["Cherwell"].dropna().sort_index(),
+        own.reindex(area.ranks.index).dropna().sort_index(),
+        check_names=False,
+        check_dtype=False,
+    )

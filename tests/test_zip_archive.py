@@ -201,3 +201,74 @@ def test_damaged_member_read_directly_is_an_input_error(tmp_path):
     archive.write_bytes(bytes(data))
     with pytest.raises(InputError, match="CRC-32"):
         RawFile(archive, member_name("2024-01")).read_bytes()
+
+
+# --- hostile archives: nothing is read twice, lost without a word, or read into memory whole --
+
+
+def _zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("../2024-01-thames-valley-street.csv", "outside itself"),
+        ("x/../../2024-01-thames-valley-street.csv", "outside itself"),
+        ("/etc/2024-01-thames-valley-street.csv", "outside itself"),
+        ("..\\2024-01-thames-valley-street.csv", "outside itself"),
+    ],
+)
+def test_a_member_named_outside_the_archive_is_refused(tmp_path, name, words):
+    # x/../2024-01-...: shown as police_uk/2024-01-... it took a loose file's place in the
+    # manifest, and a different month was then quarantined as its "copy"
+    archive = _zip(tmp_path / "police.zip", [(name, b"Crime ID\n")])
+    with pytest.raises(InputError, match=words) as info:
+        archive_members(archive)
+    assert str(info.value).startswith(f"{archive}!{name}: ")
+
+
+def test_two_members_of_one_name_are_refused(tmp_path, capsys):
+    # zipfile reads only the last of two members named alike: the first month was lost
+    raw = raw_folder(tmp_path)
+    archive = raw / "police_uk" / "police.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        _zip(archive, [(member_name("2024-01"), street_text("2024-01"))] * 2)
+    line = cli_error(tmp_path, raw, capsys)
+    assert line.startswith(f"sna prepare: error: {archive}!{member_name('2024-01')}: ")
+    assert "two members of this name" in line
+
+
+def test_a_member_declaring_a_huge_size_is_not_read(tmp_path, monkeypatch):
+    import sna.data.archive as archive_module
+
+    archive = _zip(tmp_path / "police.zip", [(member_name("2024-01"), b"\n" * 5000)])
+    monkeypatch.setattr(archive_module, "MAX_MEMBER_SIZE", 4096)
+    with pytest.raises(InputError, match=r"too large to read: 5,000 bytes uncompressed"):
+        archive_members(archive)
+
+
+def test_zip64_and_an_upper_case_zip_are_read(tmp_path):
+    data = street_text("2024-01")
+    with (
+        zipfile.ZipFile(tmp_path / "POLICE.ZIP", "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(member_name("2024-01"), "w", force_zip64=True) as member,
+    ):
+        member.write(data)
+    street, _ = discover_street_files(tmp_path)
+    assert [s.member for s in street] == [member_name("2024-01")]
+    assert street[0].sha256() == hashlib.sha256(data).hexdigest()
+
+
+def test_an_encrypted_member_names_archive_and_member(tmp_path):
+    archive = _zip(tmp_path / "police.zip", [(member_name("2024-01"), b"Crime ID\n")])
+    data = bytearray(archive.read_bytes())
+    data[6] |= 1  # the local header's "encrypted" flag
+    data[data.rfind(b"PK\x01\x02") + 8] |= 1  # and the central directory's
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="encrypted") as info:
+        RawFile(archive, member_name("2024-01")).read_bytes()
+    assert str(info.value).startswith(f"{archive}!{member_name('2024-01')}: cannot be read")

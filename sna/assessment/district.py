@@ -17,7 +17,7 @@ from sna.assessment.area import decide_area, heatmap
 from sna.assessment.disclosure import LinkedMasks, count_mask, hide_monthly, hide_rates
 from sna.assessment.outcomes import Outcomes, assess_outcomes
 from sna.assessment.partners import DistrictPartners, district_partners
-from sna.assessment.peers import PeerAssessment, assess_peers
+from sna.assessment.peers import PeerAssessment, assess_peers, hidden_rows, peer_ratios
 from sna.assessment.priorities import Priorities, district_priorities
 from sna.data.config import District
 from sna.data.geography import Polygon, read_boundaries
@@ -79,7 +79,8 @@ class DistrictAssessment:
         LSOAs in the top 10% in every year with data.
     priorities
         Every crime type and crime group scored on volume, rate against the benchmark, trend,
-        harm and concentration (:func:`~sna.assessment.priorities.district_priorities`).
+        harm and concentration, and each partner indicator on the criteria that apply to it
+        (:func:`~sna.assessment.priorities.district_priorities`).
     partners
         Partner indicators of the district and the area, with intervals, trends, heat-maps and
         data-quality warnings (:func:`~sna.assessment.partners.district_partners`).
@@ -210,17 +211,8 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
     ).hidden.loc[area.name]
     overview_hidden = decided.overview
     linked = decided.linked[area.name]
-    peer_result = assess_peers(
-        data,
-        area.code,
-        year,
-        hidden=pd.concat(
-            [
-                linked.groups["count"].rename(lambda g: ("group", g)),
-                linked.types["count"].rename(lambda t: ("type", t)),
-            ]
-        ),
-    )
+    peer_result = assess_peers(data, area.code, year, hidden=hidden_rows(linked))
+    partner_figures = district_partners(data, area.code, year)
     return DistrictAssessment(
         data=data,
         district=area,
@@ -260,9 +252,10 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
             types=types,
             groups=groups,
             hidden=decided.linked[area.name],
-            peers=_peer_ratios(peer_result),
+            peers=peer_ratios(peer_result),
+            partners=partner_figures,
         ),
-        partners=district_partners(data, area.code, year),
+        partners=partner_figures,
         outcomes=assess_outcomes(
             data,
             area.code,
@@ -279,19 +272,3 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
         map_shapes=read_boundaries(config.sources.boundaries, map_codes),
         peers=peer_result,
     )
-
-
-def _peer_ratios(peers: PeerAssessment | None) -> pd.DataFrame | None:
-    """The district against its similar districts per crime type or group, for the priorities.
-
-    ``ratio`` and ``significant`` indexed by crime, or None when no similar district has data.
-    """
-    if peers is None:
-        return None
-    table = peers.table()
-    similar = table[(table["comparison"] == "similar districts") & ~table["hidden"].astype(bool)]
-    if similar.empty:
-        return None
-    # A group holding one crime type (anti-social behaviour) is listed as both: keep one.
-    similar = similar.drop_duplicates("crime").set_index("crime")
-    return similar.rename(columns={"rate_ratio": "ratio"})[["ratio", "significant"]]

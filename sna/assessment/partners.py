@@ -6,11 +6,15 @@ year, the figures of the district and of the whole area, with Wilson intervals f
 where the denominator is a population (:func:`sna.stats.rates.rate_ci`), trends over at least three
 years (:func:`sna.stats.trends.annual_trend`), district x year tables for heat-maps, and each
 data-quality warning beside its figure. Small counts are hidden by the rules of every other table
-(:func:`sna.assessment.disclosure.count_mask`, :func:`sna.stats.suppression.suppress_counts`).
+(:func:`sna.assessment.disclosure.count_mask`, :func:`sna.stats.suppression.suppress_counts`),
+and one decision (:func:`partner_hidden`) covers every report: a district's figure, the other
+districts' and the area's, and the numbers of the warnings, so that no hidden count follows from
+a total shown anywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,24 +24,32 @@ from sna.assessment.disclosure import count_mask
 from sna.data.partner_checks import AREA
 from sna.data.partners import RECORDED_CRIME
 from sna.data.processed import Processed
+from sna.stats.group_suppression import suppress_linked
 from sna.stats.rates import proportion_ci, rate_ci
 from sna.stats.suppression import suppress_counts
 from sna.stats.trends import annual_trend
 
 __all__ = [
+    "WITHHELD",
     "AreaPartners",
     "DistrictPartners",
     "PartnerHeatmap",
     "RecordedCrime",
     "area_partners",
     "district_partners",
+    "marked_partners",
     "partner_estimates",
     "partner_heatmaps",
+    "partner_hidden",
     "partner_trends",
     "recorded_crime",
+    "withheld_checks",
 ]
 
 _FIGURE = ["period", "area_code", "indicator"]
+_ACROSS = ["period", "indicator", "category"]
+_GROUP_KINDS = ("total", "percent", "percent_total")
+"""Warnings whose numbers come from the other categories of the figure (their sum)."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +223,158 @@ def partner_estimates(figures: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     return out
 
 
+def partner_hidden(
+    figures: pd.DataFrame, district_codes: list[str], *, threshold: int
+) -> pd.Series:
+    """Which partner counts are hidden in every report: one decision for all of them.
+
+    A reader sees a district's figures in its own report, the other districts' in theirs and in
+    the heat-maps, the area's figure in every report, and the sums the data-quality warnings
+    print. Each of these sums is an equation in the hidden counts, so they are decided together
+    by :func:`sna.stats.group_suppression.suppress_linked` (primary suppression of counts from
+    1 to ``threshold``, then secondary suppression until the integer-programming audit of
+    :func:`sna.stats.disclosure.narrowed` narrows no small count to within 1 to ``threshold``).
+
+    The sums a reader has:
+
+    - the categories of a figure that are parts of a whole add up to its printed total when it
+      equals their sum; otherwise (a different printed total, or printed percentages only) their
+      sum is taken as published, as a warning or the percentages give it;
+    - the districts' figures of an indicator, period and category add up to the area's printed
+      figure when it equals their sum (then the area's figure may be hidden too); otherwise their
+      sum is taken as published all the same (the safe assumption, as for the row and column
+      totals of :func:`sna.stats.suppression.suppress_counts`).
+
+    A count that :func:`partner_estimates` hides (a small count, or a count whose denominator
+    minus it is small) stays hidden.
+
+    Parameters
+    ----------
+    figures
+        Every partner figure (:data:`sna.data.partners.FIGURE_COLUMNS`), with a unique index.
+    district_codes
+        The assessed districts' ONS codes.
+    threshold
+        Counts from 1 to this are hidden.
+
+    Returns
+    -------
+    pandas.Series
+        True where a figure's count is hidden, indexed like ``figures``.
+
+    Examples
+    --------
+    A district count of 3 whose area total 150 equals the districts' sum: the next smallest
+    district is hidden with it, so that "150 minus the districts shown" gives neither.
+
+    >>> f = pd.DataFrame({
+    ...     "period": "2024", "indicator": "Arson", "category": "", "is_total": False,
+    ...     "area_code": ["A", "B", "C", AREA], "count": [3, 60, 87, 150],
+    ...     "denominator": np.nan, "denominator_type": "", "published_percent": "",
+    ...     "months": 12})
+    >>> partner_hidden(f, ["A", "B", "C"], threshold=4).tolist()
+    [True, True, False, False]
+    """
+    if not figures.index.is_unique:
+        raise ValueError("partner figures must have a unique index")
+    hidden = partner_estimates(figures, threshold=threshold)["hidden"].astype(bool)
+    counted = figures[figures["count"].notna()]
+    if counted.empty:
+        return hidden
+    cells: dict[tuple, float] = {("row", i): float(c) for i, c in counted["count"].items()}
+    sums: list[tuple[tuple, list[tuple]]] = []
+    published: dict[Hashable, bool] = {}
+
+    def add(total: tuple | None, key: tuple, rows: pd.Index) -> None:
+        members = [("row", i) for i in rows]
+        added = sum(cells[m] for m in members)
+        if total is None or cells[total] != added:
+            total = key  # a sum the reader has (a warning's number, or taken as published)
+            cells[total] = added
+            published[total] = False  # shown: never hidden, never chosen to hide
+        sums.append((total, members))
+
+    own = counted["denominator_type"].eq("total") & counted["denominator"].notna()
+    for key, group in counted.groupby(_FIGURE, sort=False):
+        parts = group[group["category"].ne("") & ~group["is_total"] & ~own[group.index]]
+        totals = group[group["is_total"]]
+        if parts.empty or not (len(totals) or parts["published_percent"].ne("").any()):
+            continue
+        first = ("row", totals.index[0]) if len(totals) else None
+        add(first, ("parts", *key), parts.index)
+    districts = counted[counted["area_code"].isin(district_codes)]
+    wholes = counted[counted["area_code"] == AREA].set_index(_ACROSS)
+    for key, group in districts.groupby(_ACROSS, sort=False):
+        if group["area_code"].nunique() < 2:
+            continue
+        whole = None
+        if set(group["area_code"]) == set(district_codes) and key in wholes.index:
+            match = counted.index[
+                (counted["area_code"] == AREA)
+                & counted[_ACROSS].eq(pd.Series(key, index=_ACROSS)).all(axis=1)
+            ]
+            whole = ("row", match[0])
+        add(whole, ("districts", *key), group.index)
+    decided = suppress_linked(
+        pd.Series(list(cells.values()), index=pd.Index(list(cells), tupleize_cols=False)),
+        sums,
+        threshold=threshold,
+        fixed=published,
+    )
+    linked = pd.Series(
+        [bool(decided.hidden[("row", i)]) for i in counted.index], index=counted.index
+    )
+    return hidden | linked.reindex(hidden.index, fill_value=False)
+
+
+def withheld_checks(
+    checks: pd.DataFrame,
+    figures: pd.DataFrame,
+    hidden: pd.Series,
+    district_codes: list[str],
+) -> pd.Series:
+    """Which warnings must be worded without their numbers.
+
+    A warning gives away the counts it is worked out from: its own figure's (every kind), the
+    other categories' of the figure (``total``, ``percent``, ``percent_total``: their sum) and
+    the districts' (``area_total``: their sum). It is withheld when any of them is hidden.
+
+    Parameters
+    ----------
+    checks
+        Data-quality warnings (:data:`sna.data.partner_checks.CHECK_COLUMNS`).
+    figures
+        Every partner figure.
+    hidden
+        :func:`partner_hidden` of ``figures``.
+    district_codes
+        The assessed districts' ONS codes.
+
+    Returns
+    -------
+    pandas.Series
+        True where the warning is withheld, indexed like ``checks``.
+    """
+    marked = figures.assign(hidden=hidden.reindex(figures.index, fill_value=False))
+    by_row = marked.set_index(["file", "row"])["hidden"]
+    by_figure = marked.groupby(_FIGURE)["hidden"].any()
+    districts = marked[marked["area_code"].isin(district_codes)]
+    by_districts = districts.groupby(_ACROSS)["hidden"].any()
+    flags = []
+    for _, check in checks.iterrows():
+        key = (check["file"], check["row"])
+        secret = bool(by_row.get(key, False))
+        source = marked[(marked["file"] == check["file"]) & (marked["row"] == check["row"])]
+        if len(source):
+            row = source.iloc[0]
+            if check["kind"] in _GROUP_KINDS:
+                secret |= bool(by_figure.get(tuple(row[_FIGURE]), False))
+            if check["kind"] == "area_total":
+                secret |= bool(by_districts.get(tuple(row[_ACROSS]), False))
+        flags.append(secret)
+    return pd.Series(flags, index=checks.index, dtype=bool)
+
+
 def _yearly(figures: pd.DataFrame) -> pd.DataFrame:
     """Figures of whole calendar years with a count and no category: what trends are made of."""
     year_text = figures["period"].str.fullmatch(r"\d{4}")
@@ -222,7 +386,8 @@ def partner_trends(figures: pd.DataFrame, *, threshold: int, through: int) -> pd
 
     A quasi-Poisson model of the yearly counts (:func:`sna.stats.trends.annual_trend`, no
     population offset: partner files rarely give one for each year), over the years up to
-    ``through``. An indicator with a hidden (small) count in any year has no trend.
+    ``through``. An indicator with a hidden count in any year has no trend: a small count, or
+    one marked in a ``hidden`` column of ``figures`` when it has one (:func:`partner_hidden`).
 
     Returns
     -------
@@ -237,7 +402,10 @@ def partner_trends(figures: pd.DataFrame, *, threshold: int, through: int) -> pd
     rows = []
     for (indicator, area), series in yearly.groupby(["indicator", "area_name"], sort=True):
         series = series.sort_values("year")
-        if series["year"].nunique() < 3 or _small(series["count"], threshold).any():
+        secret = _small(series["count"], threshold).any()
+        if "hidden" in series:
+            secret |= series["hidden"].fillna(False).astype(bool).any()
+        if series["year"].nunique() < 3 or secret:
             continue
         counts = series["count"].astype(int).to_numpy()
         trend = annual_trend(counts, np.ones(len(counts)), series["year"].astype(int).to_numpy())
@@ -260,8 +428,10 @@ def partner_heatmaps(
 ) -> tuple[PartnerHeatmap, ...]:
     """District x year tables of the indicators given for several districts and years.
 
-    Cells are hidden by :func:`sna.stats.suppression.suppress_counts` (small counts, and enough
-    others that they cannot be worked out from row and column totals).
+    Cells are hidden as marked in a ``hidden`` column of ``figures`` (:func:`partner_hidden`,
+    the decision every report shares); without one, by
+    :func:`sna.stats.suppression.suppress_counts` (small counts, and enough others that they
+    cannot be worked out from row and column totals).
     """
     yearly = _yearly(figures)
     yearly = yearly[(yearly["year"] <= through) & yearly["area_name"].isin(district_names)]
@@ -276,14 +446,72 @@ def partner_heatmaps(
         table.columns = [int(c) for c in table.columns]
         table.columns.name = "Year"
         table.index.name = ""
-        hidden = suppress_counts(table, threshold=threshold).mask
+        if "hidden" in rows:
+            hidden = (
+                rows.assign(hidden=rows["hidden"].astype(float))
+                .pivot_table(index="area_name", columns="year", values="hidden", aggfunc="max")
+                .reindex(index=table.index)
+                .fillna(0)
+                .astype(bool)
+            )
+            hidden.columns = table.columns
+            hidden.index = table.index
+        else:
+            hidden = suppress_counts(table, threshold=threshold).mask
         source = "; ".join(sorted(rows["source"].unique()))
         maps.append(PartnerHeatmap(str(indicator), table, hidden, source))
     return tuple(maps)
 
 
+WITHHELD = {
+    "percent": "the printed percentage does not match its count (figures withheld: small count)",
+    "percent_sign": "percentage printed without a % sign (read as a percentage)",
+    "percent_total": "the printed percentages fit a different total than the counts add up to",
+    "total": "the printed total differs from the sum of its parts (figures withheld: small count)",
+    "area_total": (
+        "the printed area total differs from the sum of the districts (figures withheld: small "
+        "count)"
+    ),
+    "rate": "the printed rate does not match its count and denominator",
+}
+"""Warnings worded without the numbers that would give a hidden count away."""
+
+
+def _worded(checks: pd.DataFrame) -> pd.Series:
+    """Each warning's message, or its wording without numbers where ``hidden``."""
+    if "hidden" not in checks:
+        return checks["message"]
+    secret = checks["hidden"].astype(bool)
+    plain = checks["kind"].map(WITHHELD).fillna("see the data-quality warnings")
+    return checks["message"].where(~secret, plain)
+
+
+def _mark(data: Processed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every partner figure with ``hidden``, and every warning with ``hidden`` (withheld)."""
+    config = data.config
+    codes = list(config.district_codes)
+    figures = data.partners.reset_index(drop=True)
+    hidden = partner_hidden(figures, codes, threshold=config.suppression_threshold)
+    checks = data.partner_checks.reset_index(drop=True)
+    withheld = withheld_checks(checks, figures, hidden, codes)
+    return figures.assign(hidden=hidden), checks.assign(hidden=withheld)
+
+
+def marked_partners(data: Processed) -> pd.DataFrame:
+    """Every partner figure with ``hidden``: the one decision of :func:`partner_hidden`.
+
+    Examples
+    --------
+    >>> marked_partners(load_processed("sna.toml"))["hidden"].sum()  # doctest: +SKIP
+    2
+    """
+    return _mark(data)[0]
+
+
 def _with_warnings(figures: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
-    keyed = checks.groupby(["file", "row"])["message"].agg("; ".join)
+    keyed = (
+        checks.assign(message=_worded(checks)).groupby(["file", "row"])["message"].agg("; ".join)
+    )
     keys = pd.MultiIndex.from_frame(figures[["file", "row"]])
     return figures.assign(warning=keyed.reindex(keys).fillna("").to_numpy())
 
@@ -319,13 +547,14 @@ def district_partners(data: Processed, district: str, year: int) -> DistrictPart
     config = data.config
     area = config.district(district)
     threshold = config.suppression_threshold
-    figures = data.partners
+    figures, all_checks = _mark(data)
     mine = figures[figures["area_code"].isin([area.code, AREA])]
     years = sorted(int(y) for y in mine["year"].unique() if y <= year)
     shown_year = years[-1] if years else None
     rows = mine[mine["year"] == shown_year] if shown_year is not None else mine.iloc[:0]
-    estimated = partner_estimates(rows, threshold=threshold)
-    checks = _checks_of(rows, data.partner_checks)
+    estimated = partner_estimates(rows.drop(columns="hidden"), threshold=threshold)
+    estimated["hidden"] |= rows["hidden"]
+    checks = _checks_of(rows, all_checks)
     names = [d.name for d in config.districts]
     own = figures[figures["area_code"] == area.code]
     return DistrictPartners(
@@ -349,7 +578,7 @@ def recorded_crime(data: Processed, year: int) -> RecordedCrime | None:
     figures and police.uk months; None when there is none.
     """
     config = data.config
-    figures = data.partners
+    figures, all_checks = _mark(data)
     valid = figures[
         figures["indicator"].str.casefold().eq(RECORDED_CRIME.casefold())
         & figures["period"].str.fullmatch(r"\d{4}")
@@ -370,12 +599,15 @@ def recorded_crime(data: Processed, year: int) -> RecordedCrime | None:
     in_year = crimes[pd.to_datetime(crimes["month"]).dt.year == chosen]
     by_district = in_year.groupby("district_code")["count"].sum()
     records = []
+    secret = []
     for d in config.districts:
         published = rows.loc[rows["area_code"] == d.code, "count"]
         records.append(
             (d.name, published.iloc[0] if len(published) else pd.NA, by_district.get(d.code, 0))
         )
+        secret.append(bool(rows.loc[rows["area_code"] == d.code, "hidden"].any()))
     area_row = rows.loc[rows["area_code"] == AREA, "count"]
+    secret.append(bool(rows.loc[rows["area_code"] == AREA, "hidden"].any()))
     codes = list(config.district_codes)
     records.append(
         (
@@ -391,14 +623,16 @@ def recorded_crime(data: Processed, year: int) -> RecordedCrime | None:
     table["police_uk_annual"] = table["police_uk"] * 12 / len(months)
     table["difference"] = table["valid_crimes"] - table["police_uk_annual"]
     table["ratio"] = table["valid_crimes"] / table["police_uk_annual"]
-    small = _small(table["valid_crimes"], config.suppression_threshold)
-    table["hidden"] = small | _small(table["police_uk"], config.suppression_threshold)
+    police = count_mask(
+        table["police_uk"], threshold=config.suppression_threshold, total=config.area_name
+    )
+    table["hidden"] = np.array(secret, dtype=bool) | police.to_numpy()
     return RecordedCrime(
         year=chosen,
         table=table,
         months=months,
         source="; ".join(sorted(rows["source"].unique())),
-        checks=_checks_of(rows, data.partner_checks),
+        checks=_checks_of(rows, all_checks),
     )
 
 
@@ -414,26 +648,11 @@ def area_partners(data: Processed, year: int) -> AreaPartners:
     config = data.config
     threshold = config.suppression_threshold
     names = [d.name for d in config.districts]
-    districts = data.partners[data.partners["area_code"].isin(config.district_codes)]
+    figures, checks = _mark(data)
+    districts = figures[figures["area_code"].isin(config.district_codes)]
     return AreaPartners(
         recorded_crime=recorded_crime(data, year),
-        heatmaps=partner_heatmaps(data.partners, names, threshold=threshold, through=year),
+        heatmaps=partner_heatmaps(figures, names, threshold=threshold, through=year),
         trends=partner_trends(districts, threshold=threshold, through=year),
-        checks=_hidden_checks(data.partner_checks, data.partners, threshold=threshold),
-    )
-
-
-def _hidden_checks(checks: pd.DataFrame, figures: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
-    """``checks`` with ``hidden``: True where the figure a warning concerns is hidden."""
-    estimated = partner_estimates(figures, threshold=threshold)
-    secret = set(
-        zip(
-            estimated.loc[estimated["hidden"], "file"],
-            estimated.loc[estimated["hidden"], "row"],
-            strict=True,
-        )
-    )
-    flags = [(f, r) in secret for f, r in zip(checks["file"], checks["row"], strict=True)]
-    return checks.assign(hidden=pd.Series(flags, index=checks.index, dtype=bool)).reset_index(
-        drop=True
+        checks=checks,
     )

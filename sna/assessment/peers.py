@@ -9,8 +9,9 @@ data:
   police force area lookup), without the district, counted from every usable row of the street
   files (``lad_counts.parquet``);
 - **similar districts**: the district's most similar districts in England
-  (:func:`sna.stats.peers.most_similar` on :func:`sna.data.peers.district_features`), pooled,
-  those whose police.uk files are present; the others are listed as missing.
+  (:func:`sna.stats.peers.most_similar` on the features :func:`sna.data.peers.district_features`
+  gives, built once by ``sna prepare``: :attr:`sna.data.processed.Processed.peer_features`),
+  pooled, those whose police.uk files are present; the others are listed as missing.
 
 Each comparison is :func:`sna.stats.peers.compare_rates` (quasi-Poisson where the months vary
 more than chance), with Benjamini-Hochberg q-values across the comparison's rows; a difference
@@ -26,8 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sna.assessment.disclosure import LinkedMasks
 from sna.assessment.figures import ALL_CRIME, CRIME_ONLY, group_members
-from sna.data.peer_config import FEATURES, peer_settings
+from sna.data.peer_config import FEATURES, PeerSettings, peer_settings
 from sna.data.peers import district_features
 from sna.data.policeuk import ASB
 from sna.data.processed import Processed
@@ -35,7 +37,7 @@ from sna.stats.multiple import benjamini_hochberg
 from sna.stats.peers import compare_rates, most_similar
 from sna.stats.rates import monthly_dispersion, rate_ci
 
-__all__ = ["COMPARISONS", "FDR", "PeerAssessment", "assess_peers"]
+__all__ = ["COMPARISONS", "FDR", "PeerAssessment", "assess_peers", "hidden_rows", "peer_ratios"]
 
 FDR = 0.05
 """False discovery rate below which a difference is called significant."""
@@ -162,7 +164,13 @@ def _compare(
         other_dispersion=other_spread["dispersion"], other_df=other_spread["df"],
     )  # fmt: skip
     out.index = mine.index
-    out["q_value"] = benjamini_hochberg(out["p_value"]).to_numpy()
+    # A row repeating another's counts on both sides (the "Anti-social behaviour" group of one
+    # crime type) is the same test: it enters the false discovery rate family once.
+    keys = [(tuple(a), tuple(b)) for a, b in zip(mine.to_numpy(), other.to_numpy(), strict=True)]
+    first = ~pd.Index(keys).duplicated()
+    q = benjamini_hochberg(out["p_value"].to_numpy()[first]).to_numpy()
+    by_key = dict(zip([k for k, f in zip(keys, first, strict=True) if f], q, strict=True))
+    out["q_value"] = [by_key[k] for k in keys]
     out["significant"] = out["q_value"].lt(FDR).to_numpy()
     return out
 
@@ -236,7 +244,7 @@ def assess_peers(
     else:
         unavailable["rest of area"] = f"{config.benchmark.name} has no district but {area.name}"
 
-    features = district_features(config, settings)
+    features = _features(data, settings)
     lad = data.lad_counts
     lad_pops = data.lad_populations
     force_name, force_lads, forces = "", {}, {}
@@ -273,7 +281,12 @@ def assess_peers(
     peers, target, missing, peer_rates, n_areas = _peer_group(
         features, area.code, settings.k, settings.features
     )
-    if peers.empty:
+    if features.empty:
+        unavailable["similar districts"] = (
+            "the files the districts' features come from were not found when the data were "
+            "prepared (see the [peers] table of sna.toml)"
+        )
+    elif peers.empty:
         unavailable["similar districts"] = f"{area.name} ({area.code}) is not a 2024 district"
     else:
         with_data = set()
@@ -328,6 +341,59 @@ def assess_peers(
         n_areas=n_areas,
         k=settings.k,
     )
+
+
+def hidden_rows(linked: LinkedMasks) -> pd.Series:
+    """The ``hidden`` argument of :func:`assess_peers` from a report's linked suppression masks.
+
+    True for each ``(kind, crime)`` row whose district count the report hides.
+
+    Examples
+    --------
+    >>> m = LinkedMasks(types=pd.DataFrame({"count": [True]}, index=["Robbery"]),
+    ...                 groups=pd.DataFrame({"count": [False]}, index=["Violence"]))
+    >>> hidden_rows(m).to_dict()
+    {('group', 'Violence'): False, ('type', 'Robbery'): True}
+    """
+    return pd.concat(
+        [
+            linked.groups["count"].rename(lambda g: ("group", g)),
+            linked.types["count"].rename(lambda t: ("type", t)),
+        ]
+    )
+
+
+def peer_ratios(peers: PeerAssessment | None) -> pd.DataFrame | None:
+    """The district against its similar districts per crime type or group, for the priorities.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``ratio`` (district rate / similar districts' rate) and ``significant`` (q < :data:`FDR`)
+        indexed by crime type or group name; None when no similar district has data. A group
+        holding one crime type (anti-social behaviour) is listed once. Rows the report hides
+        are left out.
+
+    Examples
+    --------
+    >>> peer_ratios(None) is None
+    True
+    """
+    if peers is None:
+        return None
+    table = peers.table()
+    similar = table[(table["comparison"] == "similar districts") & ~table["hidden"].astype(bool)]
+    if similar.empty:
+        return None
+    similar = similar.drop_duplicates("crime").set_index("crime")
+    return similar.rename(columns={"rate_ratio": "ratio"})[["ratio", "significant"]]
+
+
+def _features(data: Processed, settings: PeerSettings) -> pd.DataFrame:
+    """The districts' features as ``sna prepare`` wrote them; read from the files for older data."""
+    if data.peer_features is not None:
+        return data.peer_features
+    return district_features(data.config, settings)  # prepared before peer_features.parquet
 
 
 def _covered_forces(lad: pd.DataFrame, features: pd.DataFrame) -> set[str]:

@@ -4,8 +4,10 @@
 figures behind each criterion of :mod:`sna.stats.priorities` (share of the district's crime, rate
 against the benchmark with its test, change on the previous year and trend over the years with
 their q-values, harm points, share in the top 10% of LSOAs), turns them into points and scores
-them with the config's weights. :func:`area_priorities` does so for every district and sets the
-districts side by side for the overview's executive summary.
+them with the config's weights. Partner indicators, when given, are scored on the criteria that
+apply to them (trend, rate against the area: :mod:`sna.assessment.partner_scores`) and ranked
+with them. :func:`area_priorities` does so for every district and sets the districts side by
+side for the overview's executive summary.
 
 Peer comparisons are scored when given (``peers``); without them that criterion is left out of
 every score and the report says so.
@@ -22,6 +24,9 @@ import pandas as pd
 
 from sna.assessment import figures
 from sna.assessment.disclosure import AreaMasks, LinkedMasks
+from sna.assessment.partner_scores import partner_items
+from sna.assessment.partners import DistrictPartners, district_partners, marked_partners
+from sna.assessment.peers import assess_peers, hidden_rows, peer_ratios
 from sna.data.config import District
 from sna.data.harm import load_harm_weights
 from sna.data.processed import Processed
@@ -82,7 +87,10 @@ class Priorities:
         allowing for season); ``harm_points``; ``top_share``, ``top_lsoas``, ``n_lsoas``; the
         peers' ``peer_ratio`` and ``peer_significant`` when given; then the points of each
         criterion (columns named as :data:`sna.stats.priorities.CRITERIA`), ``total`` (0-100)
-        and ``rank``.
+        and ``rank``. Partner indicators (``kind`` "partner indicator") follow the columns of
+        :func:`~sna.assessment.partner_scores.partner_items`; criteria that do not apply to
+        them are NaN and left out of their score. ``attrs["unscored_partners"]``: partner
+        figures on which no criterion applies.
     hidden
         True where an item's count is hidden in the report's tables (its count, share and
         evidence are not shown, and it is not recommended).
@@ -336,8 +344,9 @@ def district_priorities(
     groups: pd.DataFrame,
     hidden: LinkedMasks,
     peers: pd.DataFrame | None = None,
+    partners: DistrictPartners | None = None,
 ) -> Priorities:
-    """Score every crime type and crime group of a district for ``year``.
+    """Score every crime type and crime group of a district, and its partner indicators, for ``year``.
 
     Parameters
     ----------
@@ -356,6 +365,10 @@ def district_priorities(
         Optional: the district's rate against its peers per item (index crime type or group),
         ``ratio`` (district rate / peers' rate) and ``significant`` (after false discovery rate
         control). Without it the peers criterion is not scored.
+    partners
+        Optional: the district's partner figures; each indicator is scored on the criteria that
+        apply to it (:func:`sna.assessment.partner_scores.partner_items`), ranked with the crime
+        types and groups, and listed with ``kind`` "partner indicator".
 
     Returns
     -------
@@ -405,16 +418,42 @@ def district_priorities(
     points["concentration"] = concentration_points(
         table["top_share"].fillna(0), table["count"], table["n_lsoas"]
     )
-    scored = score_priorities(points, data.config.priority_weights)
+    applies = pd.DataFrame(True, index=points.index, columns=points.columns)
+    hidden_count = mask["count"]
+    unscored: tuple[str, ...] = ()
+    if partners is not None:
+        extra = partner_items(
+            partners,
+            marked_partners(data),
+            threshold=data.config.suppression_threshold,
+            year=year,
+        )
+        unscored = tuple(extra.attrs["unscored"])
+        if len(extra):
+            criteria = [c for c in extra.columns if c in points.columns]
+            points = pd.concat([points, extra[criteria].astype(float)]).reindex(
+                columns=points.columns
+            )
+            applies = pd.concat(
+                [
+                    applies,
+                    extra[criteria].notna().reindex(columns=applies.columns, fill_value=False),
+                ]
+            )
+            table = pd.concat([table, extra.drop(columns=[*criteria, "hidden"])])
+            hidden_count = pd.concat([hidden_count, extra["hidden"].astype(bool)])
+            change_hidden = pd.concat([change_hidden, pd.Series(False, index=extra.index)])
+    scored = score_priorities(points, data.config.priority_weights, applies=applies)
     table = table.join(scored).sort_values(["rank", "count"], ascending=[True, False])
     table.attrs["trend_years"] = trends.attrs["trend_years"]
+    table.attrs["unscored_partners"] = unscored
     return Priorities(
         district=district,
         year=year,
         benchmark=data.config.benchmark.name,
         table=table,
-        hidden=mask["count"].reindex(table.index),
-        change_hidden=change_hidden.reindex(table.index),
+        hidden=hidden_count.reindex(table.index).astype(bool),
+        change_hidden=change_hidden.reindex(table.index).astype(bool),
         criteria=tuple(scored.attrs["criteria"]),
         weights=dict(scored.attrs["weights"]),
         harm_source=source,
@@ -445,9 +484,13 @@ def area_priorities(data: Processed, year: int, masks: AreaMasks) -> AreaPriorit
         groups, _ = figures.crime_group_table(data, d.code, year)
         types, _ = figures.crime_type_table(data, d.code, year)
         groups, types = figures.control_false_discoveries(groups, types)
+        # the same peer comparisons as the district's own report, so that its ranks agree
+        linked = masks.linked[d.name]
+        peers = peer_ratios(assess_peers(data, d.code, year, hidden=hidden_rows(linked)))
         districts[d.name] = district_priorities(
-            data, d, year, types=types, groups=groups, hidden=masks.linked[d.name]
-        )
+            data, d, year, types=types, groups=groups, hidden=linked, peers=peers,
+            partners=district_partners(data, d.code, year),
+        )  # fmt: skip
     names = list(districts)
     items = list(item_members(data))
     ranks = pd.DataFrame({n: districts[n].table["rank"].reindex(items) for n in names})

@@ -54,6 +54,9 @@ KEY_FINDINGS_TAG = "sna-key-findings"
 APPENDIX_TAG = "sna-appendix"
 _HASH = re.compile(r"^[0-9a-f]{40,}$")
 _SHORT = 14  # a cell of at most this many characters (a number, "crime type") is not wrapped
+_KEEP_ROWS = 20  # a printed table of at most this many rows is kept on one page with its caption
+_WIDE_COLUMNS = 6  # a table of at least this many columns ...
+_WIDE_CHARACTERS = 105  # ... whose longest cells (+3 per column for padding) add up to more is wide
 _UNSAFE_MIMETYPES = (
     "application/javascript",
     "text/javascript",
@@ -321,11 +324,17 @@ def _add_sections(soup: BeautifulSoup) -> None:
 
 
 def _fit_tables(soup: BeautifulSoup) -> None:
-    """Let each table scroll inside its own box; keep short cells on one line, wrap hashes."""
+    """Let each table scroll inside its own box; keep short cells on one line, wrap hashes.
+
+    A figure whose table has at most ``_KEEP_ROWS`` rows is marked ``sna-keep``: printed, it is
+    not split across pages, so its caption and notes stay with it.
+    """
     for table in soup.select("main table"):
         if table.parent is not None and "sna-table-scroll" in (table.parent.get("class") or []):
             continue
         figure = table.find_parent("figure")
+        if isinstance(figure, Tag) and len(table.select("tbody tr")) <= _KEEP_ROWS:
+            figure["class"] = " ".join([*(figure.get("class") or []), "sna-keep"])
         caption = figure.find("figcaption") if isinstance(figure, Tag) else None
         label = " ".join(caption.get_text(" ").split()) if isinstance(caption, Tag) else "Table"
         box = soup.new_tag(
@@ -338,12 +347,28 @@ def _fit_tables(soup: BeautifulSoup) -> None:
             },
         )
         table.wrap(box)
+        columns, characters = _body_width(table)
+        if columns >= _WIDE_COLUMNS and characters > _WIDE_CHARACTERS:  # may use the margins
+            box["class"] = "sna-table-scroll sna-wide"
         for cell in table.find_all("td"):
             text = cell.get_text(strip=True)
             if _HASH.match(text):
                 cell["class"] = " ".join([*(cell.get("class") or []), "sna-hash"])
             elif len(text) <= _SHORT and cell.find_previous_sibling("td") is not None:
                 cell["class"] = " ".join([*(cell.get("class") or []), "sna-short"])
+
+
+def _body_width(table: Tag) -> tuple[int, int]:
+    """A table's columns, and the characters of its longest body cells plus 3 per column.
+
+    Long cells in many columns (a comparison's "Significantly higher (rate ratio ...)") make a
+    table wider than the text; a few columns of prose (4 columns of sources) wrap well in it.
+    """
+    longest: dict[int, int] = {}
+    for row in table.select("tbody tr"):
+        for column, cell in enumerate(row.find_all(["th", "td"])):
+            longest[column] = max(longest.get(column, 0), len(cell.get_text(strip=True)))
+    return len(longest), sum(longest.values()) + 3 * len(longest)
 
 
 def _add_contents(soup: BeautifulSoup) -> None:
@@ -577,18 +602,20 @@ a { color: #0b5cad; }
 table.reports { border-collapse: collapse; width: 100%; }
 table.reports thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip-path: inset(50%); }
-table.reports tr { display: grid; grid-template-columns: 4rem repeat(3, auto) 1fr;
-  column-gap: 0.6rem; align-items: baseline; padding: 0.4rem 0; }
+table.reports, table.reports tbody { display: block; }
+table.reports tr { display: block; position: relative; padding: 0.4rem 0 0.4rem 4.5rem; }
 table.reports tr.first { border-top: 2px solid var(--muted); margin-top: 0.75rem; }
 table.reports tr.same-year td.year { visibility: hidden; }
 table.reports td { padding: 0; }
-table.reports td.year { font-weight: 700; font-size: 1.15rem; grid-row: span 2; }
-table.reports td.report { grid-column: 2 / -1; font-size: 1.1rem; font-weight: 600; }
-table.reports td.detail { font-size: 0.875rem; color: var(--muted); }
+table.reports td.year { position: absolute; left: 0; font-weight: 700; font-size: 1.15rem; }
+table.reports td.report { display: block; font-size: 1.1rem; font-weight: 600; }
+table.reports td.detail { display: inline; font-size: 0.875rem; color: var(--muted); }
 table.reports td.detail:empty { display: none; }
-table.reports td.detail + td.detail:not(:empty)::before { content: "\\00b7  "; }
-table.reports td.note { grid-column: 1 / -1; background: #fff8c5;
+table.reports td.detail + td.detail:not(:empty)::before { content: " \\00b7  "; }
+table.reports tr:has(td.note) { padding-left: 0; }
+table.reports td.note { display: block; background: #fff8c5;
   border-left: 4px solid #bf8700; padding: 0.5rem 0.75rem; }
+.summary ul { padding-left: 1.25rem; }
 .failed { color: #b42318; }
 .error { font-family: monospace; font-size: 0.9em; }
 details.methods { border: 1px solid var(--rule); border-radius: 6px; padding: 0 1.25rem;

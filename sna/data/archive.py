@@ -150,11 +150,12 @@ def archive_members(path: Path) -> list[str]:
     ------
     InputError
         If the file is not a zip archive, is cut short (naming the last member it begins), or
-        cannot be read.
+        cannot be read; or if a member's name leaves the archive (``..``, an absolute path),
+        is given twice, or declares more than :data:`MAX_MEMBER_SIZE` bytes.
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            return [info.filename for info in archive.infolist() if not info.is_dir()]
+            infos = [info for info in archive.infolist() if not info.is_dir()]
     except zipfile.BadZipFile:
         raise _not_a_zip(path) from None
     except OSError as exc:
@@ -163,6 +164,48 @@ def archive_members(path: Path) -> list[str]:
             f"cannot be read ({exc.strerror or exc})",
             hint="check that the file exists and that you may read it (its permissions)",
         ) from None
+    seen: set[str] = set()
+    for info in infos:
+        _check_member(path, info, seen)
+    return [info.filename for info in infos]
+
+
+MAX_MEMBER_SIZE = 1 << 29
+"""The largest member read (bytes, uncompressed; 512 MiB): a police.uk street file of the
+largest force for a month is some tens of MB, so a member declaring more is damaged or a
+"zip bomb", and is refused before it is read into memory."""
+
+
+def _check_member(path: Path, info: zipfile.ZipInfo, seen: set[str]) -> None:
+    """Refuse a member name that leaves the archive, or is given twice, or a huge member.
+
+    A name like ``../x-street.csv`` or ``/x-street.csv`` would be shown (and named in the
+    manifest) as another file; of two members with one name, zipfile reads only the last, so the
+    first would be lost without a word.
+    """
+    name = info.filename
+    where = Path(f"{path}{MEMBER_SEPARATOR}{name}")
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
+        raise InputError(
+            where,
+            "the zip archive names a member outside itself (an absolute path or '..')",
+            hint="this is not a police.uk download: download the archive again",
+        )
+    if name in seen:
+        raise InputError(
+            where,
+            "the zip archive holds two members of this name (only the last could be read)",
+            hint="download the archive again, or unpack both copies under different names",
+        )
+    seen.add(name)
+    if info.file_size > MAX_MEMBER_SIZE:
+        raise InputError(
+            where,
+            f"too large to read: {info.file_size:,} bytes uncompressed (at most "
+            f"{MAX_MEMBER_SIZE:,}); a police.uk street file is far smaller",
+            hint=_DOWNLOAD_AGAIN,
+        )
 
 
 def _not_a_zip(path: Path) -> InputError:

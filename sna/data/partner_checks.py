@@ -19,8 +19,11 @@ __all__ = ["AREA", "CHECK_COLUMNS", "PERCENT", "check_figures", "empty_checks"]
 
 AREA = "area"
 """``area_code`` of a figure for the whole assessment area."""
-PERCENT = re.compile(r"^(?P<sign>[+\-−]?)(?P<number>\d+(?:\.(?P<decimals>\d+))?)\s*(?P<pct>%?)$")
-"""A percentage or rate as printed: ``40.0%``, ``+11.5%``, ``1.6``, ``0.10``."""
+PERCENT = re.compile(
+    r"^(?P<sign>[+\-−]?)(?P<number>[0-9]{1,9}(?:\.(?P<decimals>[0-9]{1,6}))?)\s*(?P<pct>%?)$"
+)
+"""A percentage or rate as printed: ``40.0%``, ``+11.5%``, ``1.6``, ``0.10`` (digits 0-9, at
+most 9 before the point and 6 after)."""
 CHECK_COLUMNS = (
     "file",
     "row",

@@ -15,11 +15,11 @@ exactly as published, and listed as a data-quality warning that reports show bes
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +73,16 @@ DENOMINATOR_TYPES = ("total", "population")
 """``total``: the count is part of the denominator (a share, Wilson interval); ``population``:
 residents (a rate per 1,000 residents a year)."""
 SUFFIXES = (".csv", ".xlsx")
+OTHER_TABLES = (".xls", ".xlsm", ".xlsb", ".ods", ".tsv", ".numbers")
+"""Spreadsheets and tables in the partner folder that are not read: an error, not a silent loss."""
+MAX_NUMBER = 10**12
+"""The largest count, denominator or ``rate_per`` read (a million million): more is a mistake."""
+MAX_TEXT = 1000
+"""The longest cell read (characters): a citation or a note is far shorter."""
+TEXT_COLUMNS = ("indicator", "category", "source", "note")
+"""Free-text columns: shown in reports and their CSV downloads, so checked for formulas."""
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+"""The years a period may fall in."""
 
 FIGURE_COLUMNS = (
     "file",
@@ -98,7 +108,12 @@ FIGURE_COLUMNS = (
 )
 """Columns of ``partners.parquet``: one row per figure, as published."""
 
-_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+$")
+_NUMBER = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA = re.compile(r"^(?:[=@]|[+\-\u2212](?![0-9]))|^[+\-\u2212].*(?:\||[A-Za-z_]\()")
+"""Text a spreadsheet would run as a formula when a reader opens a table's CSV download: it
+begins with ``=`` or ``@``, or with a sign not followed by a digit, or with a sign and calls a
+function (``-1+HYPERLINK(...)``, ``+cmd|...``). ``+602 crimes on 2021`` is kept."""
 
 
 class PartnerFileError(InputError):
@@ -183,6 +198,15 @@ def parse_period(text: str) -> tuple[pd.Period, pd.Period]:
     ['2016-04', '2017-03']
     """
     text = text.strip()
+    if not text.isascii():
+        raise ValueError(f"must be written with the digits 0-9; got {text!r}")
+    first, last = _parse_period(text)
+    if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+        raise ValueError(f"must fall in the years {FIRST_YEAR} to {LAST_YEAR}; got {text!r}")
+    return first, last
+
+
+def _parse_period(text: str) -> tuple[pd.Period, pd.Period]:
     if re.fullmatch(r"\d{4}", text):
         return pd.Period(f"{text}-01", "M"), pd.Period(f"{text}-12", "M")
     if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
@@ -203,10 +227,13 @@ def parse_period(text: str) -> tuple[pd.Period, pd.Period]:
                 f"a financial year runs into the next year, like 2016/17; got {text!r}"
             )
         return pd.Period(f"{start}-04", "M"), pd.Period(f"{end}-03", "M")
-    raise ValueError(
+    problem = (
         "must be a year (2024), a month (2024-03), a span of months (2024-02/2025-01) or a "
         f"financial year (2016/17); got {text!r}"
     )
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?|\d{1,2}/\d{1,2}/\d{2,4}", text):
+        problem += " (a spreadsheet turned it into a date: type the period as text, '2024-03)"
+    raise ValueError(problem)
 
 
 def _main_year(first: pd.Period, last: pd.Period) -> int:
@@ -223,49 +250,113 @@ def partner_files(folder: Path | None) -> list[Path]:
     """
     if folder is None:
         return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in SUFFIXES
-    )
+    files = []
+    for p in sorted(folder.iterdir()):
+        suffix = p.suffix.lower()
+        if p.name.startswith((".", "~$")) or suffix not in (*SUFFIXES, *OTHER_TABLES):
+            continue
+        if suffix in OTHER_TABLES:
+            raise PartnerFileError(
+                p, None, None, f"a {suffix} file is not read as partner data",
+                hint="save it as .xlsx or CSV UTF-8, or move it out of the partner folder",
+            )  # fmt: skip
+        if not p.is_file():
+            what = "a folder" if p.is_dir() else "a link to no readable file"
+            raise PartnerFileError(
+                p, None, None, f"is {what}, not a partner file",
+                hint="partner files are read from the partner folder itself; rename or move it",
+            )  # fmt: skip
+        files.append(p)
+    return files
 
 
-def _rows(path: Path) -> list[list[str]]:
-    """The file's cells as text, row 1 first (the header); blank cells are ""."""
-    if path.suffix.lower() == ".xlsx":
-        return _xlsx_rows(path)
+_SAVE_AS_CSV = "save the file as CSV UTF-8 (comma delimited)"
+
+
+def _rows(path: Path) -> tuple[list[list[object]], bool]:
+    """The file's cells, row 1 first (the header), and whether it has merged cells.
+
+    A CSV file's cells are text (blank cells ""); a workbook's are what the cell holds (text,
+    a number, a date), for :func:`_cell_text` and the checks of :func:`read_partner_file`.
+    """
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [list(row) for row in csv.reader(handle)]
+        if path.suffix.lower() == ".xlsx":
+            return _xlsx_rows(path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PartnerFileError(
+            path, None, None, f"cannot be read ({exc.strerror or exc})",
+            hint="check that the file exists and that you may read it (its permissions)",
+        ) from None  # fmt: skip
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PartnerFileError(path, None, None, "UTF-16 text, not UTF-8", hint=_SAVE_AS_CSV)
+    if data.startswith(b"PK\x03\x04"):
+        raise PartnerFileError(
+            path, None, None, "a workbook (or a zip archive), not CSV text",
+            hint="name an Excel workbook .xlsx, or save it as CSV UTF-8",
+        )  # fmt: skip
+    if b"\x00" in data:
+        raise PartnerFileError(path, None, None, "not CSV text (it holds binary data)",
+                               hint=_SAVE_AS_CSV)  # fmt: skip
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PartnerFileError(
             path, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-            hint="save the file as CSV UTF-8",
+            hint=_SAVE_AS_CSV,
         ) from None  # fmt: skip
+    rows: list[list[object]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows.extend(list(row) for row in reader)
     except csv.Error as exc:
-        raise PartnerFileError(path, None, None, f"not a readable CSV file ({exc})") from None
+        raise PartnerFileError(
+            path, len(rows) + 1, None, f"not readable as CSV ({exc})",
+            hint="a cell that begins with a quote (\") must end with one",
+        ) from None  # fmt: skip
+    return rows, False
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    """Cells of the first sheet of a workbook as text, as a spreadsheet shows them.
+def _xlsx_rows(path: Path) -> tuple[list[list[object]], bool]:
+    """Cells of the first sheet of a workbook, and whether that sheet has merged cells.
 
-    Whole numbers stored as numbers lose their ``.0``; a percentage must be typed as text
-    ("40.0%"), since a cell's display format is not read.
+    A percentage must be typed as text ("40.0%"), since a cell's display format is not read.
+    Another sheet that holds partner figures (its first row names ``period`` and
+    ``indicator``) is an error: only the first sheet is read, and its figures would be lost.
     """
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
         values = sheet.to_python(skip_empty_area=False)
-    except (CalamineError, OSError, ValueError) as exc:
+        merged = bool(sheet.merged_cell_ranges)
+        for index, name in enumerate(workbook.sheet_names[1:], start=2):
+            first = next(iter(workbook.get_sheet_by_index(index - 1).to_python()), [])
+            header = {_cell_text(c).strip().lower() for c in first}
+            if {"period", "indicator"} <= header:
+                raise PartnerFileError(
+                    path, None, None,
+                    f"sheet {index} ({name!r}) holds partner figures too, but only the first "
+                    "sheet is read",
+                    hint="put every figure on the first sheet, or each sheet in its own file",
+                )  # fmt: skip
+    except (CalamineError, ValueError) as exc:
         raise PartnerFileError(path, None, None, f"not a readable XLSX workbook ({exc})") from None
-    return [[_cell_text(v) for v in row] for row in values]
+    return [list(row) for row in values], merged
 
 
 def _cell_text(value: object) -> str:
+    """A cell as text: whole numbers stored as numbers lose their ``.0``.
+
+    Examples
+    --------
+    >>> _cell_text(45465.0), _cell_text(None), _cell_text(12.5)
+    ('45465', '', '12.5')
+    """
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return str(value)
 
@@ -305,11 +396,18 @@ def read_partner_file(
         period, area, count or percentage that cannot be read, a count larger than its total,
         or a figure given twice.
     """
-    rows = _rows(path)
+    values, merged = _rows(path)
+    rows = [[_cell_text(v) for v in row] for row in values]
     name = path.as_posix() if relative_to is None else _relative(path, relative_to)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise PartnerFileError(path, 1, None, "no header row", hint=_HEADER_HINT)
     header = [cell.strip().lower() for cell in rows[0]]
+    for separator, words in ((";", "semicolons"), ("\t", "tabs")):
+        if len(header) == 1 and set(header[0].split(separator)) & set(REQUIRED) - {header[0]}:
+            raise PartnerFileError(
+                path, 1, None, f"the columns are separated by {words}, not commas",
+                hint=_SAVE_AS_CSV,
+            )  # fmt: skip
     for position, column in enumerate(header):
         if column and column not in COLUMNS:
             raise PartnerFileError(
@@ -320,21 +418,31 @@ def read_partner_file(
     for column in REQUIRED:
         if column not in header:
             raise PartnerFileError(path, 1, column, "missing (required)", hint=_HEADER_HINT)
-    lookup = {c.casefold(): (c, n) for c, n in districts}
-    lookup |= {n.casefold(): (c, n) for c, n in districts}
+    lookup = {_plain(c).casefold(): (c, n) for c, n in districts}
+    lookup |= {_plain(n).casefold(): (c, n) for c, n in districts}
     names = list(area_names)
-    lookup |= {n.casefold(): (AREA, names[0]) for n in names}
+    lookup |= {_plain(n).casefold(): (AREA, names[0]) for n in names}
     known = ", ".join([*(n for _, n in districts), *names])
     records = []
-    seen: dict[tuple[str, ...], int] = {}
+    seen: dict[tuple[object, ...], int] = {}
     for number, cells in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             raise PartnerFileError(path, number, None, "more cells than the header has columns")
         row = {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(header) if c}
+        _check_cells(path, number, row, merged)
+        position = header.index("published_percent") if "published_percent" in header else -1
+        if 0 <= position < len(values[number - 1]):
+            cell = values[number - 1][position]
+            if isinstance(cell, int | float) and not isinstance(cell, bool):
+                raise PartnerFileError(
+                    path, number, "published_percent",
+                    f"a number ({cell!r}) in the workbook: its display (40% or 0.4) is not read",
+                    hint="type the percentage as printed, as text: '40.0%",
+                )  # fmt: skip
         record = _record(path, number, row, lookup, known)
-        key = tuple(str(record[k]) for k in ("period", "area_code", "indicator", "category"))
+        key = figure_key(record)
         if key in seen:
             what = ", ".join(
                 str(record[k])
@@ -350,6 +458,60 @@ def read_partner_file(
         records.append({"file": name, "row": number, **record})
     frame = pd.DataFrame(records, columns=list(FIGURE_COLUMNS))
     return _typed(frame)
+
+
+def figure_key(record: dict[str, object] | pd.Series) -> tuple[object, ...]:
+    """What makes two rows the same figure: the same months, area, indicator and category.
+
+    Indicator and category are compared without case and runs of spaces, the period by its
+    months (``2024`` is ``2024-01/2024-12``).
+
+    Examples
+    --------
+    >>> a = {"period_start": 1, "period_end": 2, "area_code": "x", "indicator": "Sexual  offences",
+    ...      "category": ""}
+    >>> figure_key(a) == figure_key({**a, "indicator": "sexual offences"})
+    True
+    """
+    return (
+        record["period_start"],
+        record["period_end"],
+        record["area_code"],
+        _plain(str(record["indicator"])).casefold(),
+        _plain(str(record["category"])).casefold(),
+    )
+
+
+def _plain(text: str) -> str:
+    """Text with each run of spaces (tabs, no-break spaces) as one space, none at the ends."""
+    return " ".join(text.split())
+
+
+def _check_cells(path: Path, number: int, row: dict[str, str], merged: bool) -> None:
+    """Cells that no report should show: control characters, formulas, very long text."""
+    for column, text in row.items():
+        where = (path, number, column)
+        if _CONTROL.search(text):
+            raise PartnerFileError(*where, "holds a control character (binary data)")
+        if len(text) > MAX_TEXT:
+            raise PartnerFileError(
+                *where, f"{len(text):,} characters long (at most {MAX_TEXT:,})",
+                hint="cite the source briefly; put long notes in the partner's own document",
+            )  # fmt: skip
+        if column in TEXT_COLUMNS and _FORMULA.search(text):
+            raise PartnerFileError(
+                *where, f"{text[:40]!r} would be run as a formula by a spreadsheet opening the "
+                "report's CSV download",
+                hint="begin the text with a word or a number",
+            )  # fmt: skip
+    if merged:
+        for column in REQUIRED:
+            if not row.get(column):
+                raise PartnerFileError(
+                    path, number, column, "blank (required)",
+                    hint="a merged cell keeps its value in its first row only: unmerge the "
+                    "cells and fill every row",
+                )  # fmt: skip
 
 
 _HEADER_HINT = (
@@ -372,7 +534,7 @@ def _record(
         first, last = parse_period(row["period"])
     except ValueError as exc:
         raise fail("period", str(exc)) from None
-    area = lookup.get(row["area"].casefold())
+    area = lookup.get(_plain(row["area"]).casefold())
     if area is None:
         raise fail("area", f"unknown area {row['area']!r}; known: {known}")
     count = _whole(row.get("count", ""), lambda p: fail("count", p))
@@ -404,17 +566,15 @@ def _record(
         raise fail("published_rate", f"not a number like 0.10 or 12.5; got {rate!r}")
     per = math.nan
     if per_text:
-        try:
-            per = float(per_text.replace(",", ""))
-        except ValueError:
-            per = math.nan
-        if not per > 0:
+        plain = per_text.replace(",", "")
+        per = float(plain) if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", plain) else math.nan
+        if not 0 < per <= MAX_NUMBER:
             raise fail("rate_per", f"must be a number above 0, like 1 or 1000; got {per_text!r}")
     if rate and not per_text:
         raise fail("rate_per", "required with published_rate (1 for per head, 1000 for per 1,000)")
     if count is None and not percent and not rate:
         raise fail("count", "blank: a row needs a count, a published_percent or a published_rate")
-    category = row.get("category", "")
+    category = _plain(row.get("category", ""))
     return {
         "period": row["period"],
         "period_start": first.to_timestamp(),
@@ -423,7 +583,7 @@ def _record(
         "year": _main_year(first, last),
         "area_code": area[0],
         "area_name": area[1],
-        "indicator": row["indicator"],
+        "indicator": _plain(row["indicator"]),
         "category": category,
         "is_total": category.casefold() == TOTAL.casefold(),
         "count": count,
@@ -439,18 +599,15 @@ def _record(
 
 def _whole(text: str, fail: object) -> int | None:
     """A whole number >= 0 as printed (``45465`` or ``45,465``), or None when blank."""
+    assert callable(fail)
     if not text:
         return None
-    if _NUMBER.match(text):
-        return int(text.replace(",", ""))
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is not None and value == value.to_integral_value() and value >= 0:
-        return int(value)
-    assert callable(fail)
-    raise fail(f"must be a whole number of 0 or more (like 45465 or 45,465); got {text!r}")
+    if not _NUMBER.match(text):
+        raise fail(f"must be a whole number of 0 or more (like 45465 or 45,465); got {text!r}")
+    value = int(text.replace(",", "").split(".")[0])
+    if value > MAX_NUMBER:
+        raise fail(f"{value:,} is too large (at most {MAX_NUMBER:,})")
+    return value
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -506,10 +663,43 @@ def read_partners(
         for path in partner_files(folder)
     ]
     frames = [f for f in frames if len(f)]
+    _check_across_files(frames, folder)
     if not frames:
         return Partners(empty_figures(), empty_checks())
     figures = _typed(pd.concat(frames, ignore_index=True))
     return Partners(figures, check_figures(figures, district_codes=[c for c, _ in districts]))
+
+
+def _check_across_files(frames: list[pd.DataFrame], folder: Path | None) -> None:
+    """The same figure in two files, or an indicator spelled two ways, is an error.
+
+    A figure given twice would be counted twice where figures are added up (heat-maps, the
+    area's totals); an indicator spelled ``Sexual offences`` in one file and ``sexual offences``
+    in another would split its trend in two.
+    """
+    seen: dict[tuple[object, ...], tuple[str, int]] = {}
+    spelling: dict[str, tuple[str, str, int]] = {}
+    for frame in frames:
+        for record in frame.to_dict("records"):
+            where = (str(record["file"]), int(record["row"]))
+            path = folder / Path(where[0]).name if folder is not None else Path(where[0])
+            key = figure_key(record)
+            if key in seen and seen[key][0] != where[0]:
+                raise PartnerFileError(
+                    path, where[1], "indicator",
+                    f"the same figure ({record['indicator']}, {record['area_name']}, "
+                    f"{record['period']}) is in {seen[key][0]}, row {seen[key][1]} too",
+                    hint="give each figure once: remove one of the rows or one of the files",
+                )  # fmt: skip
+            seen.setdefault(key, where)
+            indicator = str(record["indicator"])
+            first = spelling.setdefault(indicator.casefold(), (indicator, *where))
+            if first[0] != indicator:
+                raise PartnerFileError(
+                    path, where[1], "indicator",
+                    f"{indicator!r} is spelled {first[0]!r} in {first[1]}, row {first[2]}",
+                    hint="spell an indicator the same way everywhere, so its years join up",
+                )  # fmt: skip
 
 
 def partner_inputs(config: Config) -> dict[str, Path]:

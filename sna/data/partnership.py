@@ -47,6 +47,11 @@ LSOA11_TO_21 = (
     "England_and_Wales.csv.gz"
 )
 LSOA21_NAMES = "population/census2021_usual_residents_lsoa21_by_age6.csv.gz"
+WARDS = "lookups/lsoa21_ward24_lad24.csv.gz"
+BOUNDARIES = "geography/lsoa21_boundaries_thames_valley.geojson.gz"
+HARM = "harm/harm_bands.csv"
+IOD_SUMMARIES = "peers/imd2025_lad24_summaries.csv"
+RURAL_URBAN = "peers/ruc21_lsoa21.csv.gz"
 
 KINDS = ("Community Safety Partnership", "district", "county", "police force area")
 CSP, DISTRICT, COUNTY, FORCE = KINDS
@@ -481,6 +486,32 @@ lsoa_lookup_2011_2021 = "{lsoa11_21}"
 # English Indices of Deprivation 2025 (2021 LSOAs), for years coded in 2021 LSOAs;
 # IoD2019 for 2011 LSOAs
 iod2025 = "imd2025/imd2025_lsoa21_ranks_deciles_scores.csv.gz"
+# ONS best-fit LSOA (2021) to ward (2024) lookup, England and Wales: places are named by ward,
+# e.g. "Carfax & Jericho (Oxford 008A)"
+wards = "{wards}"
+# ONS LSOA (2021) boundaries (GeoJSON, WGS84) for the maps. The demo's file covers the Thames
+# Valley force area only: elsewhere, download the super-generalised LSOA 2021 boundaries from
+# the ONS Open Geography Portal (https://geoportal.statistics.gov.uk) and name the file here.
+boundaries = "{boundaries}"
+# Optional: partner indicators (health, fire, council figures), one CSV or XLSX row per published
+# figure (docs/methods.md, "Partner data"). The demo's folder holds Oxfordshire's figures only:
+# point this at a folder of your partnership's own files.
+# partners = "partners"
+
+[priorities]
+# Harm points per police.uk crime type (indicative bands, the same everywhere; see the file's
+# header): the harm criterion of the priority scores (docs/methods.md, "Priority scoring").
+harm_weights = "{harm}"
+
+[peers]
+# Similar districts across England and Wales (docs/methods.md): the national files shipped in
+# the raw folder (IoD2025 district summaries, rural-urban classification, district to force
+# lookup, mid-2022 estimates).
+k = 10
+iod_summaries = "{iod_summaries}"
+rural_urban = "{rural_urban}"
+force_lookup = "{force_lookup}"
+population = "population/mye22final.xlsx"
 
 [population.sources.mye2020]
 label = "ONS mid-2020 population estimates (2021 geography)"
@@ -586,6 +617,12 @@ def config_text(
             lsoa11=LSOA11_LOOKUP,
             lsoa21=LSOA21_NAMES,
             lsoa11_21=LSOA11_TO_21,
+            wards=WARDS,
+            boundaries=BOUNDARIES,
+            harm=HARM,
+            iod_summaries=IOD_SUMMARIES,
+            rural_urban=RURAL_URBAN,
+            force_lookup=LAD_CSP_PFA,
             by_year="".join(
                 _population_for(y, former=p.former_districts) for y in years if y != 2021
             ),

@@ -30,11 +30,17 @@ from sna.data.lads import lsoa_lad_lookup
 from sna.data.peer_config import DEFAULT_FEATURES, FEATURES, PeerSettings, peer_settings
 from sna.errors import InputError
 
+PEER_FEATURES = "peer_features.parquet"
+"""The output of ``sna prepare`` holding :func:`district_features` (``lad_code`` a column)."""
+
 __all__ = [
     "DEFAULT_FEATURES",
     "FEATURES",
+    "PEER_FEATURES",
     "PeerSettings",
     "district_features",
+    "peer_inputs",
+    "peer_outputs",
     "peer_settings",
     "read_age_density",
     "read_iod_summaries",
@@ -197,3 +203,46 @@ def district_features(config: Config, settings: PeerSettings) -> pd.DataFrame:
         for code, row in lacking[lacking.any(axis=1)].iterrows()
     }
     return out
+
+
+def _peer_files(config: Config) -> dict[str, Path]:
+    settings = peer_settings(config)
+    return {
+        "peers:iod_summaries": settings.iod_summaries,
+        "peers:rural_urban": settings.rural_urban,
+        "peers:force_lookup": settings.force_lookup,
+        "peers:population": settings.population,
+    }
+
+
+def peer_inputs(config: Config) -> dict[str, Path]:
+    """The peer feature files of a config that exist, by their role in the manifest (``peers:<key>``).
+
+    ``sna prepare`` hashes them with the other input files, so a changed (or newly added) file
+    makes the prepared data, and the reports built from them, out of date.
+    """
+    return {role: path for role, path in _peer_files(config).items() if path.is_file()}
+
+
+def peer_outputs(config: Config) -> dict[str, pd.DataFrame]:
+    """``peer_features.parquet``: :func:`district_features` of every district of England.
+
+    Built once by ``sna prepare`` (reading the mid-2022 workbook takes seconds), so that each
+    report reads the features instead of the published files. ``lad_code`` is a column. Empty
+    (no rows, the same columns) when a peer file is absent: the reports then say the
+    comparison with similar districts cannot be made.
+
+    Raises
+    ------
+    sna.errors.ConfigError
+        If the ``[peers]`` table of the config is invalid.
+    sna.errors.InputError
+        If a peer file is present but cannot be read.
+    """
+    files = _peer_files(config)
+    if not all(path.is_file() for path in files.values()):
+        columns = ["lad_code", "lad_name", *FEATURES, "population", "pfa_code", "pfa_name"]
+        return {PEER_FEATURES: pd.DataFrame({c: pd.Series(dtype=object) for c in columns})}
+    features = district_features(config, peer_settings(config))
+    features.attrs = {}
+    return {PEER_FEATURES: features.reset_index()}

@@ -68,6 +68,7 @@ import io
 import re
 import zlib
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -572,12 +573,19 @@ def normalise_crime_type(values: pd.Series) -> pd.Series:
     """Canonical police.uk crime type names; unknown names become missing.
 
     Case, hyphens and repeated spaces are ignored: ``"anti-social  behaviour"`` is
-    ``"Anti-social behaviour"``.
+    ``"Anti-social behaviour"``. Each distinct name is looked up once.
+
+    Examples
+    --------
+    >>> normalise_crime_type(pd.Series(["anti-social  behaviour", "Drugs", "Fraud"])).tolist()
+    ['Anti-social behaviour', 'Drugs', nan]
     """
-    unique = pd.Series(values.unique())
-    keys = unique.str.casefold().str.replace("-", " ", regex=False).str.split().str.join(" ")
-    canonical = dict(zip(unique, keys.map(_CRIME_TYPE_KEYS), strict=True))
-    return values.map(canonical)
+    codes, unique = pd.factorize(values)
+    canonical = [
+        _CRIME_TYPE_KEYS.get(" ".join(str(u).casefold().replace("-", " ").split())) for u in unique
+    ]
+    names = np.array([*canonical, None], dtype=object)  # code -1 (a missing value) is missing
+    return pd.Series(names[codes], index=values.index, dtype="str")
 
 
 def validate_records(
@@ -603,26 +611,35 @@ def validate_records(
     pandas.Series
         Reason text per row (same index), missing for usable rows.
     """
-    reason = pd.Series(pd.NA, index=records.index, dtype="string")
+    n = len(records)
+    reason = np.full(n, None, dtype=object)
+    open_ = np.ones(n, dtype=bool)  # no reason yet
 
-    def flag(mask: pd.Series, text: str) -> None:
-        reason.loc[mask & reason.isna()] = text
+    def flag(mask: np.ndarray, text: str) -> None:
+        hit = mask & open_
+        reason[hit] = text
+        open_[hit] = False
 
-    columns = list(STREET_COLUMNS)
-    flag((records[columns] == "").all(axis=1), "empty row")
-    month = records["Month"]
-    well_formed = {m: bool(_MONTH.match(m.strip())) for m in month.unique()}
-    flag(~month.map(well_formed).astype(bool), "malformed month")
-    flag(month.str.strip() != file_month, "month does not match file name")
+    def per_value(column: str, test: Callable[[str], bool]) -> np.ndarray:
+        """``test`` of each row's value, computed once per distinct value."""
+        codes, unique = pd.factorize(records[column])
+        results = np.array([test(v) for v in unique] + [False], dtype=bool)
+        return results[codes]
+
+    empty = np.ones(n, dtype=bool)
+    for column in STREET_COLUMNS:
+        empty &= (records[column] == "").to_numpy(dtype=bool)
+    flag(empty, "empty row")
+    flag(~per_value("Month", lambda m: bool(_MONTH.match(m.strip()))), "malformed month")
+    flag(~per_value("Month", lambda m: m.strip() == file_month), "month does not match file name")
     if file_force is not None:
-        forces = records["Falls within"]
-        matches = {f: force_key(f) == force_key(file_force) for f in forces.unique()}
-        flag(~forces.map(matches).astype(bool), FORCE_MISMATCH)
-    flag(normalise_crime_type(records["Crime type"]).isna(), "unknown crime type")
-    flag(records["LSOA code"].str.strip() == "", "no location")
+        wanted = force_key(file_force)
+        flag(~per_value("Falls within", lambda f: force_key(f) == wanted), FORCE_MISMATCH)
+    flag(normalise_crime_type(records["Crime type"]).isna().to_numpy(), "unknown crime type")
+    flag((records["LSOA code"].str.strip() == "").to_numpy(dtype=bool), "no location")
     lon = pd.to_numeric(records["Longitude"], errors="coerce")
     lat = pd.to_numeric(records["Latitude"], errors="coerce")
     given = (records["Longitude"].str.strip() != "") | (records["Latitude"].str.strip() != "")
     inside = lon.between(*UK_LONGITUDE) & lat.between(*UK_LATITUDE)
-    flag(given & ~inside, "coordinates missing or outside the UK")
-    return reason
+    flag((given & ~inside).to_numpy(dtype=bool), "coordinates missing or outside the UK")
+    return pd.Series(reason, index=records.index, dtype="string")

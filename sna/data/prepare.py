@@ -17,10 +17,12 @@ import errno
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from sna.data.areas import (
     lsoa_areas,
     lsoa_lookup,
 )
+from sna.data.cache import CACHE_DIR, FileCache
 from sna.data.config import Config, load_config
 from sna.data.files import (
     DATA_LOCK,
@@ -50,6 +53,7 @@ from sna.data.files import (
 from sna.data.lads import lad_tables, lsoa_count_table
 from sna.data.manifest import Manifest, format_months
 from sna.data.partners import partner_inputs, partner_outputs, partner_summary
+from sna.data.peers import peer_inputs, peer_outputs
 from sna.data.policeuk import (
     ASB,
     MALFORMED,
@@ -85,6 +89,7 @@ OUTPUTS = (
     "lad_populations.parquet",
     "partners.parquet",
     "partner_checks.parquet",
+    "peer_features.parquet",
     "rejects.csv",
 )
 REJECT_COLUMNS = ["source_file", "line", "reason", *STREET_COLUMNS, "raw"]
@@ -236,7 +241,9 @@ def process_street_file(
     name = _rel(street.path, relative_to)
     reason = validate_records(records, file_month=street.month, file_force=street.force)
     _check_force(street)
-    placed = assign_districts(records["LSOA code"], records["LSOA name"], lookup)
+    placed = assign_districts(
+        records["LSOA code"], records["LSOA name"], _lookup_rows(records["LSOA code"], lookup)
+    )
     unknown = reason.isna() & placed["district_code"].eq("") & placed["lsoa_vintage"].eq(0)
     reason = reason.mask(unknown, "unknown LSOA code")
     vintage = placed.attrs.get("file_vintage", 0)
@@ -250,10 +257,11 @@ def process_street_file(
     usable = reason.isna()
     in_area = usable & placed["district_code"].isin(keep)
     out_of_area = int((usable & ~in_area).sum())
+    crime_type = normalise_crime_type(records["Crime type"])
     by_lsoa = lsoa_count_table(
         records.loc[usable, "LSOA code"],
         placed.loc[usable, "lsoa_vintage"],
-        normalise_crime_type(records.loc[usable, "Crime type"]),
+        crime_type[usable],
     )
 
     kept = records.loc[in_area]
@@ -261,7 +269,7 @@ def process_street_file(
     tidy.insert(0, "month", pd.to_datetime(kept["Month"].str.strip(), format="%Y-%m"))
     tidy["longitude"] = pd.to_numeric(kept["Longitude"], errors="coerce")
     tidy["latitude"] = pd.to_numeric(kept["Latitude"], errors="coerce")
-    tidy["crime_type"] = normalise_crime_type(kept["Crime type"])
+    tidy["crime_type"] = crime_type[in_area]
     tidy["lsoa_code"] = tidy["lsoa_code"].str.strip()
     tidy["lsoa_name"] = placed.loc[in_area, "lsoa_name"]  # the lookup's name for the code
     renamed = int((kept["LSOA name"].str.strip() != tidy["lsoa_name"]).sum())
@@ -300,6 +308,25 @@ def process_street_file(
         crime_ids=crime_ids,
         lsoa_counts=by_lsoa,
     )
+
+
+_LOOKUP_INDEX: list[Any] = []
+"""The last lookup given to :func:`_lookup_rows` and an index of its codes (built once)."""
+
+
+def _lookup_rows(codes: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``lookup`` for the LSOA codes in ``codes``, in the lookup's order.
+
+    :func:`~sna.data.areas.assign_districts` gives the same result with these rows as with the
+    whole lookup; matching a file's few thousand codes against an index built once is much
+    cheaper than joining each file to the whole lookup (tens of thousands of rows).
+    """
+    if not _LOOKUP_INDEX or _LOOKUP_INDEX[0] is not lookup:
+        ids, unique = pd.factorize(lookup["lsoa_code"])  # a number per distinct code
+        _LOOKUP_INDEX[:] = [lookup, ids, pd.Index(unique)]
+    _, ids, index = _LOOKUP_INDEX
+    wanted = index.get_indexer(pd.Index(codes.str.strip().unique()))
+    return lookup.iloc[np.flatnonzero(np.isin(ids, wanted[wanted >= 0]))]
 
 
 def _check_force(street: StreetFile) -> None:
@@ -368,13 +395,218 @@ def _merge_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sort(np.concatenate([a, b]), kind="stable")
 
 
+PARALLEL_MIN_FILES = 24
+"""Street files to read before they are read in :data:`WORKERS` worker processes; fewer are read
+in this process, where starting the workers (importing pandas in each) would cost more."""
+WORKERS = 2
+
+
+def _process_street_files(
+    street: list[RawFile],
+    *,
+    config: Config,
+    hashes: dict[str, str],
+    lookup: pd.DataFrame,
+    keep: tuple[str, ...],
+    force: bool,
+    bar: Any,
+) -> tuple[list[FileResult], set[str]]:
+    """Every street file processed, in order, and the cache keys used.
+
+    A file's result is taken from the per-file cache (:mod:`sna.data.cache`) when its content,
+    path and the processing fingerprint are unchanged (not with ``force``), else computed, in
+    worker processes when there are many files, and cached. Results are computed as if no other
+    file had been read; the cross-file duplicate Crime ID check is then made in file order, and
+    the rare file holding a Crime ID of an earlier file is processed again with the IDs seen so
+    far, so the outcome is that of reading the files one after another. An error in a worker is
+    raised by processing that file again here, in order, so the first failing file is named.
+    """
+    raw = config.raw_dir
+    tasks: list[tuple[RawFile, str, tuple[RawFile, str] | None] | InputError] = []
+    seen: dict[tuple[str, str], tuple[RawFile, str]] = {}
+    for source in street:
+        rel = _rel(source.path, raw)
+        try:
+            month, force_id = parse_street_filename(source.path)
+        except InputError as exc:
+            tasks.append(exc)  # raised in order, after the files before it
+            break
+        # One month of one force, however its file is named (thames-valley-police is
+        # thames-valley): a second file for it is a copy, or a different download.
+        key = (month, force_key(force_id))
+        tasks.append((source, rel, seen.get(key)))
+        seen.setdefault(key, (source, hashes[rel]))
+
+    cache = FileCache(config.processed_dir / CACHE_DIR)
+    processing = _processing_fingerprint(config, hashes)
+    keys: dict[int, str] = {}
+    cached: dict[int, FileResult] = {}
+    for i, task in enumerate(tasks):
+        if isinstance(task, tuple) and task[2] is None:
+            keys[i] = _cache_key(processing, task[1], hashes[task[1]])
+            hit = None if force else _load_result(cache, keys[i])
+            if hit is not None:
+                cached[i] = hit
+    todo = [i for i in keys if i not in cached]
+    results: list[FileResult] = []
+    seen_ids = np.empty(0, dtype=np.uint64)
+    with contextlib.ExitStack() as stack:
+        futures: dict[int, Any] = {}
+        if len(todo) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=WORKERS,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(lookup, keep),
+                )
+            )
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            for i in todo:
+                source, rel, _ = tasks[i]  # type: ignore[misc]
+                futures[i] = pool.submit(_worker_process, source, raw, hashes[rel])
+        for i, task in enumerate(tasks):
+            if isinstance(task, InputError):
+                raise task
+            source, rel, first = task
+            bar.set_postfix_str(source.path.name)
+            if first is not None:
+                first_source, first_hash = first
+                if first_hash != hashes[rel] and _content_sha(first_source) != _content_sha(source):
+                    month, force_id = parse_street_filename(source.path)
+                    raise InputError(
+                        source.path,
+                        f"a second, different file for {force_key(force_id)} {month} "
+                        f"(the first is {first_source.path})",
+                        hint="keep one of them: police.uk revises past months, so keep the "
+                        "newer download",
+                    )
+                original = _rel(first_source.path, raw)
+                results.append(_duplicate_file_result(source, raw, hashes[rel], original))
+                bar.update(1)
+                continue
+            result = cached.pop(i, None)
+            if result is None:
+                future = futures.pop(i, None)
+                result = future.result() if future is not None else None
+                if result is None:  # not sent to a worker, or the worker failed: raise here
+                    result = process_street_file(
+                        source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep
+                    )
+                _save_result(cache, keys[i], result)
+            if len(seen_ids) and _in_sorted(result.crime_ids, seen_ids).any():
+                result = process_street_file(
+                    source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
+                    seen_ids=seen_ids,
+                )  # fmt: skip
+            seen_ids = _merge_sorted(seen_ids, result.crime_ids)
+            results.append(result)
+            bar.update(1)
+    return results, set(keys.values())
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(lookup: pd.DataFrame, keep: tuple[str, ...]) -> None:
+    """Worker process set-up: the LSOA lookup and kept districts, sent once per worker."""
+    _WORKER.update(lookup=lookup, keep=keep)
+
+
+def _worker_process(source: RawFile, raw: Path, sha256: str) -> FileResult | None:
+    """One street file processed in a worker; None if it fails (it is then redone in order)."""
+    try:
+        return process_street_file(
+            source, relative_to=raw, sha256=sha256, lookup=_WORKER["lookup"], keep=_WORKER["keep"]
+        )
+    except Exception:  # noqa: BLE001 - the main process processes the file again and raises
+        return None
+
+
+_CACHED_FIELDS = (
+    "path",
+    "sha256",
+    "month",
+    "force",
+    "rows_read",
+    "rows_kept",
+    "rows_out_of_area",
+    "rows_rejected",
+    "identical_rows_kept",
+    "lsoa_name_mismatches",
+    "rejects_not_written",
+)
+_CACHED_FRAMES = ("records", "rejects", "lsoa_counts")
+_MONTH_DTYPE = pd.to_datetime(pd.Series(["2025-01"]), format="%Y-%m").dtype
+
+
+def _processing_fingerprint(config: Config, hashes: dict[str, str]) -> str:
+    """What processing one street file depends on besides the file: code, lookups, districts."""
+    package = Path(__file__).parent
+    raw = config.raw_dir
+    payload = {
+        "sna": __version__,
+        "code": {
+            m: sha256_file(package / m)
+            for m in ("policeuk.py", "areas.py", "prepare.py", "archive.py", "lads.py", "cache.py")
+        },
+        "lookups": [
+            hashes.get(_rel(config.sources.lsoa11_lookup, raw)),
+            hashes.get(_rel(config.sources.lsoa21_names, raw)),
+        ],
+        "districts": [[d.code, d.name] for d in config.districts],
+        "keep": list(config.kept_district_codes),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _cache_key(processing: str, rel: str, sha256: str) -> str:
+    """Cache key of one street file: its content, its path (in its rows) and the processing."""
+    return hashlib.sha256(f"{processing}\0{rel}\0{sha256}".encode()).hexdigest()
+
+
+def _save_result(cache: FileCache, key: str, result: FileResult) -> None:
+    """Cache a file's result; a cache that cannot be written (a full disk) is skipped."""
+    with contextlib.suppress(OSError):
+        cache.save(
+            key,
+            {name: getattr(result, name) for name in _CACHED_FRAMES},
+            {"crime_ids": result.crime_ids},
+            {name: getattr(result, name) for name in _CACHED_FIELDS},
+        )
+
+
+def _load_result(cache: FileCache, key: str) -> FileResult | None:
+    """A cached result as :func:`process_street_file` returned it, or None (missing, damaged)."""
+    entry = cache.load(key)
+    if entry is None:
+        return None
+    try:
+        frames = entry["frames"]
+        records = frames["records"]
+        # As process_street_file makes it (Parquet may store another unit of time).
+        records["month"] = records["month"].astype(_MONTH_DTYPE)
+        return FileResult(
+            **{name: entry["meta"][name] for name in _CACHED_FIELDS},
+            records=records,
+            rejects=frames["rejects"],
+            lsoa_counts=frames["lsoa_counts"],
+            crime_ids=entry["arrays"]["crime_ids"].astype(np.uint64),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _reject_frame(rejected: pd.DataFrame, street: StreetFile, name: str) -> pd.DataFrame:
     """Rejected, malformed and (up to the cap) blank rows as rows of ``rejects.csv``."""
-    malformed = street.malformed.assign(**dict.fromkeys(STREET_COLUMNS, ""))
-    blank = pd.DataFrame(
-        {"line": street.blank_lines[:REJECTS_PER_REASON], "reason": EMPTY_ROW, "raw": ""}
-    ).assign(**dict.fromkeys(STREET_COLUMNS, ""))
-    parts = [p for p in (rejected, malformed, blank) if len(p)]
+    parts = [rejected] if len(rejected) else []
+    if len(street.malformed):
+        parts.append(street.malformed.assign(**dict.fromkeys(STREET_COLUMNS, "")))
+    if len(street.blank_lines):
+        blank = pd.DataFrame(
+            {"line": street.blank_lines[:REJECTS_PER_REASON], "reason": EMPTY_ROW, "raw": ""}
+        )
+        parts.append(blank.assign(**dict.fromkeys(STREET_COLUMNS, "")))
     if not parts:
         return pd.DataFrame(columns=REJECT_COLUMNS)
     rejects = pd.concat(parts, ignore_index=True).assign(source_file=name)
@@ -493,9 +725,12 @@ def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
             "prepare.py",
             "config.py",
             "archive.py",
+            "cache.py",
             "lads.py",
             "partners.py",
             "partner_checks.py",
+            "peers.py",
+            "peer_config.py",
         )
     }
     payload = json.dumps(
@@ -622,6 +857,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         "boundaries": config.sources.boundaries,
         **{f"population:{k}": s.file for k, s in config.population_sources.items()},
         **partner_inputs(config),
+        **peer_inputs(config),
     }
     bar = tqdm(
         total=len(street) + 2,
@@ -650,36 +886,9 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     partners = partner_outputs(config)  # before the street files: a bad partner row stops early
     keep = config.kept_district_codes
     bar.update(1)
-    results: list[FileResult] = []
-    seen: dict[tuple[str, str], tuple[RawFile, str]] = {}
-    seen_ids = np.empty(0, dtype=np.uint64)
-    for source in street:
-        path = source.path
-        bar.set_postfix_str(path.name)
-        rel = _rel(path, raw)
-        month, force_id = parse_street_filename(path)
-        # One month of one force, however its file is named (thames-valley-police is
-        # thames-valley): a second file for it is a copy, or a different download.
-        key = (month, force_key(force_id))
-        if key in seen:
-            first, first_hash = seen[key]
-            if first_hash != hashes[rel] and _content_sha(first) != _content_sha(source):
-                raise InputError(
-                    path,
-                    f"a second, different file for {key[1]} {key[0]} (the first is {first.path})",
-                    hint="keep one of them: police.uk revises past months, so keep the newer download",
-                )
-            original = _rel(first.path, raw)
-            results.append(_duplicate_file_result(source, raw, hashes[rel], original))
-        else:
-            seen[key] = (source, hashes[rel])
-            result = process_street_file(
-                source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
-                seen_ids=seen_ids,
-            )  # fmt: skip
-            seen_ids = _merge_sorted(seen_ids, result.crime_ids)
-            results.append(result)
-        bar.update(1)
+    results, used = _process_street_files(
+        street, config=config, hashes=hashes, lookup=lookup, keep=keep, force=force, bar=bar
+    )
 
     bar.set_postfix_str("writing")
     kept = [r.records for r in results if len(r.records)]
@@ -711,6 +920,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         "outcomes.parquet": _outcome_table(records),
         **lad_tables(config, [(r.month, r.force, r.lsoa_counts) for r in results], years),
         **partners,
+        **peer_outputs(config),  # features of every district of England, for the peers
     }
     with _writing(out) as target, contextlib.ExitStack() as stack:
         # Every output goes to a temporary file first; they are renamed into place together
@@ -733,6 +943,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         manifest["outputs"] = outputs
         target.path = manifest_path
         manifest_tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    FileCache(out / CACHE_DIR).prune(used)  # entries of files no longer there, or stale
     bar.update(1)
     bar.close()
     return {**manifest, "up_to_date": False}

@@ -62,6 +62,10 @@ class Processed:
         Partner indicators, one row per published figure
         (:data:`sna.data.partners.FIGURE_COLUMNS`), and their data-quality warnings
         (:data:`sna.data.partner_checks.CHECK_COLUMNS`); empty when there are none.
+    peer_features
+        Every district of England (2024) with the features the most-similar-districts group is
+        made from, indexed by ``lad_code`` (:func:`sna.data.peers.district_features`, built by
+        ``sna prepare``); empty when the peer files are absent, None when prepared without it.
     """
 
     config: Config
@@ -74,6 +78,7 @@ class Processed:
     lad_populations: pd.DataFrame | None = None
     partners: pd.DataFrame = field(default_factory=empty_figures)
     partner_checks: pd.DataFrame = field(default_factory=empty_checks)
+    peer_features: pd.DataFrame | None = None
 
     @property
     def crimes(self) -> pd.DataFrame:
@@ -133,6 +138,7 @@ def load_processed(config: Config | str | Path) -> Processed:
             "lad_populations.parquet",
             "partners.parquet",
             "partner_checks.parquet",
+            "peer_features.parquet",
         )
         if name in outputs
     ]
@@ -161,7 +167,12 @@ def load_processed(config: Config | str | Path) -> Processed:
         lad_populations=frames.get("lad_populations.parquet"),
         partners=frames.get("partners.parquet", empty_figures()),
         partner_checks=frames.get("partner_checks.parquet", empty_checks()),
+        peer_features=_indexed(frames.get("peer_features.parquet"), "lad_code"),
     )
+
+
+def _indexed(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
+    return None if frame is None else frame.set_index(column)
 
 
 def damaged_outputs(folder: Path, outputs: Mapping[str, Mapping[str, Any]]) -> list[str]:

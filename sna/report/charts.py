@@ -23,6 +23,8 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = [
     "OKABE_ITO",
@@ -58,6 +60,7 @@ STYLE: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "text.parse_math": False,  # "$" in a name from the data is a dollar, never TeX
 }
 """The matplotlib settings every chart is drawn with (applied per chart, never globally)."""
 _P = ParamSpec("_P")
@@ -269,16 +272,42 @@ def funnel_plot(
     if not benchmark_hidden:
         _funnel_limits(ax, limits, benchmark_rate)
     ax.scatter(points["denominator"], points["value"], color=_BLUE, zorder=3)
-    for name, row in points.iterrows():
-        ax.annotate(
-            str(name), (row["denominator"], row["value"]), textcoords="offset points", xytext=(5, 4)
-        )
-    ax.set_xlabel("Population (residents)")
+    _label_points(ax, points["denominator"], points["value"])
+    ax.set_xlabel("Population (thousands of residents)")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # labels that do not run into each other
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}"))
     ax.set_ylabel(f"Rate per {per} a year")
     _title(ax, title)
-    if not benchmark_hidden:
-        ax.legend(loc="upper right")
+    if not benchmark_hidden:  # below the chart: the names take the space on the right
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2)
     return ax
+
+
+def _label_points(ax: Axes, x: pd.Series, y: pd.Series) -> None:
+    """Name the points in a column to their right, spaced so that no two labels overlap.
+
+    Labels are stacked from the lowest point up, at least one text line apart, each joined to its
+    point by a thin leader line; the x axis is widened to hold them.
+    """
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    low, high = ax.get_ylim()
+    height = ax.get_position().height * fig.get_size_inches()[1]  # inches
+    gap = 1.35 * plt.rcParams["font.size"] / 72 * (high - low) / height
+    left, right = ax.get_xlim()
+    column = float(x.max()) + 0.06 * (right - left)
+    placed = -np.inf
+    for name in y.sort_values().index:
+        at = max(float(y[name]), placed + gap)
+        ax.annotate(
+            str(name),
+            (x[name], y[name]),
+            xytext=(column, at),
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": _GREY, "lw": 0.6, "shrinkB": 4},
+        )
+        placed = at
+    ax.set_ylim(low, max(high, placed + gap))
 
 
 def _funnel_limits(ax: Axes, limits: pd.DataFrame, benchmark_rate: float) -> None:

@@ -118,9 +118,19 @@ def table_html(
         if len(frame)
         else ""
     )
-    if index:  # one header row: the index becomes the first column, under its own name
+    spanner = downloads.spanning_heading(frame, index=index)
+    lead = frame.index.nlevels if index else 0  # columns left of the spanning heading
+    if index:  # the index becomes the first column, under its own name
         frame = frame.reset_index()
+    frame = frame.rename_axis(columns=None)  # a name on the columns: the spanning row below
     body = frame.to_html(escape=True, index=False, border=0, classes="sna-table", na_rep="")
+    if spanner is not None:  # one heading over the data columns, above their own headings
+        blank = f'<th colspan="{lead}"></th>' if lead else ""
+        top = (
+            f'<tr class="sna-spanner">{blank}<th colspan="{len(frame.columns) - lead}" '
+            f'scope="colgroup">{html.escape(spanner[lead])}</th></tr>'
+        )
+        body = body.replace("<thead>\n", f"<thead>\n{top}\n", 1)
     foot = f'<p class="sna-table-note">{html.escape(notes)}</p>' if notes else ""
     return f'<figure class="sna-figure"><figcaption>{html.escape(caption)}</figcaption>{body}{foot}{link}</figure>'
 

@@ -16,7 +16,14 @@ from urllib.parse import quote, unquote
 
 import pandas as pd
 
-__all__ = ["CSV_PREFIX", "csv_name", "csv_text", "download_link", "read_csv_uri"]
+__all__ = [
+    "CSV_PREFIX",
+    "csv_name",
+    "csv_text",
+    "download_link",
+    "read_csv_uri",
+    "spanning_heading",
+]
 
 CSV_PREFIX = "data:text/csv;charset=utf-8,"
 """How every table's download link starts (the only ``data:`` link a report may hold)."""
@@ -40,16 +47,58 @@ def csv_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     >>> csv_text(frame).splitlines()
     ['Area,Crimes', 'A,"1,204"', 'B,[c]']
     """
-    if index:
-        frame = frame.reset_index()
-    # A name on the columns is shown as a heading over an empty first column (as pandas' HTML).
-    lead = [] if frame.columns.name is None else [str(frame.columns.name)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*lead, *("" if c is None else str(c) for c in frame.columns)])
+    spanner = spanning_heading(frame, index=index)
+    if spanner is not None:  # a heading row over the data columns, as in the shown table
+        writer.writerow(spanner)
+    if index:
+        frame = frame.reset_index()
+    writer.writerow([_inert("" if c is None else str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        writer.writerow([*("" for _ in lead), *("" if pd.isna(v) else str(v) for v in row)])
+        writer.writerow([_inert("" if pd.isna(v) else str(v)) for v in row])
     return buffer.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula: one that could is prefixed with ``'``.
+
+    Signed numbers ("-85", "+5.3%") are left alone; "=...", "@...", "+cmd|..." and
+    "-1+cmd|..." are not (OWASP CSV injection).
+
+    Examples
+    --------
+    >>> [_inert(c) for c in ("-85", "+5.3%", "=1+1", "@SUM(A1)", "-1+cmd|' /C calc'!A0")]
+    ['-85', '+5.3%', "'=1+1", "'@SUM(A1)", "'-1+cmd|' /C calc'!A0"]
+    """
+    if not cell:
+        return cell
+    risky = cell[0] in "=@\t\r" or (
+        cell[0] in "+-" and (not cell[1:2].isdigit() or any(c in cell for c in "|!"))
+    )
+    return "'" + cell if risky else cell
+
+
+def spanning_heading(frame: pd.DataFrame, *, index: bool = True) -> list[str] | None:
+    """The heading row over a table's data columns when its columns have a name, else None.
+
+    A name on the columns (``frame.columns.name``, e.g. "Rank in the district") heads all the
+    data columns; the index columns under it have an empty cell. Shown tables
+    (:func:`sna.report.display.table_html`) and their CSV files both start with this row.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Cherwell": ["1"], "Oxford": ["2"]}, index=pd.Index(["Violence"]))
+    >>> frame.columns.name = "Rank"
+    >>> spanning_heading(frame)
+    ['', 'Rank', '']
+    >>> spanning_heading(frame.rename_axis(columns=None)) is None
+    True
+    """
+    if frame.columns.name is None:
+        return None
+    lead = [""] * (frame.index.nlevels if index else 0)
+    return [*lead, str(frame.columns.name), *([""] * (len(frame.columns) - 1))]
 
 
 def csv_name(caption: str, *, most: int = 80) -> str:

@@ -154,10 +154,10 @@ def _significance(change: float, row: Row) -> str:
     if not bool(row["significant"]):
         q = row.get("q_value") if hasattr(row, "get") else None
         if q is not None and not _missing(q) and float(p_value) < 0.05:
-            return (
-                "on its own this change would be statistically significant (p = "
-                f"{float(p_value):.3f}), but not once all the comparisons in this report are "
-                f"allowed for (adjusted p = {float(q):.2f}), so it may be chance."
+            return (  # plain words for readers; p and adjusted p are in the notebook's tables
+                "this change is not statistically significant: on its own it would pass the "
+                "test, but not once allowance is made for the many comparisons in this report, "
+                "so it may be chance."
             )
         return "this change is not statistically significant."
     if rate_up == count_up:

@@ -3,7 +3,8 @@
 :func:`show_partner_data` is the district report's section, :func:`show_partner_overview` the
 area overview's. Both only format :mod:`sna.assessment.partners` figures: a hidden count is "[c]"
 everywhere it would appear (its published percentage, share, rate and the numbers of its
-warning), and every data-quality warning is shown in the row of the figure it concerns.
+warning, and of any warning whose numbers are worked out from it, such as an area total's sum of
+the districts), and every data-quality warning is shown in the row of the figure it concerns.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 
 from sna.assessment.area import AreaAssessment
 from sna.assessment.district import DistrictAssessment
-from sna.assessment.partners import PartnerHeatmap, RecordedCrime
+from sna.assessment.partners import WITHHELD, PartnerHeatmap, RecordedCrime
 from sna.data.manifest import format_months
 from sna.report import charts, tables
 from sna.report.display import show_figure, show_list, show_note, show_table, show_text
@@ -50,14 +51,7 @@ RECORDED_CRIME_REASONS = (
 )
 """Why published valid crimes and police.uk street-level counts differ, in plain words."""
 
-_WITHHELD = {
-    "percent": "the printed percentage does not match its count (figures withheld: small count)",
-    "percent_sign": "percentage printed without a % sign (read as a percentage)",
-    "percent_total": "the printed percentages fit a different total than the counts add up to",
-    "total": "the printed total differs from the sum of its parts (figures withheld: small count)",
-    "area_total": "the printed area total differs from the sum of the districts",
-    "rate": "the printed rate does not match its count and denominator",
-}
+_WITHHELD = WITHHELD
 """Warnings of a hidden figure, without the numbers that would give its count away."""
 
 
@@ -89,9 +83,14 @@ def _warnings(row: pd.Series, checks: pd.DataFrame) -> str:
     mine = checks[(checks["file"] == row["file"]) & (checks["row"] == row["row"])]
     if mine.empty:
         return ""
-    if row["hidden"]:
-        return "; ".join(dict.fromkeys(_WITHHELD.get(k, "see the checks") for k in mine["kind"]))
-    return "; ".join(mine["message"])
+    secret = mine["hidden"].astype(bool) if "hidden" in mine else pd.Series(False, mine.index)
+    secret = secret | bool(row["hidden"])
+    return "; ".join(
+        dict.fromkeys(
+            _WITHHELD.get(k, "see the checks") if hide else message
+            for k, message, hide in zip(mine["kind"], mine["message"], secret, strict=True)
+        )
+    )
 
 
 def figure_table(figures: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
@@ -279,7 +278,12 @@ def recorded_crime_table(rc: RecordedCrime) -> pd.DataFrame:
     rows = []
     for area, r in rc.table.iterrows():
         hidden = bool(r["hidden"])
-        warning = "; ".join(rc.checks.loc[rc.checks["area_name"] == area, "message"])
+        mine = rc.checks[rc.checks["area_name"] == area]
+        secret = mine["hidden"] if "hidden" in mine else pd.Series(False, index=mine.index)
+        warning = "; ".join(
+            _WITHHELD.get(k, "see the checks") if hide or hidden else message
+            for k, message, hide in zip(mine["kind"], mine["message"], secret, strict=True)
+        )
         rows.append(
             {
                 "Area": area,

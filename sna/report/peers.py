@@ -191,7 +191,7 @@ def show_peers(a: DistrictAssessment) -> None:
             kind="warning",
         )
     forces = "; ".join(
-        f"{force}: {format_months(m, 'span')}" for force, m in sorted(p.forces.items())
+        f"{_force_name(force)}: {format_months(m, 'span')}" for force, m in sorted(p.forces.items())
     )
     if forces:
         show_text(f"police.uk files present for {p.year}: {forces}.")
@@ -209,7 +209,11 @@ def show_peers(a: DistrictAssessment) -> None:
                 f"of the area, the rest of the force area and similar districts"
             ),
             notes=(
-                "Rate ratio: the district's rate divided by the comparison's. Comparisons leave "
+                "Rate ratio: the district's rate divided by the comparison's, with its 95% "
+                "confidence interval for that comparison alone. A difference is called "
+                "significant only when it remains so after allowing for all the comparisons in "
+                "the table (5% false discovery rate), so an interval that leaves out 1 can still "
+                "be 'not significantly different'. Comparisons leave "
                 f"the district out. {MARKER} = hidden (a count of 1 to {a.threshold}, or a cell "
                 "hidden to protect one); [x] = not available."
             ),
@@ -229,3 +233,10 @@ def show_peers(a: DistrictAssessment) -> None:
 def _widths(ax: Axes) -> list[float]:
     """Bar lengths of a horizontal bar chart, bottom to top."""
     return [float(bar.get_width()) for bar in ax.patches]  # type: ignore[attr-defined]
+
+
+def _force_name(force: str) -> str:
+    """A police.uk force id as words ("city-of-london" is "City of London")."""
+    small = {"of", "and", "the"}
+    words = force.split("-")
+    return " ".join(w if i and w in small else w[:1].upper() + w[1:] for i, w in enumerate(words))

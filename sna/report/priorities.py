@@ -17,14 +17,23 @@ import pandas as pd
 
 from sna.assessment.area import AreaAssessment
 from sna.assessment.district import DistrictAssessment
+from sna.assessment.partner_scores import PARTNER
 from sna.assessment.priorities import CRIME_GROUP, FDR, AreaPriorities, Priorities
 from sna.report.display import show_list, show_note, show_table, show_text
+from sna.report.partner_scores import (
+    area_partner_sentences,
+    partner_evidence,
+    partner_note,
+    partner_priority_table,
+    partner_rows,
+)
 from sna.report.tables import MARKER, MISSING, format_count
 
 __all__ = [
     "JUDGEMENT",
     "area_priority_table",
     "evidence",
+    "harm_source_line",
     "priority_table",
     "scoring_note",
     "show_executive_summary",
@@ -34,8 +43,9 @@ __all__ = [
 
 JUDGEMENT = (
     "These scores inform the partnership's judgement; they do not replace it. They rest on "
-    "police.uk recorded crime only, which leaves out much that matters (domestic abuse, "
-    "exploitation, fraud, hidden harm), and on weights that are a choice: the partnership "
+    "police.uk recorded crime and the few partner figures supplied, which leave out much that "
+    "matters (domestic abuse, exploitation, fraud, hidden harm), and on weights that are a "
+    "choice: the partnership "
     "should weigh them with partners' knowledge, vulnerability and community concern."
 )
 """The caveat shown with every priority list."""
@@ -109,12 +119,11 @@ def priority_table(p: Priorities) -> pd.DataFrame:
     Cells read "figure (points)"; ``*`` marks a significant comparison or trend (5% false
     discovery rate). A row whose count is hidden shows ``[c]`` for everything but its harm band.
     """
-    t = p.table
+    t = p.table[p.table["kind"] != PARTNER]
+    hidden = p.hidden.reindex(t.index).astype(bool)
     out = pd.DataFrame(index=t.index)
     out["Kind"] = t["kind"]
-    out[f"Crimes {p.year}"] = [
-        format_count(c, h) for c, h in zip(t["count"], p.hidden, strict=True)
-    ]
+    out[f"Crimes {p.year}"] = [format_count(c, h) for c, h in zip(t["count"], hidden, strict=True)]
     out["Volume: share of crime"] = [
         f"{_pct(s, decimals=1)} ({_points(v)})"
         for s, v in zip(t["share"], t["volume"], strict=True)
@@ -145,7 +154,7 @@ def priority_table(p: Priorities) -> pd.DataFrame:
     out["Rank"] = [str(int(r)) for r in t["rank"]]
     for column in out.columns:
         if column not in ("Kind", "Harm"):
-            out.loc[p.hidden.to_numpy(), column] = MARKER
+            out.loc[hidden.to_numpy(), column] = MARKER
     if "harm" not in p.criteria:
         out = out.drop(columns="Harm")
     out.index.name = "Crime type or group"
@@ -168,9 +177,22 @@ def scoring_note(p: Priorities) -> str:
         f"Points 0-3 in brackets. {rules}. * = significant with the false discovery rate across "
         f"the report's comparisons held at {FDR:.0%} (Benjamini-Hochberg). Score = weighted sum "
         f"of the points as a percentage of the most possible; weights (sna.toml "
-        f"[priorities.weights]): {weights}.{left_out} Harm bands are indicative (set from the "
-        "ordering of the ONS Crime Severity Score, not its published weights; see the methods)."
+        f"[priorities.weights]): {weights}.{left_out} Where the harm bands come from is "
+        "said under the table."
     )
+
+
+def harm_source_line(p: Priorities) -> str:
+    """Where the harm bands come from: the harm file's own header, in its words.
+
+    The shipped file says its bands are indicative and how to replace them with the ONS Crime
+    Severity Score weights; a partnership's own file says what it holds.
+    """
+    if not p.harm_source:
+        return (
+            "Harm: no harm file is configured ([priorities] harm_weights), so harm is not scored."
+        )
+    return f"Harm source: {p.harm_source}"
 
 
 def _crimes(item: str, count: int) -> str:
@@ -187,6 +209,8 @@ def evidence(p: Priorities, item: str) -> str:
     "Shoplifting: 2,122 crimes (14.4% of the district's recorded crime); rate 99% above ..."
     """
     row = p.table.loc[item]
+    if row["kind"] == PARTNER:
+        return partner_evidence(p, item, area=p.benchmark)
     if p.hidden[item]:
         return f"{item}: figures suppressed (small numbers)."
     share = (
@@ -201,7 +225,8 @@ def evidence(p: Priorities, item: str) -> str:
     parts.append(_trend_words(row, p))
     if pd.notna(row["concentration"]):
         parts.append(
-            f"the top 10% of neighbourhoods ({row['top_lsoas']} of {row['n_lsoas']} LSOAs) hold "
+            f"the top 10% of neighbourhoods ({int(row['top_lsoas'])} of {int(row['n_lsoas'])} "
+            f"LSOAs) hold "
             f"{_pct(row['top_share'])} of it"
         )
     if pd.notna(row["harm_points"]):
@@ -217,9 +242,10 @@ def _against(ratio: float, significant: object, name: str) -> str:
         return f"not compared with {name}"
     diff = abs(ratio - 1)
     direction = "above" if ratio > 1 else "below"
+    whose = f"{name}'" if name.endswith("s") else f"{name}'s"
     if significant:
-        return f"rate {_pct(diff)} {direction} {name}'s (significant)"
-    return f"rate similar to {name}'s ({_pct(diff)} {direction}, not significant)"
+        return f"rate {_pct(diff)} {direction} {whose} (significant)"
+    return f"rate similar to {whose} ({_pct(diff)} {direction}, not significant)"
 
 
 def _trend_words(row: pd.Series, p: Priorities) -> str:
@@ -251,8 +277,9 @@ def show_priorities(a: DistrictAssessment) -> None:
     p = a.priorities
     top = p.recommended(5)
     show_text(
-        f"Recommended priorities for {a.district.name}, {a.year}, in order of score (crime "
-        "groups that mostly repeat a crime type already listed are left out):"
+        f"Recommended priorities for {a.district.name}, {a.year}, in order of score, from "
+        "police.uk crime types and groups and the partner indicators supplied (crime groups that "
+        "mostly repeat a crime type already listed are left out):"
     )
     show_list([f"{i}. {evidence(p, item)}" for i, item in enumerate(top, start=1)])
     show_note(JUDGEMENT, kind="info")
@@ -261,6 +288,13 @@ def show_priorities(a: DistrictAssessment) -> None:
         caption=f"{a.district.name}: priority scoring of every crime type and crime group, {a.year}",
         notes=scoring_note(p),
     )
+    if len(partner_rows(p)):
+        show_table(
+            partner_priority_table(p, area=p.benchmark),
+            caption=f"{a.district.name}: priority scoring, partner indicators",
+            notes=partner_note(p, area=p.benchmark),
+        )
+    show_text(harm_source_line(p))
 
 
 def area_priority_table(o: AreaPriorities, items: list[str], *, benchmark: str) -> pd.DataFrame:
@@ -355,4 +389,11 @@ def show_executive_summary(o: AreaAssessment) -> None:
             "harm bands are in each district report and the methods."
         ),
     )
+    partner_lines = area_partner_sentences(pri)
+    if partner_lines:
+        show_text(
+            f"Partner indicators given for every district of {area}, scored in each district "
+            "report on the criteria that apply to them:"
+        )
+        show_list(partner_lines)
     show_note(JUDGEMENT, kind="info")

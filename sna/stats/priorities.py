@@ -260,7 +260,9 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
-def score_priorities(points: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+def score_priorities(
+    points: pd.DataFrame, weights: Mapping[str, float], *, applies: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Weighted total (0-100) and rank from each item's points per criterion.
 
     Parameters
@@ -272,6 +274,10 @@ def score_priorities(points: pd.DataFrame, weights: Mapping[str, float]) -> pd.D
         the frame, or NaN for every item, was not assessed (e.g. no peer data).
     weights : mapping
         Weight of each criterion (:func:`check_weights`).
+    applies : pandas.DataFrame of bool, optional, keyword-only
+        Same index and columns as ``points``: False where a criterion does not apply to an item
+        at all (a partner indicator has no harm band or share of crime). Default: every
+        criterion applies to every item.
 
     Returns
     -------
@@ -281,9 +287,14 @@ def score_priorities(points: pd.DataFrame, weights: Mapping[str, float]) -> pd.D
 
     Notes
     -----
-    ``total = 100 * sum(w_c * points_c) / (3 * sum(w_c))`` over the criteria assessed; an item
-    with NaN on an assessed criterion earns 0 points for it (it counts as no evidence, not as
-    unknown), so every item is scored out of the same maximum.
+    ``total = 100 * sum(w_c * points_c) / (3 * sum(w_c))`` over the criteria assessed that
+    apply to the item: the share of the points it could earn. An item with NaN on a criterion
+    that applies earns 0 points for it (no evidence, not unknown). A criterion that does not
+    apply is left out of the item's sum and of its maximum alike, so an item scored on fewer
+    criteria is neither penalised (its maximum is smaller) nor favoured (its points are not
+    scaled up beyond the share it earned); this is re-weighting in the sense of the OECD/JRC
+    Handbook on Constructing Composite Indicators (2008). An item to which no assessed
+    criterion applies has no total and no rank.
 
     Examples
     --------
@@ -292,6 +303,15 @@ def score_priorities(points: pd.DataFrame, weights: Mapping[str, float]) -> pd.D
                  total  rank
     Shoplifting   55.6     2
     Robbery       77.8     1
+
+    A partner indicator scored on the trend alone, 1 point of 3:
+
+    >>> pts.loc["Sexual offences (partner)"] = [np.nan, np.nan]
+    >>> pts["trend"] = [0, 2, 1]
+    >>> ok = pd.DataFrame(True, index=pts.index, columns=pts.columns)
+    >>> ok.loc["Sexual offences (partner)", ["volume", "harm"]] = False
+    >>> score_priorities(pts, {"volume": 1, "harm": 2}, applies=ok)["total"].round(1).tolist()
+    [41.7, 75.0, 33.3]
     """
     full = check_weights(weights)
     unknown = [c for c in points.columns if c not in CRITERIA]
@@ -302,10 +322,14 @@ def score_priorities(points: pd.DataFrame, weights: Mapping[str, float]) -> pd.D
     if ((values < 0) | (values > MAX_POINTS)).any().any():
         raise ValueError(f"points must be between 0 and {MAX_POINTS}")
     w = pd.Series({c: full[c] for c in assessed}, dtype=float)
-    most = MAX_POINTS * float(w.sum())
-    total = values.fillna(0.0).mul(w).sum(axis=1)
+    if applies is None:
+        ok = pd.DataFrame(True, index=points.index, columns=assessed)
+    else:
+        ok = applies.reindex(index=points.index, columns=assessed).fillna(True).astype(bool)
+    most = ok.mul(w).sum(axis=1) * MAX_POINTS
+    total = values.fillna(0.0).where(ok, 0.0).mul(w).sum(axis=1)
     out = points.copy()
-    out["total"] = 100 * total / most if most > 0 else np.nan
+    out["total"] = (100 * total / most).where(most > 0)
     out["rank"] = out["total"].rank(method="min", ascending=False).astype("Int64")
     out.attrs["criteria"] = tuple(assessed)
     out.attrs["weights"] = full
