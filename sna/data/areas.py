@@ -22,6 +22,8 @@ from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 from sna.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # sna.data.config imports DEPRIVATION_DOMAINS from here
+    from collections.abc import Callable, Iterable
+
     from sna.data.config import Config, PopulationSource
 
 __all__ = [
@@ -830,6 +832,46 @@ def _census_lsoa(source: PopulationSource, names: dict[str, str]) -> pd.Series:
     return pd.Series({code: by_name.get(name, np.nan) for code, name in names.items()})
 
 
+def populations_by_year(
+    config: Config,
+    years: Iterable[int],
+    *,
+    census: Callable[[PopulationSource], pd.Series],
+) -> dict[int, tuple[PopulationSource, pd.Series]]:
+    """Each year's population source and its populations by district code, each file read once.
+
+    An ONS mid-year estimates workbook or CSV gives every district; a Census 2021 LSOA file is
+    summed to districts by ``census`` (callers differ in how they name the districts).
+
+    Parameters
+    ----------
+    config
+        The assessment config: population sources and which to use per year.
+    years
+        The years wanted.
+    census
+        Populations by district code from a Census 2021 LSOA source.
+
+    Returns
+    -------
+    dict
+        Year (ascending) to ``(source, populations)``: residents (float) by district code.
+    """
+    cache: dict[str, pd.Series] = {}
+    out = {}
+    for year in sorted(set(years)):
+        source = config.population_source_for(year)
+        if source.key not in cache:
+            if source.format == "ons-mye-workbook":
+                cache[source.key] = _mye_workbook(source)
+            elif source.format == "ons-mye-csv":
+                cache[source.key] = _mye_csv(source)
+            else:
+                cache[source.key] = census(source)
+        out[year] = (source, cache[source.key])
+    return out
+
+
 def district_populations(config: Config, years: list[int], names: dict[str, str]) -> pd.DataFrame:
     """Population of each kept district (and the benchmark) for each year, with its source.
 
@@ -853,18 +895,9 @@ def district_populations(config: Config, years: list[int], names: dict[str, str]
     InputError
         If a district has no population, or 0, in the source used for a year.
     """
-    cache: dict[str, pd.Series] = {}
     rows = []
-    for year in sorted(set(years)):
-        source = config.population_source_for(year)
-        if source.key not in cache:
-            if source.format == "ons-mye-workbook":
-                cache[source.key] = _mye_workbook(source)
-            elif source.format == "ons-mye-csv":
-                cache[source.key] = _mye_csv(source)
-            else:
-                cache[source.key] = _census_lsoa(source, names)
-        pops = cache[source.key]
+    by_year = populations_by_year(config, years, census=lambda s: _census_lsoa(s, names))
+    for year, (source, pops) in by_year.items():
         for code, name in names.items():
             value = float(pops.get(code, np.nan))
             if not value > 0:

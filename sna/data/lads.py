@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sna.data.areas import _mye_csv, _mye_workbook, _read_csv, _to_int
+from sna.data.areas import _read_csv, _to_int, populations_by_year
 
 if TYPE_CHECKING:
-    from sna.data.config import Config
+    from sna.data.config import Config, PopulationSource
 
 __all__ = [
     "LAD_COUNT_COLUMNS",
@@ -221,27 +221,20 @@ def lad_populations(
     pandas.DataFrame
         ``year, lad_code, population, source``.
     """
-    cache: dict[str, pd.Series] = {}
+
+    def census(source: PopulationSource) -> pd.Series:
+        """Census 2021 LSOA residents summed by district of 2024 (through ``lookup``)."""
+        table = _read_csv(
+            source.file, required=("lsoa21_code", "usual_residents"), what="Census 2021 LSOA file"
+        )
+        residents = _to_int(table["usual_residents"], source.file, "usual_residents")
+        by_lsoa = pd.Series(residents.to_numpy(), index=table["lsoa21_code"])
+        lad = lookup[lookup["lsoa_vintage"] == 2021].set_index("lsoa_code")["lad_code"]
+        return by_lsoa.groupby(by_lsoa.index.map(lad)).sum()
+
     rows = []
-    for year in sorted(set(years)):
-        source = config.population_source_for(year)
-        if source.key not in cache:
-            if source.format == "ons-mye-workbook":
-                pops = _mye_workbook(source)
-            elif source.format == "ons-mye-csv":
-                pops = _mye_csv(source)
-            else:
-                table = _read_csv(
-                    source.file,
-                    required=("lsoa21_code", "usual_residents"),
-                    what="Census 2021 LSOA file",
-                )
-                residents = _to_int(table["usual_residents"], source.file, "usual_residents")
-                by_lsoa = pd.Series(residents.to_numpy(), index=table["lsoa21_code"])
-                lad = lookup[lookup["lsoa_vintage"] == 2021].set_index("lsoa_code")["lad_code"]
-                pops = by_lsoa.groupby(by_lsoa.index.map(lad)).sum()
-            cache[source.key] = pops[~pops.index.duplicated()]
-        pops = cache[source.key]
+    for year, (source, all_pops) in populations_by_year(config, years, census=census).items():
+        pops = all_pops[~all_pops.index.duplicated()]
         for code in codes:
             value = float(pops.get(code, np.nan))
             if value > 0:
