@@ -675,7 +675,9 @@ def test_malformed_row_bombs_stay_small(tmp_path, bomb):
     assert bomb_path.stat().st_size < 2_000_000
     done, peak_mb = _run_measured(write_config(tmp_path, raw=raw))
     assert done.returncode == 0, done.stderr
-    assert peak_mb < 800, peak_mb
+    # Measured 470 MiB here (256 MiB without the bomb), once 802 MiB in CI (pyarrow's threaded
+    # reader holds more buffers at once on some runs): the bound is the 1 GiB of issue 12.
+    assert peak_mb < 1024, peak_mb
     reason = "malformed row (wrong number of fields)"
     assert f"rejected       {n:,} ({reason} {n:,})" in done.stdout
     manifest = json.loads((processed(tmp_path) / "manifest.json").read_text())

@@ -22,7 +22,7 @@ from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 from sna.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # sna.data.config imports DEPRIVATION_DOMAINS from here
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
     from sna.data.config import Config, PopulationSource
 
@@ -837,8 +837,12 @@ def populations_by_year(
     years: Iterable[int],
     *,
     census: Callable[[PopulationSource], pd.Series],
-) -> dict[int, tuple[PopulationSource, pd.Series]]:
+) -> Iterator[tuple[int, PopulationSource, pd.Series]]:
     """Each year's population source and its populations by district code, each file read once.
+
+    Years come in ascending order and each source is read only when its first year is reached,
+    so a caller that checks a year's figures stops at the first problem (the error names the
+    year that needs the file).
 
     An ONS mid-year estimates workbook or CSV gives every district; a Census 2021 LSOA file is
     summed to districts by ``census`` (callers differ in how they name the districts).
@@ -852,13 +856,12 @@ def populations_by_year(
     census
         Populations by district code from a Census 2021 LSOA source.
 
-    Returns
-    -------
-    dict
-        Year (ascending) to ``(source, populations)``: residents (float) by district code.
+    Yields
+    ------
+    tuple
+        ``(year, source, populations)``: residents (float) by district code.
     """
     cache: dict[str, pd.Series] = {}
-    out = {}
     for year in sorted(set(years)):
         source = config.population_source_for(year)
         if source.key not in cache:
@@ -868,8 +871,7 @@ def populations_by_year(
                 cache[source.key] = _mye_csv(source)
             else:
                 cache[source.key] = census(source)
-        out[year] = (source, cache[source.key])
-    return out
+        yield year, source, cache[source.key]
 
 
 def district_populations(config: Config, years: list[int], names: dict[str, str]) -> pd.DataFrame:
@@ -897,7 +899,7 @@ def district_populations(config: Config, years: list[int], names: dict[str, str]
     """
     rows = []
     by_year = populations_by_year(config, years, census=lambda s: _census_lsoa(s, names))
-    for year, (source, pops) in by_year.items():
+    for year, source, pops in by_year:
         for code, name in names.items():
             value = float(pops.get(code, np.nan))
             if not value > 0:

@@ -233,7 +233,7 @@ def lad_populations(
         return by_lsoa.groupby(by_lsoa.index.map(lad)).sum()
 
     rows = []
-    for year, (source, all_pops) in populations_by_year(config, years, census=census).items():
+    for year, source, all_pops in populations_by_year(config, years, census=census):
         pops = all_pops[~all_pops.index.duplicated()]
         for code in codes:
             value = float(pops.get(code, np.nan))
