@@ -17,12 +17,11 @@ Importing this module is cheap: ``dask.distributed`` loads when a build uses a c
 from __future__ import annotations
 
 import re
-import sys
 import uuid
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sna.build.jobs import BuildJob, JobResult, run_job
+from sna.build.jobs import BuildJob, JobResult, progress_bar, run_job
 from sna.errors import SnaError
 
 if TYPE_CHECKING:
@@ -80,15 +79,8 @@ def run_jobs_on_cluster(
     if not jobs:
         return
     from distributed import as_completed
-    from tqdm import tqdm
 
-    bar = tqdm(
-        total=len(jobs),
-        desc="sna build (dask)",
-        unit="report",
-        file=sys.stderr,
-        disable=not (progress and sys.stderr.isatty()),
-    )
+    bar = progress_bar(len(jobs), "sna build (dask)", progress=progress)
     # A key of its own for every submission, naming the report (as the cluster's dashboard
     # shows it): a result held on the cluster from another build is never taken for this one.
     futures: dict[Any, BuildJob] = {

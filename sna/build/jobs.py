@@ -211,6 +211,19 @@ def run_job(job: BuildJob, *, warm: bool = True) -> JobResult:
     )
 
 
+def progress_bar(total: int, desc: str, *, progress: bool) -> Any:
+    """A tqdm bar of reports on stderr, shown only when ``progress`` and stderr is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="report",
+        file=sys.stderr,
+        disable=not (progress and sys.stderr.isatty()),
+    )
+
+
 def run_jobs(
     jobs: Sequence[BuildJob], *, workers: int, progress: bool = False, warm: bool = True
 ) -> Generator[JobResult, None, None]:
@@ -229,15 +242,7 @@ def run_jobs(
     """
     if not jobs:
         return
-    from tqdm import tqdm
-
-    bar = tqdm(
-        total=len(jobs),
-        desc="sna build",
-        unit="report",
-        file=sys.stderr,
-        disable=not (progress and sys.stderr.isatty()),
-    )
+    bar = progress_bar(len(jobs), "sna build", progress=progress)
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)),
         mp_context=multiprocessing.get_context("spawn"),

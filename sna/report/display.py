@@ -44,8 +44,7 @@ def anchor(text: str) -> str:
     >>> anchor("Neighbourhood crime: 2025")
     'neighbourhood-crime-2025'
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-    return slug or "section"
+    return downloads.ascii_slug(text, empty="section")
 
 
 def show_heading(text: str, *, level: int = 1) -> None:

@@ -101,6 +101,22 @@ def spanning_heading(frame: pd.DataFrame, *, index: bool = True) -> list[str] | 
     return [*lead, str(frame.columns.name), *([""] * (len(frame.columns) - 1))]
 
 
+def ascii_slug(text: str, *, empty: str) -> str:
+    """Lower-case ASCII letters and digits of ``text``, words joined by hyphens (``empty`` if none).
+
+    The one slug of the report layer: table file names here, heading ids in
+    :func:`sna.report.display.anchor`.
+
+    Examples
+    --------
+    >>> ascii_slug("Neighbourhood crime: 2025", empty="section")
+    'neighbourhood-crime-2025'
+    >>> ascii_slug("£", empty="table")
+    'table'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or empty
+
+
 def csv_name(caption: str, *, most: int = 80) -> str:
     """A file name for a table's CSV from its caption: lower case, words joined by hyphens.
 
@@ -115,7 +131,7 @@ def csv_name(caption: str, *, most: int = 80) -> str:
     >>> csv_name("Software versions")
     'software-versions.csv'
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", caption.casefold()).strip("-") or "table"
+    slug = ascii_slug(caption, empty="table")
     if len(slug) > most:
         slug = slug[:most].rsplit("-", 1)[0]
     return f"{slug}.csv"
