@@ -77,7 +77,9 @@ def street_files(folder: Path) -> list[Path]:
 
 
 def all_districts() -> list[str]:
-    """Codes of the lookup's districts whose names the 2021 LSOA names carry (with a population)."""
+    """Codes of the lookup's districts whose names the 2021 LSOA names carry and that still exist
+    in 2024 (so that every one has a mid-2022 population: Allerdale, merged into Cumberland in
+    2023, has none)."""
     import pandas as pd
 
     raw = ROOT / "data" / "raw"
@@ -91,7 +93,9 @@ def all_districts() -> list[str]:
     )
     named = set(lsoa21["lsoa21_name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True))
     short = lookup["LAD19NM"].str.split(",").str[0]
-    return sorted(lookup.loc[lookup["LAD19NM"].isin(named) | short.isin(named), "LAD19CD"])
+    current = set(pd.read_csv(raw / "lookups" / "lad24_csp24_pfa24.csv")["ltla24_code"])
+    kept = (lookup["LAD19NM"].isin(named) | short.isin(named)) & lookup["LAD19CD"].isin(current)
+    return sorted(lookup.loc[kept, "LAD19CD"])
 
 
 def make_config(

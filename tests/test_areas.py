@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sna.data.areas import (
+    AREA_CACHE_DIR,
     DEPRIVATION_DOMAINS,
     assign_districts,
+    cached_area_tables,
     district_name_from_lsoa_name,
     domain_column,
     lsoa_lookup,
     lsoa_units,
     read_deprivation,
     read_deprivation_2025,
+    ward_names,
 )
 from sna.data.config import load_config
-from tests.conftest import DEMO_CONFIG
+from tests.conftest import DEMO_CONFIG, RAW, link_area_data, write_config
 
 LOOKUP = pd.DataFrame(
     {
@@ -221,3 +227,213 @@ def test_prepared_lsoas_carry_ward_names_of_both_vintages(prepared):
     # Cherwell 015E and 015F, one 2011 LSOA split in 2021, lie in two wards.
     split = old.loc[old["unit_name"] == "Cherwell 015E + 015F", "ward_name"]
     assert split.tolist() == ["Bicester East / Bicester South and Ambrosden"]
+
+
+# Units and wards are computed for every LSOA at once: checked against the one-LSOA-at-a-time
+# definitions (a union-find over the lookup's pairs, a loop over LSOAs) on random lookups.
+
+
+def _reference_units(changes: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """:func:`lsoa_units` as first written: a union-find, then one LSOA at a time."""
+    kinds = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
+    old = set(areas.loc[areas["lsoa_vintage"] == 2011, "lsoa_code"])
+    new = set(areas.loc[areas["lsoa_vintage"] == 2021, "lsoa_code"])
+    pairs = changes[changes["lsoa11_code"].isin(old) | changes["lsoa21_code"].isin(new)]
+    parent: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def find(node):
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    edges = list(zip(pairs["lsoa11_code"], pairs["lsoa21_code"], pairs["change"], strict=True))
+    for code11, code21, _ in edges:
+        a, b = find((2011, code11)), find((2021, code21))
+        if a != b:
+            parent[a] = b
+    names21 = dict(zip(pairs["lsoa21_code"], pairs["lsoa21_name"], strict=True))
+    recent = areas[areas["lsoa_vintage"] == 2021]
+    names21.update(zip(recent["lsoa_code"], recent["lsoa_name"], strict=True))
+    members: dict = {}
+    for code11, code21, change in edges:
+        m = members.setdefault(find((2011, code11)), {"old": set(), "new": set(), "change": set()})
+        m["old"].add(code11)
+        m["new"].add(code21)
+        m["change"].add(change)
+
+    def joined(names, most=4):
+        names = sorted(names)
+        if len(names) == 1:
+            return names[0]
+        districts = set(district_name_from_lsoa_name(pd.Series(names)))
+        shown = names[: most - 1] if len(names) > most else names
+        if len(districts) == 1:
+            district = districts.pop()
+            parts = [shown[0], *(n[len(district) :].strip() for n in shown[1:])]
+        else:
+            parts = list(shown)
+        more = [f"{len(names) - len(shown)} more"] if len(shown) < len(names) else []
+        return " + ".join([*parts, *more])
+
+    units = {}
+    for root, m in members.items():
+        if len(m["new"]) == 1:
+            code = next(iter(m["new"]))
+        elif len(m["old"]) == 1:
+            code = next(iter(m["old"]))
+        else:
+            code = "+".join(sorted(m["new"]))
+        change = kinds[next(iter(m["change"]))] if len(m["change"]) == 1 else "irregular"
+        units[root] = (code, joined([names21[c] for c in m["new"]]), change)
+    out = [
+        units.get(find((int(v), c)), (c, n, "not in lookup"))
+        for c, n, v in zip(
+            areas["lsoa_code"], areas["lsoa_name"], areas["lsoa_vintage"], strict=True
+        )
+    ]
+    return pd.DataFrame(out, columns=["unit_code", "unit_name", "unit_change"], index=areas.index)
+
+
+def _reference_wards(areas, changes, wards) -> list[str]:
+    """:func:`ward_names` as first written: one LSOA at a time."""
+    ward_of = dict(zip(wards["lsoa21_code"], wards["ward_name"], strict=True))
+    parts = changes.groupby("lsoa11_code")["lsoa21_code"].agg(list).to_dict()
+    out = []
+    for code, vintage in zip(areas["lsoa_code"], areas["lsoa_vintage"], strict=True):
+        codes = [code] if int(vintage) == 2021 else parts.get(code, [])
+        out.append(" / ".join(sorted({ward_of[c] for c in codes if c in ward_of})))
+    return out
+
+
+_OLD = [f"E0100000{i}" for i in range(6)]
+_NEW = [f"E0109900{i}" for i in range(8)]
+_NAME = st.sampled_from(["Oxford", "Cherwell", "Vale of White Horse"]).flatmap(
+    lambda d: st.integers(1, 3).map(lambda n: f"{d} 00{n}{'ABC'[n % 3]}")
+)
+
+
+@st.composite
+def _lookups(draw):
+    rows = draw(
+        st.lists(
+            st.tuples(st.sampled_from(_OLD), st.sampled_from(_NEW), _NAME, st.sampled_from("USMX")),
+            max_size=14,
+        )
+    )
+    changes = pd.DataFrame(
+        [(o, "X 001A", n, name, c) for o, n, name, c in rows],
+        columns=["lsoa11_code", "lsoa11_name", "lsoa21_code", "lsoa21_name", "change"],
+    )
+    areas = pd.DataFrame(
+        draw(
+            st.lists(
+                st.one_of(
+                    st.tuples(st.sampled_from(_OLD), _NAME, st.just(2011)),
+                    st.tuples(st.sampled_from(_NEW), _NAME, st.just(2021)),
+                    st.tuples(st.sampled_from(_NEW), _NAME, st.just(0)),
+                ),
+                max_size=10,
+            )
+        ),
+        columns=["lsoa_code", "lsoa_name", "lsoa_vintage"],
+    )
+    wards = pd.DataFrame(
+        {"lsoa21_code": _NEW, "ward_name": draw(st.lists(_NAME, min_size=8, max_size=8))}
+    ).sample(frac=draw(st.sampled_from([0.5, 1.0])), random_state=0)
+    return changes, areas, wards
+
+
+@settings(max_examples=80, deadline=None)
+@given(_lookups())
+def test_units_and_wards_as_one_lsoa_at_a_time(lookups):
+    changes, areas, wards = lookups
+    pd.testing.assert_frame_equal(lsoa_units(changes, areas), _reference_units(changes, areas))
+    got = ward_names(areas, changes, wards)
+    assert got.tolist() == _reference_wards(areas, changes, wards)
+    assert got.dtype == object and got.index.equals(areas.index)
+
+
+# The area tables of sna prepare come from a cache when their files, config and code are as
+# before; they are made again when a file changes, and never cached outside sna prepare.
+
+_TABLES = [
+    "lad_lookup", "lad_populations", "lsoa_areas", "lsoa_lookup", "partners", "peer_features",
+    "populations",
+]  # fmt: skip
+
+
+def _raw_with_january(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "police_uk").mkdir(parents=True)
+    name = "2025-01-thames-valley-street.csv.gz"
+    shutil.copy(RAW / "police_uk" / "thames-valley" / name, raw / "police_uk" / name)
+    link_area_data(raw)
+    return raw
+
+
+def test_area_tables_come_from_the_cache_until_a_file_changes(tmp_path, monkeypatch):
+    from sna.data import areas as areas_module
+    from sna.data.prepare import prepare
+
+    raw = _raw_with_january(tmp_path)
+    config = load_config(write_config(tmp_path / "run", raw=raw))
+    prepare(config)
+    cache = config.processed_dir / AREA_CACHE_DIR
+    assert sorted(p.name for p in cache.iterdir()) == _TABLES
+    before = pd.read_parquet(config.processed_dir / "lsoas.parquet")
+    made: list[str] = []
+    real = areas_module._lsoa_areas
+    monkeypatch.setattr(areas_module, "_lsoa_areas", lambda *a: made.append("areas") or real(*a))
+    manifest = config.processed_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"fingerprint": "', '"fingerprint": "0'))
+    prepare(config)  # not a no-op (the fingerprint differs), the area files unchanged
+    assert made == []  # from the cache
+    pd.testing.assert_frame_equal(pd.read_parquet(config.processed_dir / "lsoas.parquet"), before)
+    prepare(config, force=True)
+    assert made == ["areas"]  # --force makes every table again
+    made.clear()
+    # A changed IoD2019 population file: the LSOA table is made again, with the new figure.
+    (raw / "imd2019").unlink()
+    shutil.copytree(RAW / "imd2019", raw / "imd2019")
+    path = raw / "imd2019" / "File_6_-_IoD2019_Population_Denominators.csv.gz"
+    file6 = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    code = before.loc[before["lsoa_vintage"] == 2011, "lsoa_code"].iloc[0]
+    column = "Total population: mid 2015 (excluding prisoners)"
+    file6.loc[file6["LSOA code (2011)"] == code, column] = "4321"
+    file6.to_csv(path, index=False, compression="gzip")
+    prepare(config)
+    assert made == ["areas"]
+    after = pd.read_parquet(config.processed_dir / "lsoas.parquet").set_index("lsoa_code")
+    assert after.loc[after["lsoa_vintage"] == 2011, "population"][code] == 4321
+    assert len(list((cache / "lsoa_areas").iterdir())) == 1  # the old entry is removed
+
+
+def test_area_cache_entries_are_checked_and_only_used_within_prepare(tmp_path):
+    from sna.data.files import DATA_LOCK, folder_lock
+
+    config = load_config(write_config(tmp_path))
+    made: list[int] = []
+
+    def build():
+        made.append(1)
+        return {"t": pd.DataFrame({"code": pd.Series(["E01"], dtype=object), "n": [1]})}
+
+    lsoa_lookup(config)
+    assert not config.processed_dir.exists()  # not within sna prepare: nothing written
+    out = config.processed_dir
+    out.mkdir(parents=True)
+    with folder_lock(out / DATA_LOCK):
+        first = cached_area_tables(config, "test", [], {"x": 1}, build)
+        again = cached_area_tables(config, "test", [], {"x": 1}, build)
+        assert made == [1]
+        pd.testing.assert_frame_equal(again["t"], first["t"])
+        assert again["t"]["code"].dtype == object  # dtypes as built
+        (entry,) = (out / AREA_CACHE_DIR / "test").iterdir()
+        entry.write_bytes(entry.read_bytes()[:-10])  # cut short: made again
+        cached_area_tables(config, "test", [], {"x": 1}, build)
+        assert made == [1, 1]
+        cached_area_tables(config, "test", [], {"x": 2}, build)  # other parameters
+        assert made == [1, 1, 1]
+        assert len(list((out / AREA_CACHE_DIR / "test").iterdir())) == 1
+    cached_area_tables(config, "test", [], {"x": 2}, build)  # lock released: not from the cache
+    assert made == [1, 1, 1, 1]

@@ -10,15 +10,24 @@ groups the LSOAs of both vintages into units that are the same area in every yea
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
+from collections import Counter
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 
+from sna import __version__
+from sna.data.cache import FileCache
+from sna.data.files import DATA_LOCK, sha256_file
 from sna.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # sna.data.config imports DEPRIVATION_DOMAINS from here
@@ -27,11 +36,13 @@ if TYPE_CHECKING:  # sna.data.config imports DEPRIVATION_DOMAINS from here
     from sna.data.config import Config, PopulationSource
 
 __all__ = [
+    "AREA_CACHE_DIR",
     "DEPRIVATION_DOMAINS",
     "IOD2019",
     "IOD2025",
     "DeprivationDomain",
     "assign_districts",
+    "cached_area_tables",
     "check_districts",
     "district_name_from_lsoa_name",
     "district_populations",
@@ -207,6 +218,150 @@ def _int_table(path: Path, *, key: str, columns: list[str], what: str) -> pd.Dat
     return out
 
 
+AREA_CACHE_DIR = ".sna-area-cache"
+"""Folder of the area-table cache in the processed folder (hidden: not an output, not foreign)."""
+_CACHE_FORMAT = 1
+_CODE = (
+    "areas.py",
+    "lads.py",
+    "peers.py",
+    "peer_config.py",
+    "partners.py",
+    "partner_checks.py",
+    "config.py",
+    "cache.py",
+)
+"""Modules whose code the cached area tables depend on (their SHA-256 is in the key)."""
+_LIBRARIES = ("pandas", "numpy", "pyarrow", "python-calamine")
+
+
+def cached_area_tables(
+    config: Config,
+    table: str,
+    inputs: Iterable[Path],
+    params: object,
+    build: Callable[[], dict[str, pd.DataFrame]],
+) -> dict[str, pd.DataFrame]:
+    """Tables made from area files only, from a cache when the files, config and code are unchanged.
+
+    ``sna prepare`` reads the same lookups, deprivation, population and peer files every run,
+    whichever street files changed. Their tables are kept in ``<processed>/.sna-area-cache/
+    <table>/`` (one :class:`~sna.data.cache.FileCache` entry per table), under a key naming all
+    they depend on: the SHA-256 of each input file, the config's fingerprint, ``params``, the
+    SHA-256 of the data layer's code and the versions of pandas, NumPy, pyarrow and calamine.
+    The cache is used only while this process holds the processed folder's lock (within ``sna
+    prepare``), so a function called on its own never writes there. A table is cached only if
+    it comes back from the cache as built (values, dtypes, index): otherwise, and for an entry
+    that is damaged or missing, it is built. Errors are never cached: a bad file fails every run.
+
+    Parameters
+    ----------
+    config
+        The assessment config (its processed folder and fingerprint).
+    table
+        The cache's name for the tables (a folder name).
+    inputs
+        Every file the tables are read from (a missing one is part of the key as missing).
+    params
+        Anything else they depend on, as JSON (lists, strings, numbers).
+    build
+        Makes the tables, by output name.
+
+    Returns
+    -------
+    dict
+        The tables, by name, as ``build`` returns them.
+
+    Examples
+    --------
+    >>> tables = cached_area_tables(cfg, "lookup", [cfg.sources.lsoa11_lookup], None,
+    ...                             lambda: {"lookup": pd.DataFrame({"x": [1]})})  # doctest: +SKIP
+    """
+    folder = config.processed_dir
+    if not _holds_lock(folder):
+        return build()
+    key = _cache_key(config, table, inputs, params)
+    cache = FileCache(folder / AREA_CACHE_DIR / table)
+    cached = _load_tables(cache, key)
+    if cached is not None:
+        return cached
+    tables = build()
+    with contextlib.suppress(Exception):  # a table that cannot be cached (a full disk) is built
+        _save_tables(cache, key, tables)
+        cache.prune({key})  # the entry for earlier files, config or code
+    return tables
+
+
+def _holds_lock(folder: Path) -> bool:
+    """Whether this process holds the folder's data lock (``sna prepare`` writes its pid there)."""
+    try:
+        return (folder / DATA_LOCK).read_text(encoding="ascii").strip() == str(os.getpid())
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _cache_key(config: Config, table: str, inputs: Iterable[Path], params: object) -> str:
+    """SHA-256 of everything a cached table depends on."""
+    package = Path(__file__).parent
+    libraries: dict[str, str | None] = {}
+    for name in _LIBRARIES:
+        try:
+            libraries[name] = version(name)
+        except PackageNotFoundError:
+            libraries[name] = None
+    payload = {
+        "format": _CACHE_FORMAT,
+        "table": table,
+        "sna": __version__,
+        "code": {m: sha256_file(package / m) for m in _CODE},
+        "libraries": libraries,
+        "config": config.fingerprint(),
+        "inputs": [[str(p), sha256_file(p) if Path(p).is_file() else None] for p in inputs],
+        "params": params,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _signature(frame: pd.DataFrame) -> list[list[str | None]]:
+    """Each column's name and dtype (with the storage of a string dtype)."""
+    return [
+        [str(name), repr(dtype), getattr(dtype, "storage", None)]
+        for name, dtype in frame.dtypes.items()
+    ]
+
+
+def _save_tables(cache: FileCache, key: str, tables: dict[str, pd.DataFrame]) -> None:
+    """Cache the tables if they come back as they are; remove the table's other entries."""
+    for frame in tables.values():
+        index = frame.index
+        plain = isinstance(index, pd.RangeIndex) and index.equals(pd.RangeIndex(len(frame)))
+        columns = frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns)
+        if not plain or not columns or frame.attrs:
+            return
+    cache.save(key, tables, {}, {name: _signature(f) for name, f in tables.items()})
+    back = _load_tables(cache, key)
+    same = back is not None and all(back[n].equals(f) for n, f in tables.items())
+    cache.prune({key} if same else set())
+
+
+def _load_tables(cache: FileCache, key: str) -> dict[str, pd.DataFrame] | None:
+    """The cached tables with their dtypes as built, or None (no entry, damaged, other dtypes)."""
+    entry = cache.load(key)
+    if entry is None:
+        return None
+    tables = {}
+    for name, signature in entry["meta"].items():
+        frame = entry["frames"].get(name)
+        if frame is None:
+            return None
+        objects = [c for c, d, _ in signature if d == "dtype('O')"]
+        frame = frame.astype(dict.fromkeys(objects, object)) if objects else frame
+        if _signature(frame) != signature:
+            return None
+        tables[name] = frame
+    return tables
+
+
 def district_name_from_lsoa_name(names: pd.Series) -> pd.Series:
     """The district part of an LSOA name: ``"Oxford 008A"`` gives ``"Oxford"``.
 
@@ -231,10 +386,25 @@ def lsoa_lookup(config: Config) -> pd.DataFrame:
         district_name``; one row per code and vintage.
     """
     src = config.sources
+    tables = cached_area_tables(
+        config,
+        "lsoa_lookup",
+        [src.lsoa11_lookup, src.lsoa21_names],
+        None,
+        lambda: {"lookup": _lsoa_lookup(config)},
+    )
+    return tables["lookup"]
+
+
+def _lsoa_lookup(config: Config) -> pd.DataFrame:
+    """:func:`lsoa_lookup`, read from the files."""
+    src = config.sources
+    columns = ("LSOA11CD", "LSOA11NM", "LAD19CD", "LAD19NM")
     l11 = _read_csv(
         src.lsoa11_lookup,
-        required=("LSOA11CD", "LSOA11NM", "LAD19CD", "LAD19NM"),
+        required=columns,
         what="ONS LSOA (2011) to LAD lookup",
+        usecols=lambda c: c in columns,
     ).drop_duplicates("LSOA11CD")
     v2011 = pd.DataFrame(
         {
@@ -252,7 +422,10 @@ def lsoa_lookup(config: Config) -> pd.DataFrame:
         usecols=["lsoa21_code", "lsoa21_name"],
     ).drop_duplicates("lsoa21_code")
     names = district_name_from_lsoa_name(l21["lsoa21_name"])
-    code_of = dict(zip(v2011["district_name"], v2011["district_code"], strict=False))
+    # Each LAD name (in order of first appearance) with the code of its last row.
+    lads = v2011.loc[~v2011["district_name"].duplicated(keep="last")]
+    code_of = dict.fromkeys(v2011["district_name"].drop_duplicates())
+    code_of.update(zip(lads["district_name"], lads["district_code"], strict=True))
     # ONS names such as "Bristol, City of" appear in LSOA names as "Bristol".
     code_of.update({k.split(",")[0]: v for k, v in code_of.items() if "," in k})
     code_of = {k.casefold(): v for k, v in code_of.items()}
@@ -296,40 +469,62 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
         ``district_name``, ``other_vintage`` (bool), and ``attrs["file_vintage"]`` (2011, 2021, or
         0 when no code belongs to one vintage only).
     """
-    pairs = pd.DataFrame({"lsoa_code": codes.str.strip(), "record_name": names.str.strip()})
-    unique = pairs.drop_duplicates()
-    candidates = unique.merge(lookup, on="lsoa_code", how="left")
-    vintages = candidates.groupby("lsoa_code")["lsoa_vintage"].agg(["min", "max"])
-    single = vintages.loc[vintages["min"] == vintages["max"], "min"]
-    only = single.value_counts()
-    preferred = int(max(only.index, key=lambda v: (only[v], v))) if len(only) else 2021
-    foreign = set(single.index[single != preferred]) if len(only) else set()
-    candidates["score"] = (candidates["lsoa_name"] == candidates["record_name"]) * 10 + (
-        candidates["lsoa_vintage"] == preferred
-    )
-    best = candidates.sort_values("score", ascending=False, kind="stable")
-    best = best.drop_duplicates(["lsoa_code", "record_name"])
-    best = best.assign(lsoa_vintage=best["lsoa_vintage"].fillna(0).astype("int64"))
-    best = best.fillna({"district_code": "", "district_name": "", "lsoa_name": ""})
-    out = pairs.merge(
-        best[
-            [
-                "lsoa_code",
-                "record_name",
-                "lsoa_vintage",
-                "lsoa_name",
-                "district_code",
-                "district_name",
-            ]
-        ],
-        on=["lsoa_code", "record_name"],
-        how="left",
-    )
+    # Each distinct (code, name) pair is placed once; rows take their pair's result by position.
+    code_ids, code_values = pd.factorize(codes.str.strip(), use_na_sentinel=False)
+    name_ids, name_values = pd.factorize(names.str.strip(), use_na_sentinel=False)
+    width = max(len(name_values), 1)
+    pair_ids, pair_values = pd.factorize(code_ids.astype(np.int64) * width + name_ids)
+    table = _candidates(lookup)
+    entries = [table.get(code, ()) for code in code_values.to_numpy(dtype=object)]
+    vintages = [{entry[0] for entry in found} for found in entries]
+    only = Counter(next(iter(v)) for v in vintages if len(v) == 1)
+    preferred = max(only, key=lambda v: (only[v], v)) if only else 2021
+    foreign = [len(v) == 1 and preferred not in v for v in vintages]
+    record_names = name_values.to_numpy(dtype=object)
+    placed = []
+    for pair in pair_values.tolist():
+        code, name = divmod(pair, width)
+        best, top = (0, "", "", ""), -1  # unknown code: vintage 0, empty names
+        for entry in entries[code]:  # the lookup's order: the first of equal scores wins
+            score = (entry[1] == record_names[name]) * 10 + (entry[0] == preferred)
+            if score > top:
+                best, top = entry, score
+        placed.append((best[0], best[1], best[2], best[3], foreign[code]))
+    columns = ["lsoa_vintage", "lsoa_name", "district_code", "district_name", "other_vintage"]
+    frame = pd.DataFrame(placed, columns=columns).astype(
+        {"lsoa_vintage": "int64", "lsoa_name": "str", "district_code": "str",
+         "district_name": "str", "other_vintage": "bool"}
+    )  # fmt: skip
+    out = frame.take(pair_ids)
     out.index = codes.index
-    out["other_vintage"] = pairs["lsoa_code"].isin(foreign).to_numpy()
-    out = out[["lsoa_vintage", "lsoa_name", "district_code", "district_name", "other_vintage"]]
-    out.attrs["file_vintage"] = preferred if len(only) else 0
+    out.attrs["file_vintage"] = preferred if only else 0
     return out
+
+
+_CANDIDATES: list[Any] = []
+"""The last lookup given to :func:`_candidates` and its table (built once per lookup)."""
+
+
+def _candidates(lookup: pd.DataFrame) -> dict[str, list[tuple[int, str, str, str]]]:
+    """Each LSOA code's rows of ``lookup`` as (vintage, name, district code, district name).
+
+    In the lookup's order. Built once for a lookup object and kept (a national year places
+    hundreds of files against the same lookup); a lookup must not be changed after use.
+    """
+    if not _CANDIDATES or _CANDIDATES[0] is not lookup:
+        table: dict[str, list[tuple[int, str, str, str]]] = {}
+        rows = zip(
+            lookup["lsoa_code"].tolist(),
+            lookup["lsoa_vintage"].astype("int64").tolist(),
+            lookup["lsoa_name"].tolist(),
+            lookup["district_code"].tolist(),
+            lookup["district_name"].tolist(),
+            strict=True,
+        )
+        for code, vintage, name, district_code, district_name in rows:
+            table.setdefault(code, []).append((vintage, name, district_code, district_name))
+        _CANDIDATES[:] = [lookup, table]
+    return _CANDIDATES[1]
 
 
 def check_districts(config: Config, lookup: pd.DataFrame) -> None:
@@ -347,9 +542,12 @@ def check_districts(config: Config, lookup: pd.DataFrame) -> None:
         ONS name for that code (a typo would otherwise silently count every record out of area),
         or the benchmark is named like a district.
     """
-    names_of = lookup.groupby("district_code")["district_name"].agg(set)
+    names_of: dict[str, set[str]] = {}
+    pairs = lookup[["district_code", "district_name"]].drop_duplicates()
+    for code, name in zip(pairs["district_code"], pairs["district_name"], strict=True):
+        names_of.setdefault(code, set()).add(name)
     for i, district in enumerate(config.districts):
-        if district.code not in names_of.index:
+        if district.code not in names_of:
             raise ConfigError(
                 config.path,
                 f"districts[{i}].code",
@@ -371,7 +569,7 @@ def check_districts(config: Config, lookup: pd.DataFrame) -> None:
             )
         raise ConfigError(config.path, f"districts[{i}].name", problem)
     for code in config.benchmark.district_codes:
-        if code not in names_of.index:
+        if code not in names_of:
             raise ConfigError(
                 config.path,
                 "benchmark.districts",
@@ -603,33 +801,114 @@ def ward_names(areas: pd.DataFrame, changes: pd.DataFrame, wards: pd.DataFrame) 
     >>> ward_names(areas, changes, wards).tolist()
     ['Wood', 'Abbey / Marsh', 'Marsh']
     """
-    ward_of = dict(zip(wards["lsoa21_code"], wards["ward_name"], strict=True))
-    parts = changes.groupby("lsoa11_code")["lsoa21_code"].agg(list).to_dict()
-    out = []
-    for code, vintage in zip(areas["lsoa_code"], areas["lsoa_vintage"], strict=True):
-        codes = [code] if int(vintage) == 2021 else parts.get(code, [])
-        names = sorted({ward_of[c] for c in codes if c in ward_of})
-        out.append(" / ".join(names))
+    ward_of = wards.drop_duplicates("lsoa21_code", keep="last").set_index("lsoa21_code")
+    codes = areas["lsoa_code"].to_numpy()
+    rows = np.arange(len(areas))
+    recent = areas["lsoa_vintage"].to_numpy() == 2021
+    own = pd.DataFrame({"row": rows[recent], "lsoa21_code": codes[recent]})
+    parts = pd.DataFrame({"row": rows[~recent], "lsoa11_code": codes[~recent]}).merge(
+        changes[["lsoa11_code", "lsoa21_code"]], on="lsoa11_code"
+    )
+    links = pd.concat([own, parts[["row", "lsoa21_code"]]], ignore_index=True)
+    links["ward"] = links["lsoa21_code"].map(ward_of["ward_name"])
+    links = links.dropna(subset=["ward"]).drop_duplicates(["row", "ward"])
+    links = links.sort_values(["row", "ward"], kind="stable")
+    joined = _joined(links["row"].to_numpy(), links["ward"].to_numpy(), " / ")
+    out = np.full(len(areas), "", dtype=object)
+    out[joined.index.to_numpy()] = joined.to_numpy()
     return pd.Series(out, index=areas.index, name="ward_name", dtype=object)
 
 
-def _join_names(names: list[str], *, most: int = 4) -> str:
-    """LSOA names joined for a unit: ``"Cherwell 015E + 015F"`` (the district said once).
+def _joined(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:
+    """The values of each key joined with ``sep``, in their order; rows of a key must be together.
 
-    More than ``most`` names are cut short: ``"Oxford 001A + 001B + 001C + 2 more"``.
+    One pass per position in the longest group, not per key: a vectorised ``str.join`` by group.
+
+    Examples
+    --------
+    >>> _joined(np.array([3, 3, 5]), np.array(["Abbey", "Marsh", "Wood"], dtype=object), " / ")
+    3    Abbey / Marsh
+    5             Wood
+    dtype: object
     """
-    names = sorted(names)
-    if len(names) == 1:
-        return names[0]
-    districts = set(district_name_from_lsoa_name(pd.Series(names)))
-    shown = names[: most - 1] if len(names) > most else names
-    if len(districts) == 1:
-        district = districts.pop()
-        parts = [shown[0], *(n[len(district) :].strip() for n in shown[1:])]
-    else:
-        parts = list(shown)
-    more = [f"{len(names) - len(shown)} more"] if len(shown) < len(names) else []
-    return " + ".join([*parts, *more])
+    if not len(keys):
+        return pd.Series([], dtype=object)
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    group = np.cumsum(first) - 1
+    rank = np.arange(len(keys)) - np.flatnonzero(first)[group]
+    out = np.asarray(values, dtype=object)[first].copy()
+    for position in range(1, int(rank.max()) + 1):
+        at = rank == position
+        out[group[at]] = out[group[at]] + sep + np.asarray(values, dtype=object)[at]
+    return pd.Series(out, index=keys[first], dtype=object)
+
+
+def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """``values.isin(among)`` by one hash lookup (pandas' ``str`` dtype loops over ``among``).
+
+    Examples
+    --------
+    >>> _isin(pd.Series(["A", "B", "C"]), pd.Series(["C", "A", "A"])).tolist()
+    [True, False, True]
+    """
+    return pd.Index(pd.unique(among)).get_indexer(values) >= 0
+
+
+def _components(a: np.ndarray, b: np.ndarray, nodes: int) -> np.ndarray:
+    """Connected components of the graph of edges ``a[i] - b[i]`` on ``nodes`` nodes.
+
+    Each node's label is the smallest node of its component: labels are lowered along every
+    edge at once and then jump to their label's label, until nothing changes.
+
+    Examples
+    --------
+    >>> _components(np.array([0, 2]), np.array([1, 3]), 5).tolist()
+    [0, 0, 2, 2, 4]
+    """
+    labels = np.arange(nodes)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        lowered = labels.copy()
+        np.minimum.at(lowered, a, low)
+        np.minimum.at(lowered, b, low)
+        lowered = lowered[lowered]
+        if np.array_equal(lowered, labels):
+            return labels
+        labels = lowered
+
+
+def _unit_names(units: np.ndarray, names: pd.Series, *, most: int = 4) -> pd.Series:
+    """LSOA names joined for each unit: ``"Cherwell 015E + 015F"`` (the district said once).
+
+    Names are sorted; more than ``most`` are cut short: ``"Oxford 001A + 001B + 001C + 2 more"``.
+
+    Examples
+    --------
+    >>> names = pd.Series(["Oxford 001B", "Oxford 001A", "Cherwell 015E", "Oxford 002A"])
+    >>> _unit_names(np.array([1, 1, 2, 3]), names).tolist()
+    ['Oxford 001A + 001B', 'Cherwell 015E', 'Oxford 002A']
+    """
+    if not len(units):
+        return pd.Series([], dtype=object)
+    frame = pd.DataFrame({"unit": units, "name": names.to_numpy()})
+    frame = frame.sort_values(["unit", "name"], kind="stable", ignore_index=True)
+    by_unit = frame.groupby("unit", sort=False)
+    rank = by_unit.cumcount().to_numpy()
+    size = by_unit["name"].transform("size").to_numpy()
+    part = frame["name"].to_numpy().copy()
+    # After the first name, a unit of one district gives the rest as "015F" (its number).
+    several = frame[size > 1]
+    district = district_name_from_lsoa_name(several["name"])
+    one_district = district.groupby(several["unit"]).transform("nunique").to_numpy() == 1
+    number = several["name"].str.extract(r"\s+(\d{3}[A-Z])$", expand=False).fillna("")
+    later = (rank[size > 1] > 0) & one_district
+    part[np.flatnonzero(size > 1)[later]] = number.to_numpy()[later]
+    shown = rank < np.where(size > most, most - 1, size)
+    joined = _joined(frame["unit"].to_numpy()[shown], part[shown], " + ")
+    hidden = pd.Series(size - (most - 1), index=frame["unit"]).groupby(level=0).first()
+    hidden = hidden[hidden > 1]
+    joined[hidden.index] = joined[hidden.index] + " + " + hidden.astype(str) + " more"
+    return joined
 
 
 def lsoa_units(changes: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
@@ -665,50 +944,92 @@ def lsoa_units(changes: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     >>> lsoa_units(changes, areas)["unit_code"].tolist()
     ['A', 'C', 'A', 'C']
     """
-    old = set(areas.loc[areas["lsoa_vintage"] == 2011, "lsoa_code"])
-    new = set(areas.loc[areas["lsoa_vintage"] == 2021, "lsoa_code"])
-    pairs = changes[changes["lsoa11_code"].isin(old) | changes["lsoa21_code"].isin(new)]
-    parent: dict[tuple[int, str], tuple[int, str]] = {}
+    vintage = areas["lsoa_vintage"].to_numpy()
+    old = areas.loc[vintage == 2011, "lsoa_code"]
+    new = areas.loc[vintage == 2021, "lsoa_code"]
+    pairs = changes[_isin(changes["lsoa11_code"], old) | _isin(changes["lsoa21_code"], new)]
+    # Nodes are the 2011 codes, then the 2021 codes; a unit is a connected component, known
+    # by its smallest node.
+    old_id, old_codes = pd.factorize(pairs["lsoa11_code"], use_na_sentinel=False)
+    new_id, new_codes = pd.factorize(pairs["lsoa21_code"], use_na_sentinel=False)
+    new_id = new_id + len(old_codes)
+    nodes = len(old_codes) + len(new_codes)
+    label = _components(old_id, new_id, nodes)
+    edges = pd.DataFrame(
+        {
+            "unit": label[old_id],
+            "old": old_id,
+            "new": new_id,
+            "new_code": pairs["lsoa21_code"].to_numpy(),
+            "change": pairs["change"].to_numpy(),
+        }
+    )
+    code, name, change = _unit_labels(edges, pairs, areas, old_codes.to_numpy(), nodes)
+    # Each LSOA of areas as a node; one the lookup does not list is a unit of its own.
+    codes = areas["lsoa_code"].to_numpy()
+    node = np.full(len(areas), -1)
+    node[vintage == 2011] = pd.Index(old_codes).get_indexer(codes[vintage == 2011])
+    at = pd.Index(new_codes).get_indexer(codes[vintage == 2021])
+    node[vintage == 2021] = np.where(at >= 0, at + len(old_codes), -1)
+    placed = node >= 0
+    root = np.where(placed, label[np.maximum(node, 0)] if nodes else 0, 0)
+    return pd.DataFrame(
+        {
+            "unit_code": np.where(placed, code[root], codes),
+            "unit_name": np.where(placed, name[root], areas["lsoa_name"].to_numpy()),
+            "unit_change": np.where(placed, change[root], "not in lookup").astype(object),
+        },
+        index=areas.index,
+    )
 
-    def find(node: tuple[int, str]) -> tuple[int, str]:
-        root = node
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while node != root:
-            parent[node], node = root, parent[node]
-        return root
 
-    edges = list(zip(pairs["lsoa11_code"], pairs["lsoa21_code"], pairs["change"], strict=True))
-    for code11, code21, _ in edges:
-        a, b = find((2011, code11)), find((2021, code21))
-        if a != b:
-            parent[a] = b
-    names21 = dict(zip(pairs["lsoa21_code"], pairs["lsoa21_name"], strict=True))
-    recent = areas[areas["lsoa_vintage"] == 2021]
-    names21.update(zip(recent["lsoa_code"], recent["lsoa_name"], strict=True))
-    members: dict[tuple[int, str], dict[str, set[str]]] = {}
-    for code11, code21, change in edges:
-        m = members.setdefault(find((2011, code11)), {"old": set(), "new": set(), "change": set()})
-        m["old"].add(code11)
-        m["new"].add(code21)
-        m["change"].add(change)
-    units: dict[tuple[int, str], tuple[str, str, str]] = {}
-    for root, m in members.items():
-        if len(m["new"]) == 1:
-            code = next(iter(m["new"]))
-        elif len(m["old"]) == 1:
-            code = next(iter(m["old"]))
-        else:
-            code = "+".join(sorted(m["new"]))
-        kinds = m["change"]
-        change = _CHANGES[kinds.pop()] if len(kinds) == 1 else _CHANGES["X"]
-        units[root] = (code, _join_names([names21[c] for c in m["new"]]), change)
-    out = []
-    for code, name, vintage in zip(
-        areas["lsoa_code"], areas["lsoa_name"], areas["lsoa_vintage"], strict=True
-    ):
-        out.append(units.get(find((int(vintage), code)), (code, name, "not in lookup")))
-    return pd.DataFrame(out, columns=["unit_code", "unit_name", "unit_change"], index=areas.index)
+def _unit_labels(
+    edges: pd.DataFrame,
+    pairs: pd.DataFrame,
+    areas: pd.DataFrame,
+    old_codes: np.ndarray,
+    nodes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code, name and change of each unit of :func:`lsoa_units`, indexed by its smallest node.
+
+    ``edges`` holds per pair of the lookup its ``unit``, ``old`` and ``new`` nodes, the 2021
+    code (``new_code``) and the change indicator.
+    """
+    size = max(nodes, 1)
+    members = edges.drop_duplicates(["unit", "new"]).sort_values(
+        ["unit", "new_code"], kind="stable"
+    )
+    olds = edges.drop_duplicates(["unit", "old"])
+    n_new = np.bincount(members["unit"], minlength=size)
+    n_old = np.bincount(olds["unit"], minlength=size)
+    code = np.full(size, None, dtype=object)
+    one_new = members[n_new[members["unit"].to_numpy()] == 1]
+    code[one_new["unit"].to_numpy()] = one_new["new_code"].to_numpy()
+    one_old = olds[(n_new[olds["unit"].to_numpy()] > 1) & (n_old[olds["unit"].to_numpy()] == 1)]
+    code[one_old["unit"].to_numpy()] = old_codes[one_old["old"].to_numpy()]
+    unit = members["unit"].to_numpy()
+    several = members[(n_new[unit] > 1) & (n_old[unit] > 1)]
+    joined = _joined(several["unit"].to_numpy(), several["new_code"].to_numpy(), "+")
+    code[joined.index.to_numpy()] = joined.to_numpy()
+    kinds = edges.drop_duplicates(["unit", "change"])
+    n_kinds = np.bincount(kinds["unit"], minlength=size)
+    change = np.full(size, _CHANGES["X"], dtype=object)
+    single = kinds[n_kinds[kinds["unit"].to_numpy()] == 1]
+    change[single["unit"].to_numpy()] = single["change"].map(_CHANGES).to_numpy()
+    # The 2021 name of each code: the lookup's, or the one areas gives.
+    recent = areas.loc[areas["lsoa_vintage"].to_numpy() == 2021, ["lsoa_code", "lsoa_name"]]
+    names21 = pd.concat(
+        [
+            pairs[["lsoa21_code", "lsoa21_name"]].set_axis(["code", "name"], axis=1),
+            recent.set_axis(["code", "name"], axis=1),
+        ],
+        ignore_index=True,
+    ).drop_duplicates("code", keep="last")
+    member_names = members["new_code"].map(names21.set_index("code")["name"])
+    named = _unit_names(unit, member_names)
+    name = np.full(size, None, dtype=object)
+    name[named.index.to_numpy()] = named.to_numpy()
+    return code, name, change
 
 
 def lsoa_areas(
@@ -732,32 +1053,62 @@ def lsoa_areas(
         ("IoD2025" or "IoD2019"), ``deprivation_matched``, ``unit_code``, ``unit_name``,
         ``unit_change``, ``ward_name``.
     """
+    src = config.sources
+    inputs = [
+        src.lsoa21_names,
+        src.lsoa11_population,
+        src.imd,
+        src.iod_domains,
+        src.iod2025,
+        src.lsoa_lookup_2011_2021,
+        src.wards,
+    ]
+    params = {"lookup": _frame_digest(lookup), "districts": list(district_codes)}
+    tables = cached_area_tables(
+        config,
+        "lsoa_areas",
+        inputs,
+        params,
+        lambda: {"areas": _lsoa_areas(config, lookup, district_codes)},
+    )
+    return tables["areas"]
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    """SHA-256 of a frame's values, index, columns and dtypes.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": ["E01"]})
+    >>> _frame_digest(a) == _frame_digest(a.copy()) != _frame_digest(a.astype(object))
+    True
+    """
+    rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    digest = hashlib.sha256(rows.tobytes())
+    digest.update(json.dumps(_signature(frame)).encode())
+    return digest.hexdigest()
+
+
+def _lsoa_areas(
+    config: Config, lookup: pd.DataFrame, district_codes: tuple[str, ...]
+) -> pd.DataFrame:
+    """:func:`lsoa_areas`, read from the files."""
     areas = lookup[lookup["district_code"].isin(district_codes)].copy()
-    census = _read_csv(
+    census = _int_table(
         config.sources.lsoa21_names,
-        required=("lsoa21_code", "usual_residents"),
+        key="lsoa21_code",
+        columns=["usual_residents"],
         what="Census 2021 LSOA file",
-        usecols=["lsoa21_code", "usual_residents"],
     )
-    census_pop = (
-        census.assign(
-            usual_residents=_to_int(
-                census["usual_residents"], config.sources.lsoa21_names, "usual_residents"
-            )
-        )
-        .groupby("lsoa21_code")["usual_residents"]
-        .sum()
-    )
+    census_pop = census.groupby("lsoa21_code")["usual_residents"].sum()
     pop_col = "Total population: mid 2015 (excluding prisoners)"
-    denominators = _read_csv(
+    denominators = _int_table(
         config.sources.lsoa11_population,
-        required=("LSOA code (2011)", pop_col),
+        key="LSOA code (2011)",
+        columns=[pop_col],
         what="IoD2019 File 6 (population denominators)",
     )
-    mid2015 = pd.Series(
-        _to_int(denominators[pop_col], config.sources.lsoa11_population, pop_col).to_numpy(),
-        index=denominators["LSOA code (2011)"],
-    )
+    mid2015 = pd.Series(denominators[pop_col].to_numpy(), index=denominators["LSOA code (2011)"])
     is2021 = areas["lsoa_vintage"] == 2021
     areas["population"] = np.where(
         is2021, areas["lsoa_code"].map(census_pop), areas["lsoa_code"].map(mid2015)
@@ -823,10 +1174,10 @@ def _mye_csv(source: PopulationSource) -> pd.Series:
 
 
 def _census_lsoa(source: PopulationSource, names: dict[str, str]) -> pd.Series:
-    table = _read_csv(
-        source.file, required=("lsoa21_name", "usual_residents"), what="Census 2021 LSOA file"
+    table = _int_table(
+        source.file, key="lsoa21_name", columns=["usual_residents"], what="Census 2021 LSOA file"
     )
-    residents = _to_int(table["usual_residents"], source.file, "usual_residents")
+    residents = table["usual_residents"]
     district = district_name_from_lsoa_name(table["lsoa21_name"])
     by_name = residents.groupby(district).sum()
     return pd.Series({code: by_name.get(name, np.nan) for code, name in names.items()})
@@ -897,6 +1248,20 @@ def district_populations(config: Config, years: list[int], names: dict[str, str]
     InputError
         If a district has no population, or 0, in the source used for a year.
     """
+    inputs = sorted({config.population_source_for(y).file for y in years})
+    params = {"years": sorted(set(years)), "names": list(names.items())}
+    tables = cached_area_tables(
+        config,
+        "populations",
+        inputs,
+        params,
+        lambda: {"populations": _district_populations(config, years, names)},
+    )
+    return tables["populations"]
+
+
+def _district_populations(config: Config, years: list[int], names: dict[str, str]) -> pd.DataFrame:
+    """:func:`district_populations`, read from the files."""
     rows = []
     by_year = populations_by_year(config, years, census=lambda s: _census_lsoa(s, names))
     for year, source, pops in by_year:

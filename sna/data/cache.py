@@ -7,7 +7,8 @@ folder's hidden ``.sna-cache/`` folder, which ``sna prepare`` never counts as a 
 An entry is written atomically (an sna temporary file renamed into place); its
 JSON records each part's SHA-256 and size, and an entry whose parts do not match, or that
 cannot be read, is ignored (and rebuilt by the caller), never trusted. An entry is one file:
-a line of JSON, then Parquet and ``.npy`` parts (no pickles).
+a line of JSON, then Arrow IPC and ``.npy`` parts (no pickles): Arrow IPC rather than Parquet
+because it is written and read without encoding (a national year writes 473 entries).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sna.data.files import remove_stale_temp_files, sha256_bytes
 
@@ -27,7 +29,7 @@ __all__ = ["CACHE_DIR", "CacheEntry", "FileCache"]
 
 CACHE_DIR = ".sna-cache"
 """Folder of the cache inside the processed folder (hidden: not an output, not foreign)."""
-_FORMAT = 1
+_FORMAT = 2  # 1: frames as Parquet
 _SUFFIX = ".sna-cache"
 
 
@@ -71,7 +73,9 @@ class FileCache:
         blobs: list[tuple[str, str, bytes]] = []
         for name, frame in frames.items():
             buffer = io.BytesIO()
-            frame.to_parquet(buffer, index=False)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            with pa.ipc.new_stream(buffer, table.schema) as stream:
+                stream.write_table(table)
             blobs.append(("frame", name, buffer.getvalue()))
         for name, array in arrays.items():
             buffer = io.BytesIO()
@@ -111,7 +115,8 @@ class FileCache:
                 if len(blob) != part["size"] or sha256_bytes(blob) != part["sha256"]:
                     return None
                 if part["kind"] == "frame":
-                    entry["frames"][part["name"]] = pd.read_parquet(io.BytesIO(blob))
+                    table = pa.ipc.open_stream(blob).read_all()
+                    entry["frames"][part["name"]] = table.to_pandas()
                 else:
                     entry["arrays"][part["name"]] = np.load(io.BytesIO(blob), allow_pickle=False)
             return entry if at == len(data) else None

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sna.data.areas import _read_csv, _to_int, populations_by_year
+from sna.data.areas import _int_table, _read_csv, cached_area_tables, populations_by_year
+from sna.data.files import sha256_file
 
 if TYPE_CHECKING:
     from sna.data.config import Config, PopulationSource
@@ -64,16 +65,34 @@ def lad22_to_lad24(lsoa_2011_2021: Path, lsoa21_lad24: Path) -> pd.DataFrame:
     >>> m.set_index("lad22_code").loc["E07000026", "lad_name"]  # Allerdale  # doctest: +SKIP
     'Cumberland'
     """
-    exact = _read_csv(
-        lsoa_2011_2021,
-        required=("LSOA21CD", "LAD22CD"),
+    exact = _read_lookup(lsoa_2011_2021, ("LSOA21CD", "LAD22CD"))
+    return _lad22_to_lad24(exact, _read_wards_lad24(lsoa21_lad24))
+
+
+def _read_lookup(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``columns`` of the ONS LSOA (2011) to LSOA (2021) to LAD (2022) lookup, as text."""
+    return _read_csv(
+        path,
+        required=columns,
         what="ONS LSOA (2011) to LSOA (2021) lookup",
-    ).drop_duplicates("LSOA21CD")
-    wards = _read_csv(
-        lsoa21_lad24,
-        required=("lsoa21_code", "ltla24_code", "ltla24_name"),
+        usecols=lambda c: c in columns,
+    )
+
+
+def _read_wards_lad24(path: Path) -> pd.DataFrame:
+    """The 2024 district of each 2021 LSOA in the ONS LSOA (2021) to ward to LAD (2024) lookup."""
+    columns = ("lsoa21_code", "ltla24_code", "ltla24_name")
+    return _read_csv(
+        path,
+        required=columns,
         what="ONS LSOA (2021) to ward to LAD (2024) lookup",
+        usecols=lambda c: c in columns,
     ).drop_duplicates("lsoa21_code")
+
+
+def _lad22_to_lad24(exact: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame:
+    """:func:`lad22_to_lad24` from the lookups read (``LSOA21CD``, ``LAD22CD``; the wards')."""
+    exact = exact.drop_duplicates("LSOA21CD")
     both = exact.merge(wards, left_on="LSOA21CD", right_on="lsoa21_code", how="inner")
     votes = both.groupby(["LAD22CD", "ltla24_code", "ltla24_name"]).size().rename("n").reset_index()
     best = votes.sort_values(["LAD22CD", "n"], ascending=[True, False], kind="stable")
@@ -96,13 +115,29 @@ def lsoa_lad_lookup(lsoa_2011_2021: Path, lsoa21_lad24: Path) -> pd.DataFrame:
         ``lsoa_code, lsoa_vintage (2011 or 2021), lad_code, lad_name``. A 2011 LSOA whose 2021
         parts lie in different districts (an irregular change) takes the district of most of
         them.
+
+    Made once per process for the same two files (by their SHA-256): ``lad_counts.parquet`` and
+    the peer features both need it.
     """
-    exact = _read_csv(
-        lsoa_2011_2021,
-        required=("LSOA11CD", "LSOA21CD", "LAD22CD"),
-        what="ONS LSOA (2011) to LSOA (2021) lookup",
-    )
-    to24 = lad22_to_lad24(lsoa_2011_2021, lsoa21_lad24).set_index("lad22_code")
+    try:
+        key = (sha256_file(lsoa_2011_2021), sha256_file(lsoa21_lad24))
+    except OSError:
+        return _lsoa_lad_lookup(lsoa_2011_2021, lsoa21_lad24)  # its readers name the file
+    if key not in _LAD_LOOKUP:
+        made = _lsoa_lad_lookup(lsoa_2011_2021, lsoa21_lad24)
+        _LAD_LOOKUP.clear()
+        _LAD_LOOKUP[key] = made
+    return _LAD_LOOKUP[key].copy()
+
+
+_LAD_LOOKUP: dict[tuple[str, str], pd.DataFrame] = {}
+"""The last lookup :func:`lsoa_lad_lookup` made, by the SHA-256 of its two files."""
+
+
+def _lsoa_lad_lookup(lsoa_2011_2021: Path, lsoa21_lad24: Path) -> pd.DataFrame:
+    """:func:`lsoa_lad_lookup`, read from the files."""
+    exact = _read_lookup(lsoa_2011_2021, ("LSOA11CD", "LSOA21CD", "LAD22CD"))
+    to24 = _lad22_to_lad24(exact, _read_wards_lad24(lsoa21_lad24)).set_index("lad22_code")
     exact = exact.assign(
         lad_code=exact["LAD22CD"].map(to24["lad_code"]),
         lad_name=exact["LAD22CD"].map(to24["lad_name"]),
@@ -148,15 +183,23 @@ def lsoa_count_table(
     0       E01          2021      Drugs      2
     1       E02          2021    Robbery      1
     """
-    frame = pd.DataFrame(
+    # Sorted codes for each key, one integer per row for the three, counted with numpy: the
+    # groupby of three columns (two of text) cost more than reading the file.
+    code_ids, codes = pd.factorize(pd.Series(lsoa_code).astype(str).str.strip(), sort=True)
+    vintage_ids, vintages = pd.factorize(np.asarray(lsoa_vintage, dtype="int64"), sort=True)
+    type_ids, types = pd.factorize(pd.Series(crime_type).astype(str), sort=True)
+    key = (code_ids.astype(np.int64) * len(vintages) + vintage_ids) * len(types) + type_ids
+    unique, counts = np.unique(key, return_counts=True)
+    rest, type_at = np.divmod(unique, max(len(types), 1))
+    code_at, vintage_at = np.divmod(rest, max(len(vintages), 1))
+    return pd.DataFrame(
         {
-            "lsoa_code": lsoa_code.astype(str).str.strip().to_numpy(),
-            "lsoa_vintage": np.asarray(lsoa_vintage, dtype="int64"),
-            "crime_type": crime_type.astype(str).to_numpy(),
+            "lsoa_code": pd.Series(codes.take(code_at), dtype=str),
+            "lsoa_vintage": vintages.take(vintage_at).astype("int64"),
+            "crime_type": pd.Series(types.take(type_at), dtype=str),
+            "count": counts.astype("int64"),
         }
     )
-    keys = ["lsoa_code", "lsoa_vintage", "crime_type"]
-    return frame.groupby(keys, sort=True).size().rename("count").astype("int64").reset_index()
 
 
 def lad_count_table(
@@ -188,8 +231,8 @@ def lad_count_table(
     0               1
     1      E07      1
     """
-    frames = [c.assign(month=m, force=f) for m, f, c in parts if len(c)]
-    if not frames:
+    files = [(m, f, c) for m, f, c in parts if len(c)]
+    if not files:
         return pd.DataFrame(
             {
                 "month": pd.Series(dtype="datetime64[ns]"),
@@ -197,13 +240,69 @@ def lad_count_table(
                 "count": pd.Series(dtype="int64"),
             }
         )
-    rows = pd.concat(frames, ignore_index=True).merge(
-        lookup, on=["lsoa_code", "lsoa_vintage"], how="left"
-    )
-    rows = rows.fillna({"lad_code": "", "lad_name": ""})
+    counts = pd.concat([c for _, _, c in files], ignore_index=True)
+    file = np.repeat(np.arange(len(files)), [len(c) for _, _, c in files])
+    lad, lads = _lad_of(counts["lsoa_code"], counts["lsoa_vintage"], lookup)
+    crime, crimes = pd.factorize(counts["crime_type"], use_na_sentinel=False)
+    # Summed by file, district and crime type on integer keys; the sums then take their names
+    # and are summed again by name, sorted, as every row would have been.
+    key = (file * len(lads) + lad) * len(crimes) + crime
+    sums = counts["count"].groupby(key).sum()
+    file, rest = np.divmod(sums.index.to_numpy(), len(lads) * len(crimes))
+    lad, crime = np.divmod(rest, len(crimes))
+    rows = pd.DataFrame(
+        {
+            "month": np.array([m for m, _, _ in files], dtype=object)[file],
+            "force": np.array([f for _, f, _ in files], dtype=object)[file],
+            "crime_type": crimes.take(crime),
+            "count": sums.to_numpy(),
+        }
+    ).join(lads.take(lad).reset_index(drop=True))
     rows["month"] = pd.to_datetime(rows["month"], format="%Y-%m")
     out = rows.groupby(LAD_COUNT_COLUMNS[:5], sort=True)["count"].sum().astype("int64")
     return out.reset_index()
+
+
+def _lad_of(
+    lsoa_code: pd.Series, lsoa_vintage: pd.Series, lookup: pd.DataFrame
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's district in ``lookup``, as a row of the districts (``lad_code, lad_name``).
+
+    The distinct LSOA codes and vintages are looked up once, not each row; a code the lookup
+    does not place has the district whose code and name are ``""``.
+
+    Examples
+    --------
+    >>> lk = pd.DataFrame({"lsoa_code": ["E01", "E02"], "lsoa_vintage": [2021, 2021],
+    ...                    "lad_code": ["E07", "E07"], "lad_name": ["Oxford", "Oxford"]})
+    >>> lad, lads = _lad_of(pd.Series(["E02", "E09", "E01"]), pd.Series([2021, 2021, 2021]), lk)
+    >>> lad.tolist(), lads["lad_name"].tolist()
+    ([0, 1, 0], ['Oxford', ''])
+    """
+    code, codes = pd.factorize(lsoa_code, use_na_sentinel=False)
+    vintage, vintages = pd.factorize(lsoa_vintage, use_na_sentinel=False)
+    place, places = pd.factorize(code * len(vintages) + vintage)
+    distinct = pd.DataFrame(
+        {
+            "lsoa_code": codes.take(places // len(vintages)),
+            "lsoa_vintage": vintages.take(places % len(vintages)),
+        }
+    )
+    placed = distinct.merge(
+        lookup.drop_duplicates(["lsoa_code", "lsoa_vintage"]),
+        on=["lsoa_code", "lsoa_vintage"],
+        how="left",
+    ).fillna({"lad_code": "", "lad_name": ""})
+    lad_code, lad_codes = pd.factorize(placed["lad_code"], use_na_sentinel=False)
+    lad_name, lad_names = pd.factorize(placed["lad_name"], use_na_sentinel=False)
+    lad, pairs = pd.factorize(lad_code * len(lad_names) + lad_name)
+    lads = pd.DataFrame(
+        {
+            "lad_code": lad_codes.take(pairs // len(lad_names)),
+            "lad_name": lad_names.take(pairs % len(lad_names)),
+        }
+    )
+    return lad[place], lads
 
 
 def lad_populations(
@@ -224,11 +323,13 @@ def lad_populations(
 
     def census(source: PopulationSource) -> pd.Series:
         """Census 2021 LSOA residents summed by district of 2024 (through ``lookup``)."""
-        table = _read_csv(
-            source.file, required=("lsoa21_code", "usual_residents"), what="Census 2021 LSOA file"
+        table = _int_table(
+            source.file,
+            key="lsoa21_code",
+            columns=["usual_residents"],
+            what="Census 2021 LSOA file",
         )
-        residents = _to_int(table["usual_residents"], source.file, "usual_residents")
-        by_lsoa = pd.Series(residents.to_numpy(), index=table["lsoa21_code"])
+        by_lsoa = pd.Series(table["usual_residents"].to_numpy(), index=table["lsoa21_code"])
         lad = lookup[lookup["lsoa_vintage"] == 2021].set_index("lsoa_code")["lad_code"]
         return by_lsoa.groupby(by_lsoa.index.map(lad)).sum()
 
@@ -265,14 +366,23 @@ def lad_tables(
         empty when the ONS LSOA (2021) to LAD (2024) lookup is not there: the report then says
         that comparisons beyond the assessed districts are not available.
     """
-    ward_lookup = config.sources.wards
-    if not ward_lookup.is_file():
+    lookups = [config.sources.lsoa_lookup_2011_2021, config.sources.wards]
+    if not config.sources.wards.is_file():
         lookup = pd.DataFrame(columns=["lsoa_code", "lsoa_vintage", "lad_code", "lad_name"])
     else:
-        lookup = lsoa_lad_lookup(config.sources.lsoa_lookup_2011_2021, ward_lookup)
+        lookup = cached_area_tables(
+            config, "lad_lookup", lookups, None, lambda: {"lookup": lsoa_lad_lookup(*lookups)}
+        )["lookup"]
     counts = lad_count_table(parts if len(lookup) else [], lookup)
     names = counts.loc[counts["lad_code"] != "", ["lad_code", "lad_name"]].drop_duplicates()
-    pops = lad_populations(config, years, lookup, names["lad_code"].tolist())
+    codes = names["lad_code"].tolist()
+    pops = cached_area_tables(
+        config,
+        "lad_populations",
+        [*lookups, *sorted({config.population_source_for(y).file for y in years})],
+        {"years": sorted(set(years)), "codes": codes},
+        lambda: {"populations": lad_populations(config, years, lookup, codes)},
+    )["populations"]
     pops = pops.merge(names, on="lad_code", how="left")
     return {
         "lad_counts.parquet": counts,

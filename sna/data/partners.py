@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sna.data.areas import cached_area_tables
 from sna.data.config import Config
 from sna.data.partner_checks import AREA, CHECK_COLUMNS, PERCENT, check_figures, empty_checks
 from sna.errors import InputError
@@ -719,6 +720,12 @@ def partner_outputs(config: Config) -> dict[str, pd.DataFrame]:
     PartnerFileError
         For the first row of a partner file that cannot be read.
     """
+    files = partner_files(config.sources.partners)
+    return cached_area_tables(config, "partners", files, None, lambda: _partner_outputs(config))
+
+
+def _partner_outputs(config: Config) -> dict[str, pd.DataFrame]:
+    """:func:`partner_outputs`, read from the files."""
     partners = read_partners(
         config.sources.partners,
         districts=[(d.code, d.name) for d in config.districts],

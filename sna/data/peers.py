@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, PasswordError, XmlError, ZipError
 
-from sna.data.areas import _read_csv, _to_int
+from sna.data.areas import _int_table, _read_csv, cached_area_tables
 from sna.data.config import Config
 from sna.data.lads import lsoa_lad_lookup
 from sna.data.peer_config import DEFAULT_FEATURES, FEATURES, PeerSettings, peer_settings
@@ -80,12 +80,11 @@ def rural_share(
     when its 2021 Rural-Urban Classification (``ruc`` column) is "Rural".
     """
     ruc = _read_csv(rural_urban, required=("lsoa21_code", "ruc"), what="RUC 2021 LSOA file")
-    census_rows = _read_csv(
-        census, required=("lsoa21_code", "usual_residents"), what="Census 2021 LSOA file"
+    census_rows = _int_table(
+        census, key="lsoa21_code", columns=["usual_residents"], what="Census 2021 LSOA file"
     )
     residents = pd.Series(
-        _to_int(census_rows["usual_residents"], census, "usual_residents").to_numpy(),
-        index=census_rows["lsoa21_code"],
+        census_rows["usual_residents"].to_numpy(), index=census_rows["lsoa21_code"]
     )
     residents = residents.groupby(level=0).sum()
     lookup = lsoa_lad_lookup(lsoa_2011_2021, lsoa21_lad24)
@@ -243,6 +242,21 @@ def peer_outputs(config: Config) -> dict[str, pd.DataFrame]:
     if not all(path.is_file() for path in files.values()):
         columns = ["lad_code", "lad_name", *FEATURES, "population", "pfa_code", "pfa_name"]
         return {PEER_FEATURES: pd.DataFrame({c: pd.Series(dtype=object) for c in columns})}
-    features = district_features(config, peer_settings(config))
+    settings = peer_settings(config)
+    inputs = [
+        *files.values(),
+        config.sources.lsoa21_names,
+        config.sources.lsoa_lookup_2011_2021,
+        config.sources.wards,
+    ]
+    params = {"k": settings.k, "features": list(settings.features)}
+    return cached_area_tables(
+        config, "peer_features", inputs, params, lambda: _peer_features(config, settings)
+    )
+
+
+def _peer_features(config: Config, settings: PeerSettings) -> dict[str, pd.DataFrame]:
+    """:func:`peer_outputs` for a config whose peer files are all there, read from the files."""
+    features = district_features(config, settings)
     features.attrs = {}
     return {PEER_FEATURES: features.reset_index()}

@@ -19,6 +19,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -29,11 +30,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from sna import __version__
 from sna.data.archive import RawFile, archive_members, is_archive
 from sna.data.areas import (
+    AREA_CACHE_DIR,
     assign_districts,
     check_districts,
     district_populations,
@@ -63,7 +66,7 @@ from sna.data.policeuk import (
     normalise_crime_type,
     parse_street_filename,
     read_street_file,
-    validate_records,
+    record_reasons,
 )
 from sna.data.processed import damaged_outputs
 from sna.errors import InputError, SnaError
@@ -239,51 +242,34 @@ def process_street_file(
     street = read_street_file(path)
     records = street.records
     name = _rel(street.path, relative_to)
-    reason = validate_records(records, file_month=street.month, file_force=street.force)
+    reasons = record_reasons(records, file_month=street.month, file_force=street.force)
     _check_force(street)
-    placed = assign_districts(
-        records["LSOA code"], records["LSOA name"], _lookup_rows(records["LSOA code"], lookup)
+    placed = assign_districts(records["LSOA code"], records["LSOA name"], lookup)
+    reasons.flag(
+        (placed["district_code"].eq("") & placed["lsoa_vintage"].eq(0)).to_numpy(),
+        "unknown LSOA code",
     )
-    unknown = reason.isna() & placed["district_code"].eq("") & placed["lsoa_vintage"].eq(0)
-    reason = reason.mask(unknown, "unknown LSOA code")
     vintage = placed.attrs.get("file_vintage", 0)
     if vintage:
         other = 2011 if vintage == 2021 else 2021
-        reason = reason.mask(
-            reason.isna() & placed["other_vintage"],
+        reasons.flag(
+            placed["other_vintage"].to_numpy(),
             f"LSOA code from the {other} census in a file using {vintage} codes",
         )
-    reason, crime_ids = _mark_duplicate_ids(records["Crime ID"], reason, seen_ids)
-    usable = reason.isna()
-    in_area = usable & placed["district_code"].isin(keep)
+    duplicate, crime_ids = _mark_duplicate_ids(records["Crime ID"], reasons.usable(), seen_ids)
+    reasons.flag(duplicate, DUPLICATE_CRIME_ID)
+    usable = reasons.usable()
+    in_area = usable & placed["district_code"].isin(keep).to_numpy()
     out_of_area = int((usable & ~in_area).sum())
     crime_type = normalise_crime_type(records["Crime type"])
     by_lsoa = lsoa_count_table(
-        records.loc[usable, "LSOA code"],
-        placed.loc[usable, "lsoa_vintage"],
-        crime_type[usable],
+        records["LSOA code"][usable], placed["lsoa_vintage"][usable], crime_type[usable]
     )
-
-    kept = records.loc[in_area]
-    tidy = kept.rename(columns=_RECORD_COLUMNS)[list(_RECORD_COLUMNS.values())].copy()
-    tidy.insert(0, "month", pd.to_datetime(kept["Month"].str.strip(), format="%Y-%m"))
-    tidy["longitude"] = pd.to_numeric(kept["Longitude"], errors="coerce")
-    tidy["latitude"] = pd.to_numeric(kept["Latitude"], errors="coerce")
-    tidy["crime_type"] = crime_type[in_area]
-    tidy["lsoa_code"] = tidy["lsoa_code"].str.strip()
-    tidy["lsoa_name"] = placed.loc[in_area, "lsoa_name"]  # the lookup's name for the code
-    renamed = int((kept["LSOA name"].str.strip() != tidy["lsoa_name"]).sum())
-    tidy["lsoa_vintage"] = placed.loc[in_area, "lsoa_vintage"].astype("int16")
-    tidy["district_code"] = placed.loc[in_area, "district_code"]
-    tidy["district_name"] = placed.loc[in_area, "district_name"]
-    tidy["source_file"] = name
-    tidy["line"] = kept["line"]
-    with_id = kept[kept["Crime ID"] != ""]
-    identical = int(with_id.duplicated(subset=list(STREET_COLUMNS)).sum())
-
-    rejected = records.loc[~usable, ["line", *STREET_COLUMNS]].assign(
-        reason=reason[~usable], raw=""
+    tidy, renamed, identical = _tidy_records(
+        records[in_area], placed[in_area], crime_type[in_area], name
     )
+    rejected = records.loc[~usable, ["line", *STREET_COLUMNS]]
+    rejected = rejected.assign(reason=reasons.text(~usable, rejected.index), raw="")
     counted = Counter(rejected["reason"])
     if street.malformed_count:
         counted[MALFORMED] += street.malformed_count
@@ -302,7 +288,7 @@ def process_street_file(
         rows_rejected=dict(counted),
         identical_rows_kept=identical,
         lsoa_name_mismatches=renamed,
-        records=tidy.reset_index(drop=True),
+        records=tidy,
         rejects=rejects,
         rejects_not_written=not_written,
         crime_ids=crime_ids,
@@ -310,23 +296,30 @@ def process_street_file(
     )
 
 
-_LOOKUP_INDEX: list[Any] = []
-"""The last lookup given to :func:`_lookup_rows` and an index of its codes (built once)."""
+def _tidy_records(
+    kept: pd.DataFrame, placed: pd.DataFrame, crime_type: pd.Series, name: str
+) -> tuple[pd.DataFrame, int, int]:
+    """Kept rows as ``records.parquet`` rows; LSOA names the lookup renamed; identical rows.
 
-
-def _lookup_rows(codes: pd.Series, lookup: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``lookup`` for the LSOA codes in ``codes``, in the lookup's order.
-
-    :func:`~sna.data.areas.assign_districts` gives the same result with these rows as with the
-    whole lookup; matching a file's few thousand codes against an index built once is much
-    cheaper than joining each file to the whole lookup (tens of thousands of rows).
+    ``placed`` and ``crime_type`` are :func:`~sna.data.areas.assign_districts`' and the
+    normalised crime types of the same rows.
     """
-    if not _LOOKUP_INDEX or _LOOKUP_INDEX[0] is not lookup:
-        ids, unique = pd.factorize(lookup["lsoa_code"])  # a number per distinct code
-        _LOOKUP_INDEX[:] = [lookup, ids, pd.Index(unique)]
-    _, ids, index = _LOOKUP_INDEX
-    wanted = index.get_indexer(pd.Index(codes.str.strip().unique()))
-    return lookup.iloc[np.flatnonzero(np.isin(ids, wanted[wanted >= 0]))]
+    tidy = kept.rename(columns=_RECORD_COLUMNS)[list(_RECORD_COLUMNS.values())].copy()
+    tidy.insert(0, "month", pd.to_datetime(kept["Month"].str.strip(), format="%Y-%m"))
+    tidy["longitude"] = pd.to_numeric(kept["Longitude"], errors="coerce")
+    tidy["latitude"] = pd.to_numeric(kept["Latitude"], errors="coerce")
+    tidy["crime_type"] = crime_type
+    tidy["lsoa_code"] = tidy["lsoa_code"].str.strip()
+    tidy["lsoa_name"] = placed["lsoa_name"]  # the lookup's name for the code
+    renamed = int((kept["LSOA name"].str.strip() != tidy["lsoa_name"]).sum())
+    tidy["lsoa_vintage"] = placed["lsoa_vintage"].astype("int16")
+    tidy["district_code"] = placed["district_code"]
+    tidy["district_name"] = placed["district_name"]
+    tidy["source_file"] = name
+    tidy["line"] = kept["line"]
+    with_id = kept[kept["Crime ID"] != ""]
+    identical = int(with_id.duplicated(subset=list(STREET_COLUMNS)).sum())
+    return tidy.reset_index(drop=True), renamed, identical
 
 
 def _check_force(street: StreetFile) -> None:
@@ -354,9 +347,9 @@ def _check_force(street: StreetFile) -> None:
 
 
 def _mark_duplicate_ids(
-    ids: pd.Series, reason: pd.Series, seen_ids: np.ndarray | None
-) -> tuple[pd.Series, np.ndarray]:
-    """Reject usable rows whose non-blank Crime ID an earlier usable row already has.
+    ids: pd.Series, usable: np.ndarray, seen_ids: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Usable rows whose non-blank Crime ID an earlier usable row already has.
 
     IDs are compared by a 64-bit hash, stripped of spaces and case-folded (police.uk IDs are
     hexadecimal: ``AB12`` is ``ab12``): cheap to keep across files, and a chance collision among
@@ -365,34 +358,87 @@ def _mark_duplicate_ids(
     Returns
     -------
     tuple
-        The reasons with ``"duplicate Crime ID"`` added, and the sorted hashes of the IDs of the
-        rows left usable, for the files read next.
+        Which rows are duplicates (a mask), and the sorted hashes of the IDs of the rows left
+        usable, for the files read next.
     """
     stripped = ids.str.strip().str.lower()
-    candidate = (reason.isna() & stripped.ne("")).to_numpy()
-    hashed = pd.util.hash_array(stripped.to_numpy(dtype=object)[candidate])
+    candidate = usable & stripped.ne("").to_numpy()
+    hashed = hash_ids(stripped[candidate])
     repeat = pd.Series(hashed).duplicated().to_numpy()
     if seen_ids is not None and len(seen_ids):
         repeat = repeat | _in_sorted(hashed, seen_ids)
     duplicate = np.zeros(len(ids), dtype=bool)
     duplicate[np.flatnonzero(candidate)[repeat]] = True
-    reason = reason.mask(pd.Series(duplicate, index=reason.index), DUPLICATE_CRIME_ID)
-    return reason, np.unique(hashed[~repeat])
+    return duplicate, np.unique(hashed[~repeat])
+
+
+ID_WIDTH = 64
+"""Characters in a police.uk Crime ID (hexadecimal): IDs of up to this many ASCII characters are
+hashed by :func:`hash_ids` with numpy, longer or non-ASCII ones by pandas."""
+_MIX = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def hash_ids(ids: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each Crime ID, the same for the same text in every file.
+
+    IDs of up to :data:`ID_WIDTH` ASCII characters (every real one) are padded with spaces to
+    that width and hashed eight bytes at a time with the splitmix64 mixer, on the whole column
+    at once; others by :func:`pandas.util.hash_array`. Trailing spaces are not part of an ID
+    (IDs are stripped), so padding cannot make two IDs equal.
+
+    Parameters
+    ----------
+    ids
+        Stripped, case-folded Crime IDs, none blank.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint64``, one per ID.
+
+    Examples
+    --------
+    >>> a = hash_ids(pd.Series(["ab12", "ab12", "ab13", "é" * 70]))
+    >>> bool(a[0] == a[1]), bool(a[0] != a[2]), a.dtype.name
+    (True, True, 'uint64')
+    """
+    out = np.empty(len(ids), dtype=np.uint64)
+    if not len(ids):
+        return out
+    values = pa.array(ids)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    wide = pa.types.is_large_string(values.type)
+    bounds = np.frombuffer(values.buffers()[1], dtype=np.int64 if wide else np.int32)
+    bounds = bounds[values.offset : values.offset + len(values) + 1].astype(np.int64)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
+    lengths = np.diff(bounds)
+    fast = lengths <= ID_WIDTH
+    if len(data) and data.max() >= 0x80:  # a row with a byte outside ASCII
+        wide_rows = np.searchsorted(bounds - bounds[0], np.flatnonzero(data >= 0x80), "right")
+        fast[np.unique(wide_rows - 1)] = False
+    if fast.any():
+        if fast.all() and (lengths == ID_WIDTH).all():  # every real file: no copy
+            block = data.reshape(len(lengths), ID_WIDTH)
+        else:  # pad with spaces: the bytes of the rows kept fill each row's first cells
+            block = np.full((int(fast.sum()), ID_WIDTH), ord(" "), dtype=np.uint8)
+            block[np.arange(ID_WIDTH) < lengths[fast][:, None]] = data[np.repeat(fast, lengths)]
+        h = np.full(len(block), _MIX[0], dtype=np.uint64)
+        for column in block.view(np.uint64).T:  # splitmix64 of (h xor word), word by word
+            z = (h ^ column) + _MIX[0]
+            z = (z ^ (z >> np.uint64(30))) * _MIX[1]
+            z = (z ^ (z >> np.uint64(27))) * _MIX[2]
+            h = z ^ (z >> np.uint64(31))
+        out[fast] = h
+    if not fast.all():
+        out[~fast] = pd.util.hash_array(ids.to_numpy(dtype=object)[~fast])
+    return out
 
 
 def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
     """Which ``values`` are in ``sorted_values`` (sorted): a binary search each, no re-sort."""
     position = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
     return sorted_values[position] == values
-
-
-def _merge_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Two sorted arrays of IDs as one sorted array, in linear time.
-
-    A stable sort merges the two sorted runs, so the IDs seen so far are never re-sorted from
-    scratch file after file (a national year has 473 files and millions of IDs).
-    """
-    return np.sort(np.concatenate([a, b]), kind="stable")
 
 
 PARALLEL_MIN_FILES = 24
@@ -449,7 +495,7 @@ def _process_street_files(
                 cached[i] = hit
     todo = [i for i in keys if i not in cached]
     results: list[FileResult] = []
-    seen_ids = np.empty(0, dtype=np.uint64)
+    read: list[tuple[int, RawFile, str]] = []  # results of files read (not copies), in order
     with contextlib.ExitStack() as stack:
         futures: dict[int, Any] = {}
         if len(todo) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
@@ -458,13 +504,13 @@ def _process_street_files(
                     max_workers=WORKERS,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
-                    initargs=(lookup, keep),
+                    initargs=(lookup, keep, cache.folder),
                 )
             )
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             for i in todo:
                 source, rel, _ = tasks[i]  # type: ignore[misc]
-                futures[i] = pool.submit(_worker_process, source, raw, hashes[rel])
+                futures[i] = pool.submit(_worker_process, source, raw, hashes[rel], keys[i])
         for i, task in enumerate(tasks):
             if isinstance(task, InputError):
                 raise task
@@ -488,39 +534,77 @@ def _process_street_files(
             result = cached.pop(i, None)
             if result is None:
                 future = futures.pop(i, None)
-                result = future.result() if future is not None else None
+                result = future.result() if future is not None else None  # cached by the worker
                 if result is None:  # not sent to a worker, or the worker failed: raise here
                     result = process_street_file(
                         source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep
                     )
-                _save_result(cache, keys[i], result)
-            if len(seen_ids) and _in_sorted(result.crime_ids, seen_ids).any():
-                result = process_street_file(
-                    source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
-                    seen_ids=seen_ids,
-                )  # fmt: skip
-            seen_ids = _merge_sorted(seen_ids, result.crime_ids)
+                    _save_result(cache, keys[i], result)
+            read.append((len(results), source, rel))
             results.append(result)
             bar.update(1)
+    # Crime IDs used in an earlier file: the rare file holding one is processed again, with
+    # those IDs as seen before it (the result of reading the files one after another).
+    earlier = ids_seen_before([results[at].crime_ids for at, _, _ in read])
+    for (at, source, rel), seen_ids in zip(read, earlier, strict=True):
+        if len(seen_ids):
+            results[at] = process_street_file(
+                source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
+                seen_ids=seen_ids,
+            )  # fmt: skip
     return results, set(keys.values())
+
+
+def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
+    """For each file's Crime IDs (hashed, distinct), those an earlier file has, sorted.
+
+    One stable sort of every file's IDs together: an ID's copies then sit in file order, and
+    each copy after the first belongs to a file that holds an ID of an earlier one. Linear in
+    files (the IDs seen so far are never merged file by file) and exact for the IDs as hashed.
+
+    Examples
+    --------
+    >>> a, b, c = np.array([1, 5], np.uint64), np.array([2, 5], np.uint64), np.array([1, 2, 9], np.uint64)
+    >>> [x.tolist() for x in ids_seen_before([a, b, c])]
+    [[], [5], [1, 2]]
+    """
+    if not ids:
+        return []
+    values = np.concatenate(ids)
+    owner = np.repeat(np.arange(len(ids), dtype=np.int32), [len(x) for x in ids])
+    order = np.argsort(values, kind="stable")
+    values, owner = values[order], owner[order]
+    del order
+    again = np.flatnonzero(values[1:] == values[:-1]) + 1
+    found = [np.empty(0, dtype=np.uint64) for _ in ids]
+    if not len(again):
+        return found
+    files = owner[again]
+    grouped = np.argsort(files, kind="stable")
+    bounds = np.flatnonzero(np.diff(files[grouped])) + 1
+    for part in np.split(grouped, bounds):
+        found[int(files[part[0]])] = np.unique(values[again[part]])
+    return found
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(lookup: pd.DataFrame, keep: tuple[str, ...]) -> None:
-    """Worker process set-up: the LSOA lookup and kept districts, sent once per worker."""
-    _WORKER.update(lookup=lookup, keep=keep)
+def _start_worker(lookup: pd.DataFrame, keep: tuple[str, ...], cache: Path) -> None:
+    """Worker process set-up: the LSOA lookup, kept districts and cache, sent once per worker."""
+    _WORKER.update(lookup=lookup, keep=keep, cache=FileCache(cache))
 
 
-def _worker_process(source: RawFile, raw: Path, sha256: str) -> FileResult | None:
-    """One street file processed in a worker; None if it fails (it is then redone in order)."""
+def _worker_process(source: RawFile, raw: Path, sha256: str, key: str) -> FileResult | None:
+    """One street file processed and cached in a worker; None if it fails (then redone in order)."""
     try:
-        return process_street_file(
+        result = process_street_file(
             source, relative_to=raw, sha256=sha256, lookup=_WORKER["lookup"], keep=_WORKER["keep"]
         )
     except Exception:  # noqa: BLE001 - the main process processes the file again and raises
         return None
+    _save_result(_WORKER["cache"], key, result)
+    return result
 
 
 _CACHED_FIELDS = (
@@ -698,7 +782,7 @@ def _outcome_table(records: pd.DataFrame) -> pd.DataFrame:
     with ``last_outcome_category == ""``.
     """
     keys = ["month", "district_code", "district_name", "crime_type", "last_outcome_category"]
-    crimes = records[records["crime_type"] != ASB].assign(
+    crimes = records.loc[(records["crime_type"] != ASB).to_numpy(), keys].assign(
         last_outcome_category=lambda r: r["last_outcome_category"].fillna("").str.strip()
     )
     if crimes.empty:
@@ -881,6 +965,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             return {**previous, "up_to_date": True}
 
     bar.set_postfix_str("area data")
+    if force:  # every table built again from its files (and cached again)
+        shutil.rmtree(out / AREA_CACHE_DIR, ignore_errors=True)
     lookup = lsoa_lookup(config)
     check_districts(config, lookup)
     partners = partner_outputs(config)  # before the street files: a bad partner row stops early
