@@ -1,6 +1,6 @@
 """Benchmark `sna prepare` against plain pandas and DuckDB on the same police.uk files.
 
-Usage: python benchmarks/prepare.py [--repeat N] [--shared PATH]
+Usage: python benchmarks/prepare.py [--repeat N] [--raw PATH]
        python benchmarks/prepare.py --national PATH [--scale ROWS] [--all-in-area] [--repeat N]
 
 Three commands are run as fresh subprocesses, alternately, N times each (default 5):
@@ -13,12 +13,12 @@ Three commands are run as fresh subprocesses, alternately, N times each (default
 - DuckDB's ``read_csv`` over all the files with ``GROUP BY`` LSOA, month and crime type: the bare
   aggregate, with no validation, accounting or output files (DuckDB uses every core).
 
-The files are every police.uk street file under ``../shared/data`` (the demo-size set), or, with
+The files are every police.uk street file under ``data/raw/police_uk`` (the demo-size set), or, with
 ``--national``, a national-size year written by ``benchmarks/generate_national.py`` into PATH
 (generated first if PATH has no street files). Reported: median wall time, peak resident memory
 (ru_maxrss of the child), rows per second, and sna prepare's time and memory as ratios of each
 baseline's, all measured in this run; then the no-op re-run of sna prepare. Results are also
-written to benchmarks/results/prepare.json (or prepare-national.json).
+written to benchmarks/results/prepare.json (or prepare-national-<rows>.json).
 """
 
 from __future__ import annotations
@@ -98,6 +98,26 @@ def all_districts() -> list[str]:
     return sorted(lookup.loc[kept, "LAD19CD"])
 
 
+def _commit() -> str | None:
+    """The commit of the code measured (with "+" if the working tree differs), if in git."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "sna"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+" if dirty else "")  # fmt: skip
+
+
 def make_config(
     files: list[Path], work: Path, *, folder: Path | None = None, all_in_area: bool = False
 ) -> Path:
@@ -143,7 +163,12 @@ def summarise(name: str, runs: list[tuple[float, float]], rows: int) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each (default 5)")
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        default=ROOT / "data" / "raw",
+        help="folder whose police_uk/ holds the demo-size files (default: the shipped data/raw)",
+    )
     parser.add_argument(
         "--national",
         type=Path,
@@ -165,6 +190,7 @@ def main() -> None:
     )
     parser.add_argument("--no-noop", action="store_true", help="skip timing the no-op re-run")
     args = parser.parse_args()
+    load_before = os.getloadavg()  # the machine's state, saved with the results
     if args.national is not None:
         folder = args.national
         if not street_files(folder) if folder.is_dir() else True:
@@ -182,9 +208,9 @@ def main() -> None:
         files = street_files(folder)
     else:
         folder = None
-        files = street_files(args.shared / "police_uk")
+        files = street_files(args.raw / "police_uk")
     if not files:
-        sys.exit(f"no police.uk street files under {folder or args.shared / 'police_uk'}")
+        sys.exit(f"no police.uk street files under {folder or args.raw / 'police_uk'}")
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(files, Path(tmp), folder=folder, all_in_area=args.all_in_area)
         commands = {
@@ -224,7 +250,7 @@ def main() -> None:
     totals = manifest["totals"]
     rows = totals["rows_read"]
     result: dict[str, object] = {
-        "mode": "national" if folder is not None else "shared",
+        "mode": "national" if folder is not None else "demo",
         "all_in_area": args.all_in_area,
         "files": len(files),
         "gzip_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
@@ -233,6 +259,9 @@ def main() -> None:
         "repeat": args.repeat,
         "warmup": not args.no_warmup,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "commit": _commit(),
     }
     print(
         f"{len(files)} police.uk street files ({result['gzip_mb']} MB), {rows:,} rows, "
@@ -268,7 +297,7 @@ def main() -> None:
         )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
-    name = "prepare-national.json" if folder is not None else "prepare.json"
+    name = f"prepare-national-{rows}.json" if folder is not None else "prepare.json"
     (out / name).write_text(json.dumps(result, indent=2) + "\n")
 
 

@@ -37,6 +37,78 @@ def test_init_names_the_closest_matches(tmp_path, capsys):
     assert not output.exists()
 
 
+def _init(tmp_path, *options: str) -> list[str]:
+    return ["init", "--raw", str(RAW), "--output", str(tmp_path / "sna.toml"), *options]
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_init_refuses_an_empty_partnership(tmp_path, capsys, name):
+    assert main(_init(tmp_path, "--partnership", name)) == 2
+    assert capsys.readouterr().err == (
+        "sna init: error: --partnership is empty: give a name or an ONS code\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_init_refuses_a_folder_as_output_even_with_force(tmp_path, capsys, force):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    argv = ["init", "--partnership", "Reading", "--raw", str(RAW), "--output", str(folder)]
+    assert main([*argv, *force]) == 2
+    assert capsys.readouterr().err == (
+        f"sna init: error: {folder}: is a folder, not a config file; choose another --output\n"
+    )
+    assert list(folder.iterdir()) == []
+
+
+def test_init_refuses_a_device_as_output(capsys):
+    argv = ["init", "--partnership", "Reading", "--raw", str(RAW), "--output", "/dev/null"]
+    assert main([*argv, "--force"]) == 2
+    assert capsys.readouterr().err == (
+        "sna init: error: /dev/null: is a device, not a config file; choose another --output\n"
+    )
+
+
+def test_init_force_replaces_a_config(tmp_path, capsys):
+    output = tmp_path / "sna.toml"
+    output.write_text("old = 1\n")
+    assert main([*_init(tmp_path, "--partnership", "Reading", "--years", "2025"), "--force"]) == 0
+    assert load_config(output).reporting_years == (2025,)
+
+
+@pytest.mark.parametrize(
+    ("years", "got"), [(["25"], "25"), (["2025", "1999"], "1999"), (["2101"], "2101")]
+)
+def test_init_refuses_years_the_config_loader_refuses(tmp_path, capsys, years, got):
+    assert main(_init(tmp_path, "--partnership", "Reading", "--years", *years)) == 2
+    assert capsys.readouterr().err == (
+        f"sna init: error: --years: must be years like 2024 2025 (2010 to 2100); got {got}\n"
+    )
+    assert not (tmp_path / "sna.toml").exists()
+
+
+def test_init_says_london_is_ambiguous(tmp_path, capsys):
+    assert main(_init(tmp_path, "--partnership", "London")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("sna init: error: 'London' is ambiguous")
+    assert "'Metropolitan Police' (police E23000001: 32 districts)" in err
+    assert "'City of London' (CSP E22000180, district E09000001, police E23000034" in err
+    assert not (tmp_path / "sna.toml").exists()
+
+
+def test_init_help_says_how_to_choose_and_what_is_kept(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["init", "--help"])
+    assert info.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    assert "refused if it exists (use --force)" in out
+    assert '("Kent county", "Kent police")' in out
+    assert "sna init --partnership E22000309" in out
+    assert "xxx" not in out
+
+
 def _police_uk_counts(district: str, months: tuple[str, ...]) -> Counter[tuple[str, str]]:
     """Rows of the shipped police.uk files per (month, crime type) in a district, by hand.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -14,12 +16,14 @@ from sna.data.partnership import (
     COUNTY,
     CSP,
     FORCE,
+    check_output,
+    check_reporting_years,
     config_text,
     find_partnership,
     read_lookups,
     write_config,
 )
-from sna.errors import SnaError
+from sna.errors import ConfigError, SnaError
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -113,6 +117,157 @@ def test_unknown_name_lists_the_closest_matches(lookups):
     assert "West Oxfordshire" in message
 
 
+def refusal(query: str, lookups) -> str:
+    with pytest.raises(SnaError) as info:
+        find_partnership(query, lookups)
+    return str(info.value)
+
+
+def closest(message: str) -> list[str]:
+    """The names a refusal lists as closest, in order."""
+    assert "; closest: " in message, message
+    return re.findall(r"(?:^|; )([^;]+?) \(", message.split("; closest: ", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("Rhondda", "Rhondda Cynon Taf"),  # starts with the query
+        ("King's Lynn", "King's Lynn and West Norfolk"),
+        ("Bucks", "Buckinghamshire"),  # a county's short form
+        ("Hull", "Kingston upon Hull, City of"),  # a whole word, not Solihull
+        ("Richmond", "Richmond upon Thames"),
+        ("Oxfrodshire", "Oxfordshire"),  # a misspelling: difflib
+    ],
+)
+def test_closest_matches_put_the_obvious_name_first(lookups, query, first):
+    message = refusal(query, lookups)
+    what = "Community Safety Partnership, district, county or force"
+    assert message.startswith(f"no {what} called {query!r} in the ONS lookups; closest: ")
+    names = closest(message)
+    assert names[0] == first
+    assert 3 <= len(names) <= 5
+    assert message.count("\n") == 0
+
+
+def test_closest_matches_name_kinds_and_codes(lookups):
+    message = refusal("Bucks", lookups)
+    assert "closest: Buckinghamshire (district E06000060); South Bucks (CSP E22000311)" in message
+    assert "Rhondda Cynon Taf (district W06000016)" in refusal("Rhondda", lookups)
+
+
+def test_an_unknown_name_still_lists_three_names(lookups):
+    assert closest(refusal("Atlantis", lookups)) == [
+        "St Albans",
+        "Havant",
+        "Thanet",
+        "Rutland",
+        "Carlisle",
+    ]
+
+
+def test_an_unknown_code_lists_the_kinds_of_code_and_the_nearest(lookups):
+    message = refusal("E99999999", lookups)
+    assert message.startswith(
+        "no Community Safety Partnership, district, county or force has the ONS code 'E99999999'"
+    )
+    assert "Community Safety Partnership E22, W14; district E06, E07, E08, E09, W06" in message
+    assert "county E10, E11, E13; police force area E23, W15" in message
+    near = message.split("closest: ")[1].split("; ")
+    assert near[0] == "E23000039 Dorset (police)" and len(near) == 5
+    assert refusal("E22000999", lookups).endswith(
+        "closest: E22000374 North Hampshire (CSP); E22000373 Western Suffolk (CSP); "
+        "E22000372 North Yorkshire (CSP); E22000371 City of York (CSP); E22000369 Somerset (CSP)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "choices"),
+    [
+        (
+            "Newcastle",
+            (
+                "'Newcastle upon Tyne' (CSP E22000245, district E08000021: 1 district) or "
+                "'Newcastle-under-Lyme' (CSP E22000266, district E07000195: 1 district)"
+            ),
+        ),
+        (
+            "Kingston",
+            (
+                "'Kingston upon Hull' (CSP E22000134, district E06000010: 1 district) or "
+                "'Kingston upon Thames' (CSP E22000206, district E09000021: 1 district)"
+            ),
+        ),
+        (
+            "Thames",
+            (
+                "'Thames Valley' (police E23000029: 13 districts), 'Kingston upon Thames' (CSP "
+                "E22000206, district E09000021: 1 district) or 'Richmond upon Thames' (CSP "
+                "E22000212, district E09000027: 1 district)"
+            ),
+        ),
+    ],
+)
+def test_a_word_of_several_names_is_ambiguous(lookups, query, choices):
+    message = refusal(query, lookups)
+    assert message == f"{query!r} is ambiguous: it is part of several names; say which: {choices}"
+    for words in re.findall(r"'([^']+)' \(", choices):  # the words given choose each
+        assert find_partnership(words, lookups).code in choices
+
+
+def test_london_is_ambiguous_not_the_city(lookups):
+    message = refusal("London", lookups)
+    assert message == (
+        "'London' is ambiguous: it is part of several names; say which: 'Metropolitan Police' "
+        "(police E23000001: 32 districts), 'City of London' (CSP E22000180, district E09000001, "
+        "police E23000034: 1 district), 'Inner London' (county E13000001: 14 districts) or "
+        "'Outer London' (county E13000002: 19 districts)"
+    )
+    assert codes(find_partnership("City of London", lookups)) == {"E09000001": "City of London"}
+    met = find_partnership("Metropolitan Police", lookups)
+    assert (met.kind, met.code, len(met.districts)) == (FORCE, "E23000001", 32)
+    assert "E09000001" not in codes(met)
+    assert refusal("London police", lookups).endswith(
+        "say which: 'Metropolitan Police' (police E23000001: 32 districts) or 'City of London' "
+        "(police E23000034: 1 district)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("Metropolitan Police Service", "E23000001"),  # police.uk's name
+        ("Met Police", "E23000001"),
+        ("City of London Police", "E23000034"),
+        ("Hampshire and Isle of Wight Constabulary", "E23000030"),
+        ("Kent Police Service", "E23000032"),
+        ("Thames Valley Police", "E23000029"),
+    ],
+)
+def test_police_uk_force_names_give_the_force(lookups, query, code):
+    p = find_partnership(query, lookups)
+    assert (p.kind, p.code) == (FORCE, code)
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("Bristol", "E22000002"),  # "Bristol, City of": no other name has the word Bristol
+        ("City of Bristol", "E22000002"),
+        ("Kingston upon Hull", "E22000134"),
+        ("County of Herefordshire", "E22000326"),
+        ("kings lynn and west norfolk", "E22000221"),
+    ],
+)
+def test_names_with_a_comma_are_found_in_their_spoken_forms(lookups, query, code):
+    assert find_partnership(query, lookups).code == code
+
+
+@pytest.mark.parametrize("query", ["", "   ", ".", " - "])
+def test_an_empty_name_is_refused(lookups, query):
+    assert refusal(query, lookups) == f"{query!r} names no area: give a name or an ONS code"
+
+
 def test_unknown_kind_is_refused(lookups):
     with pytest.raises(SnaError, match="unknown kind"):
         find_partnership("Reading", lookups, kind="parish")
@@ -203,6 +358,52 @@ def test_write_config_refuses_to_overwrite(tmp_path):
     assert path.read_text() == "a = 2\n"
     with pytest.raises(SnaError, match="does not exist"):
         write_config(tmp_path / "missing" / "sna.toml", "a = 1\n")
+
+
+def test_write_config_never_replaces_a_folder_or_device(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for force in (False, True):
+        with pytest.raises(SnaError) as info:
+            write_config(folder, "a = 1\n", force=force)
+        assert str(info.value) == (
+            f"{folder}: is a folder, not a config file; choose another --output"
+        )
+    assert list(folder.iterdir()) == []
+    with pytest.raises(SnaError, match=r"^/dev/null: is a device, not a config file"):
+        write_config("/dev/null", "a = 1\n", force=True)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(SnaError, match="fifo: is a named pipe, not a config file"):
+        check_output(fifo)
+    check_output(tmp_path / "missing.toml")  # a new file is fine
+    (tmp_path / "link.toml").symlink_to(folder)
+    with pytest.raises(SnaError, match=r"link\.toml: is a folder"):
+        check_output(tmp_path / "link.toml")
+
+
+@pytest.mark.parametrize(
+    ("years", "got"), [([25], "25"), ([2025, 1999, 2101], "1999, 2101"), ([], "none")]
+)
+def test_reporting_years_are_checked_as_the_config_loader_does(lookups, tmp_path, years, got):
+    message = f"reporting_years: must be years like 2024 2025 (2010 to 2100); got {got}"
+    with pytest.raises(SnaError) as info:
+        check_reporting_years(years)
+    assert str(info.value) == message
+    with pytest.raises(SnaError, match=re.escape(message)):
+        config_text(find_partnership("Reading", lookups), reporting_years=years)
+    assert check_reporting_years([2025, 2010, 2100, 2025]) == [2010, 2025, 2100]
+
+
+def test_the_year_range_is_the_config_loaders(lookups, tmp_path):
+    """The extremes load; one past them is refused by the loader as by init."""
+    text = config_text(find_partnership("Reading", lookups), raw=RAW, reporting_years=[2010, 2100])
+    path = tmp_path / "sna.toml"
+    write_config(path, text)
+    assert load_config(path).reporting_years == (2010, 2100)
+    path.write_text(text.replace("reporting_years = [2010, 2100]", "reporting_years = [2009]"))
+    with pytest.raises(ConfigError, match="reporting_years"):
+        load_config(path)
 
 
 def test_missing_lookup_is_named(tmp_path):

@@ -161,27 +161,32 @@ def _parser() -> argparse.ArgumentParser:
             "Write a commented assessment config for a partnership, found by name or ONS code in "
             "the ONS lookups of the raw folder (LAD -> CSP -> police force area, LAD -> county): "
             "its districts with their codes and names, the benchmark, the population and "
-            "deprivation sources. An unknown or ambiguous name is an error listing the closest "
-            "matches. Then put the police.uk downloads for its force under the raw folder's "
+            "deprivation sources. An unknown name is an error listing the closest names; an "
+            'ambiguous one ("Kent", or "Newcastle", a word of several names) lists the words that '
+            "choose each. Then put the police.uk downloads for its force under the raw folder's "
             "police_uk folder and run `sna prepare`."
         ),
         epilog=(
-            'Examples: sna init --partnership Reading; sna init --partnership "Oxfordshire" '
-            "--output oxon.toml; sna init --partnership E22000xxx. Exit status: 0 written, 2 a "
-            "problem with your input."
+            'Examples: sna init --partnership Reading; sna init --partnership "Kent police" '
+            "--output kent.toml; sna init --partnership E22000309 (Reading's CSP code). Exit "
+            "status: 0 written, 2 a problem with your input (nothing is written)."
         ),
     )
     init.add_argument(
         "--partnership",
         required=True,
         metavar="NAME",
-        help="CSP, district, county or police force area: name (any case) or ONS code",
+        help=(
+            "CSP, district, county or police force area: name (any case) or ONS code. A name "
+            "several kinds of area share is settled by a last word: CSP, district, county or "
+            'police ("Kent county", "Kent police")'
+        ),
     )
     init.add_argument(
         "--output",
         type=Path,
         default=Path("sna.toml"),
-        help="config file to write (default: %(default)s); an existing file is kept",
+        help="config file to write (default: %(default)s); refused if it exists (use --force)",
     )
     init.add_argument(
         "--raw",
@@ -193,14 +198,33 @@ def _parser() -> argparse.ArgumentParser:
         "--years", type=int, nargs="+", metavar="YEAR", default=[2024, 2025],
         help="reporting years (default: 2024 2025)",
     )  # fmt: skip
-    init.add_argument("--force", action="store_true", help="replace an existing config file")
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing config file (never a folder or other non-regular file)",
+    )
     return parser
 
 
 def _init(args: argparse.Namespace) -> int:
-    """``sna init``: find the partnership, write its config, say what was written."""
-    from sna.data.partnership import config_text, find_partnership, read_lookups, write_config
+    """``sna init``: find the partnership, write its config, say what was written.
 
+    The arguments are checked before the lookups are read, and nothing is written unless all
+    is well.
+    """
+    from sna.data.partnership import (
+        check_output,
+        check_reporting_years,
+        config_text,
+        find_partnership,
+        read_lookups,
+        write_config,
+    )
+
+    if not args.partnership.strip():
+        raise SnaError("--partnership is empty: give a name or an ONS code")
+    check_reporting_years(args.years, what="--years")
+    check_output(args.output)
     found = find_partnership(args.partnership, read_lookups(args.raw))
     output = args.output
     raw = os.path.relpath(args.raw.resolve(), output.resolve().parent)

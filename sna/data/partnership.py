@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,13 @@ from sna.data.files import atomic_write_text
 from sna.errors import InputError, SnaError
 
 __all__ = [
+    "FIRST_YEAR",
     "KINDS",
+    "LAST_YEAR",
     "Lookups",
     "Partnership",
+    "check_output",
+    "check_reporting_years",
     "config_text",
     "find_partnership",
     "read_lookups",
@@ -70,10 +75,47 @@ _QUALIFIERS = {
     "police force area": FORCE,
     "force area": FORCE,
     "constabulary": FORCE,
+    "police service": FORCE,
     "police": FORCE,
     "force": FORCE,
     "pfa": FORCE,
 }
+# Other names of an area, which choose it as its ONS name does: police.uk's force names that are
+# not the ONS name followed by a qualifier ("Kent Police", "Thames Valley Police" need none).
+_ALIASES = {
+    (FORCE, "Metropolitan Police"): ("Metropolitan Police Service", "Met"),
+    (FORCE, "Hampshire"): ("Hampshire and Isle of Wight",),
+}
+# Words under which an area is suggested but never chosen: "London" lists the Metropolitan
+# Police (Greater London but the City) beside the City of London.
+_SUGGESTED_AS = {(FORCE, "Metropolitan Police"): ("London", "Greater London")}
+# Short forms of county names, for the closest matches ("Bucks": Buckinghamshire).
+_SHORT_FORMS = {
+    "beds": "bedfordshire",
+    "berks": "berkshire",
+    "bucks": "buckinghamshire",
+    "cambs": "cambridgeshire",
+    "derbys": "derbyshire",
+    "glos": "gloucestershire",
+    "hants": "hampshire",
+    "herts": "hertfordshire",
+    "lancs": "lancashire",
+    "leics": "leicestershire",
+    "lincs": "lincolnshire",
+    "northants": "northamptonshire",
+    "notts": "nottinghamshire",
+    "oxon": "oxfordshire",
+    "shrops": "shropshire",
+    "staffs": "staffordshire",
+    "warks": "warwickshire",
+    "wilts": "wiltshire",
+    "worcs": "worcestershire",
+    "yorks": "yorkshire",
+}
+# Reporting years a config may name: the range sna.data.config.load_config accepts.
+FIRST_YEAR, LAST_YEAR = 2010, 2100
+_CODE = re.compile(r"^[a-z]\d{8}$")  # an ONS code, once normalised
+_SHOWN = 5  # names listed at most as closest matches or as the meanings of an ambiguous name
 
 
 @dataclass(frozen=True)
@@ -214,47 +256,111 @@ def find_partnership(
         raise SnaError(f"unknown kind of area {kind!r}; known: {', '.join(KINDS)}")
     index = _index(lk)
     key = _norm(query)
+    if not key:
+        raise SnaError(f"{query!r} names no area: give a name or an ONS code")
     found = index.get(key, [])
+    base, qualified = key, kind
     if not found and kind is None:
-        for words, qualified in _QUALIFIERS.items():
-            if key.endswith(" " + words):
-                found = [c for c in index.get(key[: -len(words) - 1], []) if c.kind == qualified]
-                break
+        base, qualified = _split_qualifier(key)
+        found = [c for c in index.get(base, []) if c.kind == qualified] if qualified else []
     if kind is not None:
         found = [c for c in found if c.kind == kind]
     found = list(dict.fromkeys(found))
     if not found:
-        raise SnaError(_unknown(query, index, kind))
+        raise SnaError(_unknown(query, base, index, qualified))
     chosen, notes = _choose(query, found)
     return _resolve(chosen, lk, notes)
 
 
 def _norm(text: str) -> str:
+    """A name as looked up: any case, ``&`` as ``and``, no dots, commas or apostrophes.
+
+    Examples
+    --------
+    >>> _norm("  King’s Lynn & West-Norfolk, ")
+    'kings lynn and west norfolk'
+    """
     text = text.casefold().replace("&", " and ").replace(".", "").replace(",", " ")
+    text = text.replace("'", "").replace("\N{RIGHT SINGLE QUOTATION MARK}", "")
     return " ".join(text.replace("-", " ").split())
 
 
-def _index(lk: Lookups) -> dict[str, list[_Candidate]]:
+def _split_qualifier(key: str) -> tuple[str, str | None]:
+    """A normalised query without its trailing qualifier, and the kind that names.
+
+    Examples
+    --------
+    >>> _split_qualifier("kent police")
+    ('kent', 'police force area')
+    >>> _split_qualifier("reading")
+    ('reading', None)
+    """
+    for words, qualified in _QUALIFIERS.items():
+        if key.endswith(" " + words):
+            return key[: -len(words) - 1], qualified
+    return key, None
+
+
+def _has_words(label: str, words: str) -> bool:
+    """Whether ``words`` are whole words of ``label`` (both normalised).
+
+    Examples
+    --------
+    >>> _has_words("newcastle under lyme", "newcastle"), _has_words("newcastle", "new")
+    (True, False)
+    """
+    return f" {words} " in f" {label} "
+
+
+def _candidates(lk: Lookups) -> list[_Candidate]:
+    """Every CSP, district, police force area and county of the lookups, with its districts."""
     lad = lk.lad_csp_pfa
-    out: dict[str, list[_Candidate]] = {}
-
-    def add(cand: _Candidate) -> None:
-        names = {cand.name, cand.name.split(",")[0], cand.code}
-        for name in names:
-            out.setdefault(_norm(name), []).append(cand)
-
+    out = []
     for kind, code, name in (
         (CSP, "csp24_code", "csp24_name"),
         (DISTRICT, "ltla24_code", "ltla24_name"),
         (FORCE, "pfa24_code", "pfa24_name"),
     ):
         for (c, n), rows in lad.groupby([code, name], sort=False):
-            add(_Candidate(kind, str(c), str(n), frozenset(rows["ltla24_code"])))
+            out.append(_Candidate(kind, str(c), str(n), frozenset(rows["ltla24_code"])))
     successor = {old: new for new, olds in _predecessors(lk).items() for old in olds}
-    county = lk.lad_county
-    for (c, n), rows in county.groupby(["CTY20CD", "CTY20NM"], sort=False):
+    for (c, n), rows in lk.lad_county.groupby(["CTY20CD", "CTY20NM"], sort=False):
         lads = frozenset(successor.get(code, code) for code in rows["LAD20CD"])
-        add(_Candidate(COUNTY, str(c), str(n), lads))
+        out.append(_Candidate(COUNTY, str(c), str(n), lads))
+    return out
+
+
+def _names_of(cand: _Candidate, others: Iterable[str]) -> list[str]:
+    """The names that choose an area: ONS name and code, and the forms of a name with a comma.
+
+    ``"Bristol, City of"`` is also ``"City of Bristol"`` and ``"Bristol"``; ``"London, City of"``
+    is also ``"City of London"`` but not ``"London"``, a word of other names (``others``, the
+    normalised names of the other areas): "Inner London", "Outer London".
+
+    Examples
+    --------
+    >>> c = _Candidate(FORCE, "E23000034", "London, City of", frozenset({"E09000001"}))
+    >>> _names_of(c, ["inner london", "city of london"])
+    ['London, City of', 'E23000034', 'City of London']
+    """
+    names = [cand.name, cand.code, *_ALIASES.get((cand.kind, cand.name), ())]
+    head, comma, tail = cand.name.partition(",")
+    if comma and _norm(tail).startswith(("city of", "county of")):
+        names.append(f"{tail.strip()} {head}")
+    if comma and not any(_has_words(other, _norm(head)) for other in others):
+        names.append(head)
+    return names
+
+
+def _index(lk: Lookups) -> dict[str, list[_Candidate]]:
+    """The areas each normalised name or code chooses."""
+    cands = _candidates(lk)
+    every = {_norm(c.name) for c in cands}
+    out: dict[str, list[_Candidate]] = {}
+    for cand in cands:
+        others = every - {_norm(cand.name)}
+        for name in dict.fromkeys(_norm(n) for n in _names_of(cand, others)):
+            out.setdefault(name, []).append(cand)
     return out
 
 
@@ -279,17 +385,159 @@ def _predecessors(lk: Lookups) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _unknown(query: str, index: dict[str, list[_Candidate]], kind: str | None) -> str:
-    names = {k: v for k, v in index.items() if kind is None or any(c.kind == kind for c in v)}
-    close = difflib.get_close_matches(_norm(query), list(names), n=6, cutoff=0.6)
-    by_name: dict[str, list[str]] = {}
-    for c in dict.fromkeys(c for k in close for c in names[k] if kind in (None, c.kind)):
-        by_name.setdefault(c.name, []).append(f"{_qualifier(c.kind)} {c.code}")
+def _unknown(query: str, key: str, index: dict[str, list[_Candidate]], kind: str | None) -> str:
+    """Why no area is called ``query`` (normalised: ``key``): the areas it may mean, or the closest.
+
+    A name that is a whole word of several areas' names is ambiguous ("Newcastle": Newcastle
+    upon Tyne, Newcastle-under-Lyme): the message says the words that choose each.
+    """
     what = f"{kind} " if kind else "Community Safety Partnership, district, county or force "
+    if _CODE.match(key):
+        return _unknown_code(query, key, index, kind, what)
+    labels = _labels(index, kind)
+    variants = _variants(key)
+    meanings = _meanings(key, labels)
+    if len(meanings) > 1:
+        choices = [
+            f"{_choice(group, index)} ({_codes(group)}: {_count(group)})" for group in meanings
+        ]
+        shown = choices[:_SHOWN]
+        more = len(choices) - len(shown)
+        listed = ", ".join(shown[:-1]) + " or " + shown[-1] if not more else ", ".join(shown)
+        if more:
+            listed += f" and {more} more (give more of the name, or the code)"
+        return f"{query!r} is ambiguous: it is part of several names; say which: {listed}"
     message = f"no {what}called {query!r} in the ONS lookups"
-    if by_name:
-        message += "; closest: " + "; ".join(f"{n} ({', '.join(k)})" for n, k in by_name.items())
+    close = _closest(variants, labels)
+    if close:
+        message += "; closest: " + "; ".join(f"{n} ({_codes(g)})" for n, g in close.items())
     return message
+
+
+def _unknown_code(
+    query: str, key: str, index: dict[str, list[_Candidate]], kind: str | None, what: str
+) -> str:
+    """No area has the ONS code ``key``: the codes of each kind, and the nearest codes."""
+    codes = [(k, c) for k, cands in index.items() if _CODE.match(k) for c in cands]
+    codes = [(k, c) for k, c in codes if kind in (None, c.kind)]
+    starts: dict[str, set[str]] = {}
+    for k, c in codes:
+        starts.setdefault(c.kind, set()).add(k[:3].upper())
+    kinds = "; ".join(f"{k} {', '.join(sorted(starts[k]))}" for k in KINDS if k in starts)
+
+    def distance(code: str) -> tuple[bool, int, int]:
+        return (
+            code[0] != key[0],
+            abs(int(code[1:3]) - int(key[1:3])),
+            abs(int(code[1:]) - int(key[1:])),
+        )
+
+    near = sorted(codes, key=lambda kc: (distance(kc[0]), kc[0]))[:_SHOWN]
+    closest = "; ".join(f"{c.code} {c.name} ({_qualifier(c.kind)})" for _, c in near)
+    return (
+        f"no {what}has the ONS code {query!r} in the ONS lookups (their codes start: {kinds}); "
+        f"closest: {closest}"
+    )
+
+
+def _labels(index: dict[str, list[_Candidate]], kind: str | None) -> list[tuple[str, _Candidate]]:
+    """The names (normalised) under which each area of ``kind`` (or all) may be suggested."""
+    out = [(k, c) for k, cands in index.items() if not _CODE.match(k) for c in cands]
+    for (known, name), words in _SUGGESTED_AS.items():
+        cands = [c for _, c in out if (c.kind, c.name) == (known, name)][:1]
+        out += [(_norm(w), c) for w in words for c in cands]
+    return [(k, c) for k, c in out if kind in (None, c.kind)]
+
+
+def _variants(key: str) -> list[str]:
+    """A normalised query, and the same with its short forms of county names spelled out.
+
+    Examples
+    --------
+    >>> _variants("north yorks")
+    ['north yorks', 'north yorkshire']
+    """
+    long = " ".join(_SHORT_FORMS.get(word, word) for word in key.split())
+    return list(dict.fromkeys([key, long]))
+
+
+def _rank(variants: Sequence[str], label: str) -> tuple[int, float]:
+    """How well a name matches a query: a sort key, best first.
+
+    The tier: 0 the name starts with the query (or one of its ``variants``), 1 it has it as
+    whole words, 2 neither; then minus the similarity to the query (:mod:`difflib`'s ratio).
+
+    Examples
+    --------
+    >>> _rank(["hull"], "kingston upon hull city of")[0], _rank(["hull"], "solihull")[0]
+    (1, 2)
+    >>> _rank(["bucks", "buckinghamshire"], "buckinghamshire")[0]
+    0
+    """
+    tier = min(0 if label.startswith(v) else 1 if _has_words(label, v) else 2 for v in variants)
+    return tier, -difflib.SequenceMatcher(None, variants[0], label).ratio()
+
+
+def _meanings(key: str, labels: Sequence[tuple[str, _Candidate]]) -> list[list[_Candidate]]:
+    """The areas that have the query as whole words of a name, grouped by their districts."""
+    matched = [(_rank([key], k), c) for k, c in labels if _has_words(k, key)]
+    groups: dict[frozenset[str], list[_Candidate]] = {}
+    for _, c in sorted(matched, key=lambda rc: rc[0]):
+        group = groups.setdefault(c.lads, [])
+        if c not in group:
+            group.append(c)
+    return [sorted(g, key=lambda c: KINDS.index(c.kind)) for g in groups.values()]
+
+
+_CUTOFF = 0.5  # similarity below which a name is listed only to show three
+
+
+def _closest(
+    variants: Sequence[str], labels: Sequence[tuple[str, _Candidate]]
+) -> dict[str, list[_Candidate]]:
+    """Up to :data:`_SHOWN` names nearest the query (see :func:`_rank`), at least three."""
+    out: dict[str, list[_Candidate]] = {}
+    for k, c in sorted(labels, key=lambda kc: (_rank(variants, kc[0]), kc[0])):
+        tier, minus_ratio = _rank(variants, k)
+        if c.name not in out:
+            if len(out) >= _SHOWN or (tier == 2 and -minus_ratio < _CUTOFF and len(out) >= 3):
+                continue
+            out[c.name] = []
+        if c not in out[c.name]:
+            out[c.name].append(c)
+    return out
+
+
+def _display(name: str) -> str:
+    """An ONS name as said: ``"London, City of"`` is ``"City of London"``."""
+    head, comma, tail = name.partition(",")
+    return f"{tail.strip()} {head}" if comma and _norm(tail).startswith("city of") else name
+
+
+def _choice(group: Sequence[_Candidate], index: dict[str, list[_Candidate]]) -> str:
+    """The words that choose a group of areas with the same districts, quoted."""
+    first = group[0]
+    names = dict.fromkeys([first.name.split(",")[0], _display(first.name)])
+    for words in [*names, *(f"{n} {_qualifier(first.kind)}" for n in names)]:
+        found = list(index.get(_norm(words), []))
+        if not found:
+            base, qualified = _split_qualifier(_norm(words))
+            found = [c for c in index.get(base, []) if c.kind == qualified]
+        try:
+            if found and _choose(words, found)[0].lads == first.lads:
+                return repr(words)
+        except SnaError:
+            continue
+    return repr(first.code)
+
+
+def _codes(group: Sequence[_Candidate]) -> str:
+    return ", ".join(f"{_qualifier(c.kind)} {c.code}" for c in group)
+
+
+def _count(group: Sequence[_Candidate]) -> str:
+    n = len(group[0].lads)
+    return f"{n} district{'s' if n != 1 else ''}"
 
 
 def _describe(c: _Candidate) -> str:
@@ -574,11 +822,10 @@ def config_text(
     Raises
     ------
     SnaError
-        If ``reporting_years`` is empty.
+        If ``reporting_years`` is empty or not years the config loader accepts (see
+        :func:`check_reporting_years`).
     """
-    years = sorted(set(reporting_years))
-    if not years:
-        raise SnaError("reporting_years must name at least one year, e.g. 2025")
+    years = check_reporting_years(reporting_years)
     p = partnership
     area = p.name.split(",")[0]
     parts = [_HEADER.format(name=p.name, kind=p.kind, code=p.code, force=p.force)]
@@ -655,25 +902,104 @@ def _posix(path: str | Path) -> str:
     return Path(path).as_posix()
 
 
-def write_config(path: str | Path, text: str, *, force: bool = False) -> Path:
-    """Write a config file, refusing to replace an existing one unless ``force``.
+def check_reporting_years(years: Iterable[int], *, what: str = "reporting_years") -> list[int]:
+    """The years, sorted and once each, if the config loader accepts them as reporting years.
+
+    :func:`sna.data.config.load_config` takes a non-empty list of years from
+    :data:`FIRST_YEAR` to :data:`LAST_YEAR`: ``sna init`` refuses what it would refuse.
+
+    Parameters
+    ----------
+    years
+        The reporting years.
+    what
+        What they were given as, for the message (``"--years"`` on the command line).
 
     Raises
     ------
     SnaError
-        If the file exists and ``force`` is false, or its folder does not exist.
+        If there are none, or one is out of range (``25`` for ``2025``).
+
+    Examples
+    --------
+    >>> check_reporting_years([2025, 2024, 2025])
+    [2024, 2025]
+    """
+    given = list(years)
+    wrong = [
+        y
+        for y in given
+        if isinstance(y, bool) or not isinstance(y, int) or not FIRST_YEAR <= y <= LAST_YEAR
+    ]
+    if not given or wrong:
+        got = ", ".join(str(y) for y in wrong) if wrong else "none"
+        raise SnaError(
+            f"{what}: must be years like 2024 2025 ({FIRST_YEAR} to {LAST_YEAR}); got {got}"
+        )
+    return sorted(set(given))
+
+
+_NOT_FILES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_output(path: str | Path) -> None:
+    """Refuse a config path that exists and is not a regular file, whatever ``--force`` says.
+
+    A symbolic link is judged by what it points to.
+
+    Raises
+    ------
+    SnaError
+        One line: ``"d: is a folder, not a config file; choose another --output"``.
+
+    Examples
+    --------
+    >>> check_output("/tmp")
+    Traceback (most recent call last):
+    ...
+    sna.errors.SnaError: /tmp: is a folder, not a config file; choose another --output
+    """
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:  # missing (or unreadable: writing says why)
+        return
+    if not stat.S_ISREG(mode):
+        what = next((w for test, w in _NOT_FILES if test(mode)), "not a regular file")
+        raise SnaError(f"{path}: is {what}, not a config file; choose another --output")
+
+
+def write_config(path: str | Path, text: str, *, force: bool = False) -> Path:
+    """Write a config file, refusing to replace an existing one unless ``force``.
+
+    Whatever ``force`` says, a folder, device or other file that is not a regular file is
+    refused (see :func:`check_output`), before anything is written.
+
+    Raises
+    ------
+    SnaError
+        If the file exists and ``force`` is false, the path is not a regular file, its folder
+        does not exist, or it cannot be written.
     """
     path = Path(path)
+    check_output(path)
     if not path.parent.is_dir():
         raise SnaError(f"{path}: folder {path.parent} does not exist")
-    if force:
-        atomic_write_text(path, text)
-        return path
     try:
+        if force:
+            atomic_write_text(path, text)
+            return path
         with path.open("x", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     except FileExistsError:
         raise SnaError(
             f"{path}: already exists; choose another --output or pass --force to replace it"
         ) from None
+    except OSError as exc:
+        raise SnaError(f"{path}: cannot write the config: {exc.strerror or exc}") from None
     return path
