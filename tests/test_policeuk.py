@@ -186,6 +186,22 @@ def test_two_files_joined_are_refused(tmp_path, lines, message):
         read_street_file(write(tmp_path, lines))
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rows_twice_without_a_last_newline_are_refused(tmp_path, newline):
+    """The halves differ only by the missing last newline: still rows pasted in twice."""
+    path = tmp_path / "2024-01-thames-valley-street.csv"
+    rows = [GOOD, ASB_ROW, ASB_ROW.replace("Anti-social", "anti-social")]
+    path.write_bytes(newline.join([HEADER, *rows, *rows]).encode())
+    with pytest.raises(InputError, match=r"line 5: its rows are there twice"):
+        read_street_file(path)
+
+
+def test_an_unquoted_value_too_long_is_named_as_such(tmp_path):
+    long_row = GOOD.replace("On or near", "On or near " + "x" * 10_001)
+    with pytest.raises(InputError, match=r"line 3: a value on this line is longer than 10,000"):
+        read_street_file(write(tmp_path, [HEADER, GOOD, long_row]))
+
+
 def test_two_identical_rows_alone_are_not_a_joined_file(tmp_path):
     """Two identical ASB incidents are two incidents, even when they are the whole file."""
     assert read_street_file(write(tmp_path, [HEADER, ASB_ROW, ASB_ROW])).rows_read == 2

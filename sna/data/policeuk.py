@@ -351,6 +351,8 @@ def _check_not_joined(path: Path, raw: bytes, lines: Lines | None = None) -> Non
             hint="keep one copy of each month: download the file again",
         )
     body = memoryview(raw)[end + 1 :]
+    if len(body) and raw[-1:] != b"\n":  # the last line as if ended like the header
+        body = memoryview(bytes(body) + (b"\r\n" if raw[end - 1 : end] == b"\r" else b"\n"))
     half = len(body) // 2
     if half and len(body) % 2 == 0 and body[:half] == body[half:]:
         rows = bytes(body[:half]).splitlines()
@@ -634,6 +636,14 @@ def read_street_file(path: str | Path | RawFile) -> StreetFile:
                 line = raw.count(b"\n", 0, at) + 1 if at >= 0 else None
             if line is not None and (first is None or line < first):
                 first = line
+        if b'"' not in raw:  # no quote: a value too long to be a police.uk value
+            raise InputError(
+                path,
+                f"a value on this line is longer than {QUOTED_CHARS_LIMIT:,} characters: not a "
+                "police.uk value",
+                line=first,
+                hint="the file is damaged or not a police.uk street file: download it again",
+            )
         raise InputError(
             path,
             "a quoted value starting on this line is not closed where it should be: it runs "
