@@ -73,16 +73,3 @@ def test_environment_changes_leave_os_environ_alone(monkeypatch) -> None:
     monkeypatch.setenv("SNA_KEEP", "1")
     env = kernels.apply_changes({"SNA_KEEP": "1", "MPLBACKEND": "agg"}, {"MPLBACKEND": None})
     assert env == {"SNA_KEEP": "1"}
-
-
-def test_warm_up_leaves_no_figure_and_no_setting_behind() -> None:
-    import matplotlib as mpl
-    import matplotlib.pyplot as plt
-
-    from sna.assessment.area import code_fingerprint
-
-    settings, figures = dict(mpl.rcParams), plt.get_fignums()
-    code_fingerprint.cache_clear()
-    kernels.warm_up()
-    assert plt.get_fignums() == figures and dict(mpl.rcParams) == settings
-    assert code_fingerprint.cache_info().currsize == 1  # computed before any kernel is forked

@@ -1,56 +1,24 @@
 """The area overview's figures: the districts side by side, computed once with their suppression.
 
 :func:`assess_area` returns a frozen :class:`AreaAssessment` that the overview report reads.
-:func:`area_decision` gives every report of a year the same suppression decision, made once per
-build and kept beside the prepared data.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import importlib
-import json
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from sna import __version__
 from sna.assessment import figures
-from sna.assessment.disclosure import AreaMasks, LinkedMasks, PreviousYear, area_masks
+from sna.assessment.disclosure import AreaMasks, PreviousYear, area_masks
 from sna.assessment.partners import AreaPartners, area_partners
 from sna.assessment.priorities import AreaPriorities, area_priorities
-from sna.data.config import Config
-from sna.data.files import atomic_write_bytes, sha256_bytes
-from sna.data.manifest import Coverage, Manifest, format_months
+from sna.data.manifest import Coverage, format_months
 from sna.data.processed import Processed
 from sna.stats.suppression import suppress_counts
 
-__all__ = [
-    "DECISIONS_DIR",
-    "AreaAssessment",
-    "Heatmap",
-    "area_decision",
-    "assess_area",
-    "code_fingerprint",
-    "decide_area",
-    "decision_key",
-    "heatmap",
-    "masks_from_json",
-    "masks_to_json",
-    "read_decision",
-]
-
-DECISIONS_DIR = ".sna-assessment"
-"""Folder of the area decisions inside the processed folder (hidden: not an output, not foreign)."""
-_FORMAT = 1
-_LAYERS = ("data", "stats", "assessment")  # the code a decision is computed by
-_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels")
+__all__ = ["AreaAssessment", "Heatmap", "assess_area", "decide_area", "heatmap"]
 
 
 @dataclass(frozen=True)
@@ -204,7 +172,7 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
     members = figures.group_members(config)
     per = figures.annual_per(data, year)
     variation = figures.between_districts(overview, benchmark=bench, per=per)
-    decided = area_decision(data, year, overview)
+    decided = decide_area(data, year, overview)
     return AreaAssessment(
         data=data,
         year=year,
@@ -225,254 +193,4 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
         ),
         priorities=area_priorities(data, year, decided),
         partners=area_partners(data, year),
-    )
-
-
-def area_decision(data: Processed, year: int, overview: pd.DataFrame | None = None) -> AreaMasks:
-    """:func:`decide_area`'s result for ``year``, computed once per build and read by every report.
-
-    The decision is the same for every report of the year, and computing it (every district's
-    crime-type tables, this year's and the previous one's, and the audit) was about 40% of a
-    district's assessment. The first report of a year computes it and writes it atomically to
-    ``<processed>/.sna-assessment/area-<year>-<key>.json``; the others read it. The key
-    (:func:`decision_key`) covers everything the decision is made from: the content of every
-    frame of the prepared data, the manifest, the config, the year, the code of sna's data,
-    statistics and assessment layers and the versions of the libraries they use.
-
-    A stale or damaged entry never changes a report: an entry is used only when it is for this
-    key, its checksum matches and it fits the table of districts and the config; otherwise, or
-    when the prepared data cannot be keyed, the decision is computed again. A processed folder
-    that cannot be written is no error: nothing is kept.
-
-    Parameters
-    ----------
-    data
-        Prepared data.
-    year
-        The reporting year.
-    overview
-        ``figures.district_overview(data, year)`` when the caller has it (saves computing it).
-
-    Examples
-    --------
-    >>> masks = area_decision(load_processed("sna.toml"), 2025)  # doctest: +SKIP
-    >>> bool(masks.overview["Oxford"])  # doctest: +SKIP
-    False
-    """
-    key = decision_key(data, year)
-    if not key:
-        return decide_area(data, year, overview)
-    path = data.config.processed_dir / DECISIONS_DIR / f"area-{year}-{key[:16]}.json"
-    kept = read_decision(path, key)
-    if kept is not None and _fits(kept, data.config, overview):
-        return kept
-    decided = decide_area(data, year, overview)
-    _keep_decision(path, key, decided)
-    return decided
-
-
-def decision_key(data: Processed, year: int) -> str:
-    """SHA-256 of everything :func:`decide_area` for ``year`` is computed from; "" if unknown.
-
-    The prepared data are keyed by content (each frame's values, columns and types, the manifest,
-    the config), not by the files they came from, so data changed in memory get a key of their
-    own. A field of :class:`~sna.data.processed.Processed` of a type not known here gives ""
-    (nothing is cached) rather than a key that would miss it.
-
-    Examples
-    --------
-    >>> decision_key(data, 2025) == decision_key(data, 2025) != decision_key(data, 2024)  # doctest: +SKIP
-    True
-    """
-    parts: dict[str, Any] = {"format": _FORMAT, "year": int(year), "code": code_fingerprint()}
-    try:
-        for field in dataclasses.fields(data):
-            parts[field.name] = _digest(getattr(data, field.name))
-    except (TypeError, ValueError):  # e.g. a column of lists: not hashable by value
-        return ""
-    return sha256_bytes(json.dumps(parts, sort_keys=True).encode())
-
-
-@cache
-def code_fingerprint() -> str:
-    """SHA-256 of the code an area decision is computed by, and of the libraries it uses.
-
-    It covers sna's version, the source of its data, statistics and assessment layers, the
-    Python version and the versions of numpy, pandas, pyarrow, scipy and statsmodels. Computed
-    once per process, when first needed: a warm kernel server computes it before it
-    forks kernels, so that it describes the code the kernels run.
-    """
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
-    for name in _LIBRARIES:
-        version = getattr(importlib.import_module(name), "__version__", "")
-        digest.update(f" {name} {version}".encode())
-    for path in sorted(p for layer in _LAYERS for p in (package / layer).rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _digest(value: object) -> str:
-    """A content hash of one field of the prepared data (see :func:`decision_key`)."""
-    if value is None:
-        return "none"
-    if isinstance(value, Config):
-        return value.fingerprint()
-    if isinstance(value, Manifest):
-        raw = json.dumps(value.raw, sort_keys=True, default=str)
-        return sha256_bytes(f"{value!r}\n{raw}".encode())
-    if isinstance(value, pd.DataFrame):
-        layout = repr(
-            (
-                [str(c) for c in value.columns],
-                [str(t) for t in value.dtypes],
-                list(value.index.names),
-                str(value.index.dtype),
-                value.shape,
-            )
-        )
-        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
-        return sha256_bytes(layout.encode() + rows)
-    raise TypeError(f"no content hash for {type(value).__name__}")
-
-
-def read_decision(path: Path, key: str) -> AreaMasks | None:
-    """The decision kept in ``path`` for ``key``, or None if absent, for another key or damaged."""
-    try:
-        entry = json.loads(path.read_bytes())
-        decision = entry["decision"]
-        if entry.get("format") != _FORMAT or entry.get("key") != key:
-            return None
-        if entry.get("sha256") != sha256_bytes(_canonical(decision)):
-            return None
-        return masks_from_json(decision)
-    except Exception:  # noqa: BLE001 - a damaged entry of any kind is computed again, never trusted
-        return None
-
-
-def _keep_decision(path: Path, key: str, masks: AreaMasks) -> None:
-    """Write the decision for ``key`` (only if it reads back exactly), and drop the year's others."""
-    decision = masks_to_json(masks)
-    try:
-        if not _same_masks(masks_from_json(json.loads(_canonical(decision))), masks):
-            return  # a decision this format cannot hold exactly is not kept
-        body = {"format": _FORMAT, "key": key, "sha256": sha256_bytes(_canonical(decision))}
-        atomic_write_bytes(path, json.dumps({**body, "decision": decision}).encode())
-        year = path.name.split("-")[1]
-        for old in path.parent.glob(f"area-{year}-*.json"):
-            if old.name != path.name:
-                old.unlink(missing_ok=True)
-    except (OSError, TypeError, ValueError):  # a read-only or full folder: nothing is kept
-        return
-
-
-def _canonical(decision: Mapping[str, Any]) -> bytes:
-    return json.dumps(decision, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _fits(masks: AreaMasks, config: Config, overview: pd.DataFrame | None) -> bool:
-    """Whether a kept decision is shaped for these districts, crime groups and table of districts."""
-    names = [d.name for d in config.districts]
-    groups = list(figures.group_members(config))
-    return (
-        list(masks.linked) == names
-        and all(list(m.groups.index) == groups for m in masks.linked.values())
-        and (overview is None or masks.overview.index.equals(overview.index))
-    )
-
-
-def masks_to_json(masks: AreaMasks) -> dict[str, Any]:
-    """An area decision as JSON values: each mask's labels, their types and its booleans.
-
-    Examples
-    --------
-    >>> m = AreaMasks(overview=pd.Series([False, True], index=["A", "Area"]), linked={})
-    >>> masks_to_json(m)["overview"]["values"]
-    [False, True]
-    """
-    return {
-        "overview": _series_json(masks.overview),
-        "linked": {
-            district: {"types": _frame_json(m.types), "groups": _frame_json(m.groups)}
-            for district, m in masks.linked.items()
-        },
-        "note": masks.note,
-    }
-
-
-def masks_from_json(decision: Mapping[str, Any]) -> AreaMasks:
-    """The area decision written by :func:`masks_to_json`.
-
-    Examples
-    --------
-    >>> m = AreaMasks(overview=pd.Series([False, True], index=["A", "Area"]), linked={})
-    >>> masks_from_json(masks_to_json(m)).overview.tolist()
-    [False, True]
-    """
-    return AreaMasks(
-        overview=_series_from(decision["overview"]),
-        linked={
-            district: LinkedMasks(types=_frame_from(m["types"]), groups=_frame_from(m["groups"]))
-            for district, m in decision["linked"].items()
-        },
-        note=str(decision["note"]),
-    )
-
-
-def _axis_json(index: pd.Index) -> dict[str, Any]:
-    return {"labels": index.tolist(), "name": index.name, "dtype": str(index.dtype)}
-
-
-def _axis_from(axis: Mapping[str, Any]) -> pd.Index:
-    return pd.Index(axis["labels"], name=axis["name"], dtype=axis["dtype"])
-
-
-def _series_json(mask: pd.Series) -> dict[str, Any]:
-    return {"index": _axis_json(mask.index), "name": mask.name, "values": mask.tolist()}
-
-
-def _series_from(mask: Mapping[str, Any]) -> pd.Series:
-    return pd.Series(mask["values"], index=_axis_from(mask["index"]), name=mask["name"], dtype=bool)
-
-
-def _frame_json(mask: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "index": _axis_json(mask.index),
-        "columns": _axis_json(mask.columns),
-        "values": mask.to_numpy(dtype=bool).tolist(),
-    }
-
-
-def _frame_from(mask: Mapping[str, Any]) -> pd.DataFrame:
-    index, columns = _axis_from(mask["index"]), _axis_from(mask["columns"])
-    return pd.DataFrame(mask["values"], index=index, columns=columns, dtype=bool)
-
-
-def _same_masks(a: AreaMasks, b: AreaMasks) -> bool:
-    """Whether two decisions are the same: values, labels, label types and names."""
-    return (
-        _same(a.overview, b.overview)
-        and a.note == b.note
-        and list(a.linked) == list(b.linked)
-        and all(
-            _same(a.linked[d].types, b.linked[d].types)
-            and _same(a.linked[d].groups, b.linked[d].groups)
-            for d in a.linked
-        )
-    )
-
-
-def _same(a: pd.Series | pd.DataFrame, b: pd.Series | pd.DataFrame) -> bool:
-    axes = [(a.index, b.index)]
-    if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
-        axes.append((a.columns, b.columns))
-        if not a.dtypes.equals(b.dtypes):
-            return False
-    elif isinstance(a, pd.Series) and isinstance(b, pd.Series):
-        if a.name != b.name or a.dtype != b.dtype:
-            return False
-    else:
-        return False
-    return a.equals(b) and all(
-        x.equals(y) and x.dtype == y.dtype and x.names == y.names for x, y in axes
     )
