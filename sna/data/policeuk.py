@@ -440,8 +440,8 @@ class Lines:
     Examples
     --------
     >>> lines = Lines.of(b"a,b\r\n1,2\r\n,,\r\n\r\n3,4\r\n ,")
-    >>> lines.text.to_pylist()[:2], lines.blank.tolist(), lines.longest, lines.complete
-    (['a,b\n', '1,2\n'], [False, False, True, True, False, True], 3, False)
+    >>> lines.text.to_pylist()[:2], lines.blank.tolist(), lines.longest
+    (['a,b\n', '1,2\n'], [False, False, True, True, False, True], 3)
     """
 
     text: pa.LargeStringArray
@@ -449,15 +449,12 @@ class Lines:
     """Lines after the header holding only spaces, tabs and commas (quotes not looked at)."""
     longest: int
     """Bytes in the longest line, newline excluded."""
-    complete: bool
-    """Whether the file ends with a newline."""
 
     @classmethod
     def of(cls, raw: bytes) -> Lines:
         """The lines of ``raw`` (UTF-8, line endings already checked)."""
         text = raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw
-        complete = text.endswith(b"\n")
-        if not complete:
+        if not text.endswith(b"\n"):
             text += b"\n"
         ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == ord("\n"))
         offsets = np.empty(len(ends) + 1, dtype=np.int64)
@@ -470,7 +467,7 @@ class Lines:
         blank = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
         blank[:1] = False  # the header
         longest = int(np.diff(offsets).max()) - 1 if len(ends) else 0
-        return cls(lines, blank, longest, complete)
+        return cls(lines, blank, longest)
 
 
 def _drop_blank_lines(raw: bytes, lines: Lines | None = None) -> tuple[bytes, np.ndarray]:
