@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -24,6 +25,7 @@ from sna.data.areas import (
     ward_names,
 )
 from sna.data.config import load_config
+from sna.data.policeuk import read_street_file
 from tests.conftest import DEMO_CONFIG, RAW, link_area_data, write_config
 
 LOOKUP = pd.DataFrame(
@@ -437,3 +439,54 @@ def test_area_cache_entries_are_checked_and_only_used_within_prepare(tmp_path):
         assert len(list((out / AREA_CACHE_DIR / "test").iterdir())) == 1
     cached_area_tables(config, "test", [], {"x": 2}, build)  # lock released: not from the cache
     assert made == [1, 1, 1, 1]
+
+
+def _placed_row_by_row(codes: list[str], names: list[str], lookup: pd.DataFrame):
+    """assign_districts' rule in plain Python, one row at a time: the reference to check the
+    vectorised placement against."""
+    entries: dict[str, list[tuple[int, str, str, str]]] = {}
+    for row in lookup.itertuples(index=False):
+        entry = (int(row.lsoa_vintage), row.lsoa_name, row.district_code, row.district_name)
+        entries.setdefault(row.lsoa_code, []).append(entry)
+    rows = [(c.strip(), n.strip()) for c, n in zip(codes, names, strict=True)]
+    vintages = {c: {e[0] for e in entries.get(c, [])} for c, _ in rows}
+    only = Counter(next(iter(v)) for v in vintages.values() if len(v) == 1)
+    preferred = max(only, key=lambda v: (only[v], v)) if only else 2021
+    placed = []
+    for code, name in rows:
+        best, top = (0, "", "", ""), -1
+        for entry in entries.get(code, []):
+            score = (entry[1] == name) * 10 + (entry[0] == preferred)
+            if score > top:
+                best, top = entry, score
+        placed.append((*best, len(vintages[code]) == 1 and preferred not in vintages[code]))
+    return placed, preferred if only else 0
+
+
+_CODES = [*LOOKUP["lsoa_code"], "E01077777", "", " E01000002 ", "e01000001"]
+_NAMES = [*LOOKUP["lsoa_name"], "X 001A", "", " Oxford 001A"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_CODES), st.sampled_from(_NAMES)), max_size=40))
+def test_placement_matches_the_rule_row_by_row(rows):
+    codes, names = [c for c, _ in rows], [n for _, n in rows]
+    lookup = pd.concat([LOOKUP, LOOKUP.iloc[[2]].assign(lsoa_vintage=2021)], ignore_index=True)
+    got = assign_districts(pd.Series(codes, dtype="str"), pd.Series(names, dtype="str"), lookup)
+    expected, vintage = _placed_row_by_row(codes, names, lookup)
+    columns = ["lsoa_vintage", "lsoa_name", "district_code", "district_name", "other_vintage"]
+    assert list(got[columns].itertuples(index=False, name=None)) == expected
+    assert got.attrs["file_vintage"] == vintage
+
+
+def test_placement_of_real_files_matches_the_rule_row_by_row():
+    lookup = lsoa_lookup(load_config(DEMO_CONFIG))
+    files = sorted((RAW / "police_uk").rglob("*-street.csv*"))[:3]
+    for path in files:
+        records = read_street_file(path).records
+        codes, names = records["LSOA code"].tolist(), records["LSOA name"].tolist()
+        got = assign_districts(records["LSOA code"], records["LSOA name"], lookup)
+        expected, vintage = _placed_row_by_row(codes, names, lookup)
+        columns = ["lsoa_vintage", "lsoa_name", "district_code", "district_name", "other_vintage"]
+        assert list(got[columns].itertuples(index=False, name=None)) == expected, path.name
+        assert got.attrs["file_vintage"] == vintage

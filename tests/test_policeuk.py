@@ -5,11 +5,18 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sna.data.policeuk import (
+    CRIME_TYPES,
     STREET_COLUMNS,
+    _coordinate,
+    _numbers,
+    crime_type_ids,
     force_key,
     normalise_crime_type,
     parse_street_filename,
@@ -254,3 +261,47 @@ def test_rows_of_another_force_are_rejected(tmp_path):
     street = read_street_file(write(tmp_path, [HEADER, GOOD, other]))
     reasons = validate_records(street.records, file_month="2024-01", file_force="thames-valley")
     assert reasons.tolist() == [pd.NA, "force does not match file name"]
+
+
+_TEXTS = [
+    "-1.25",
+    "",
+    " 51.7",
+    "x",
+    "nan",
+    "1e3",
+    "  ",
+    "-0",
+    "0x10",
+    "1_0",
+    "51.751234",
+    "+2",
+    ".5",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TEXTS), max_size=12))
+def test_coordinates_by_arrow_equal_those_of_pandas(texts):
+    values = pd.Series(texts, dtype="str")
+    numbers, given_ = _coordinate(values)
+    np.testing.assert_array_equal(numbers, _numbers(values))
+    assert given_.tolist() == [t.strip() != "" for t in texts]
+
+
+def test_real_coordinates_by_arrow_equal_those_of_pandas():
+    records = read_street_file(min((RAW / "police_uk").rglob("*-street.csv*"))).records
+    for column in ("Longitude", "Latitude"):
+        numbers, given_ = _coordinate(records[column])
+        assert given_.sum() > 1000
+        np.testing.assert_array_equal(numbers, _numbers(records[column]))
+
+
+def test_crime_type_ids_are_positions_of_the_normalised_names():
+    values = pd.Series(["Drugs", "anti-social  behaviour", "VIOLENCE AND SEXUAL OFFENCES", "x", ""])
+    ids = crime_type_ids(values)
+    names = normalise_crime_type(values)
+    assert [CRIME_TYPES[i] if i >= 0 else None for i in ids] == [
+        None if pd.isna(n) else n for n in names
+    ]
+    assert (ids < 0).tolist() == [False, False, False, True, True]

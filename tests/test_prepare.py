@@ -9,12 +9,24 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sna.build.cli import main
+from sna.data.areas import assign_districts, lsoa_lookup
 from sna.data.config import load_config
-from sna.data.prepare import prepare
+from sna.data.lads import lsoa_count_table, lsoa_id_count_table
+from sna.data.policeuk import read_street_file
+from sna.data.prepare import (
+    _mark_duplicate_ids,
+    _tidy_records,
+    hash_ids,
+    prepare,
+    process_street_file,
+)
 from sna.errors import InputError
 from tests.conftest import RAW, link_area_data, write_config
 
@@ -260,3 +272,70 @@ def test_cli_summary(prepared, capsys):
     assert "2025: 11 of 12 months; missing 2025-07" in out
     manifest = json.loads((config.processed_dir / "manifest.json").read_text())
     assert manifest["totals"]["rows_read"] == 348322
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "a" * 64, "0f" * 32, "9" * 64, "e1" * 32]), max_size=30),
+    st.data(),
+)
+def test_duplicate_ids_the_same_by_the_byte_block_and_by_pandas(ids, data):
+    drawn = data.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))
+    usable = np.array(drawn, dtype=bool)
+    seen = np.sort(hash_ids(pd.Series(["9" * 64])))
+    plain = pd.Series(ids, dtype="str")
+    shouted = plain.str.upper() + " "  # not plain: stripped and case-folded by pandas
+    for seen_ids in (None, seen):
+        fast = _mark_duplicate_ids(plain, usable, seen_ids)
+        slow = _mark_duplicate_ids(shouted, usable, seen_ids)
+        assert fast[0].tolist() == slow[0].tolist()
+        assert fast[1].tolist() == slow[1].tolist()
+    first = {}
+    expected = []
+    for i, (crime_id, ok) in enumerate(zip(ids, usable, strict=True)):
+        repeat = bool(ok and crime_id and crime_id in first)
+        if ok and crime_id:
+            first.setdefault(crime_id, i)
+        expected.append(repeat)
+    assert _mark_duplicate_ids(plain, usable, None)[0].tolist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["E02", "E01", "W01 ", "E01"]),
+            st.sampled_from([2011, 2021]),
+            st.sampled_from(["Robbery", "Drugs", "Anti-social behaviour"]),
+        ),
+        max_size=30,
+    )
+)
+def test_lsoa_counts_from_positions_equal_those_from_text(rows):
+    codes = pd.Series([r[0] for r in rows], dtype="str")
+    vintages = pd.Series([r[1] for r in rows], dtype="int64")
+    types = pd.Series([r[2] for r in rows], dtype="str")
+    code_ids, code_values = pd.factorize(codes.str.strip())
+    type_names = ["Robbery", "Drugs", "Anti-social behaviour"]
+    got = lsoa_id_count_table(
+        np.asarray(code_values, dtype=object), code_ids, vintages.to_numpy(),
+        np.array([type_names.index(t) for t in types], dtype=np.int64), type_names,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(got, lsoa_count_table(codes, vintages, types))
+
+
+def test_a_file_with_nothing_in_area_gives_the_empty_records_table_each_time(tmp_path):
+    config = load_config(write_config(tmp_path))
+    lookup = lsoa_lookup(config)
+    path = min((RAW / "police_uk").rglob("*-street.csv*"))
+    first, second = (
+        process_street_file(path, relative_to=RAW, sha256="", lookup=lookup, keep=()).records
+        for _ in range(2)
+    )
+    street = read_street_file(path)
+    none = street.records.iloc[:0]
+    placed = assign_districts(none["LSOA code"], none["LSOA name"], lookup)
+    expected = _tidy_records(none, placed, pd.Series(dtype="str"), "")[0]
+    pd.testing.assert_frame_equal(first, expected)
+    pd.testing.assert_frame_equal(second, expected)
+    assert first is not second  # a copy: a caller changing it changes no other file's table

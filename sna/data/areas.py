@@ -41,6 +41,7 @@ __all__ = [
     "IOD2019",
     "IOD2025",
     "DeprivationDomain",
+    "Placement",
     "assign_districts",
     "cached_area_tables",
     "check_districts",
@@ -50,6 +51,7 @@ __all__ = [
     "lsoa_areas",
     "lsoa_lookup",
     "lsoa_units",
+    "place_lsoas",
     "read_deprivation",
     "read_deprivation_2025",
     "read_lsoa_changes",
@@ -469,62 +471,169 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
         ``district_name``, ``other_vintage`` (bool), and ``attrs["file_vintage"]`` (2011, 2021, or
         0 when no code belongs to one vintage only).
     """
-    # Each distinct (code, name) pair is placed once; rows take their pair's result by position.
-    code_ids, code_values = pd.factorize(codes.str.strip(), use_na_sentinel=False)
-    name_ids, name_values = pd.factorize(names.str.strip(), use_na_sentinel=False)
-    width = max(len(name_values), 1)
-    pair_ids, pair_values = pd.factorize(code_ids.astype(np.int64) * width + name_ids)
-    table = _candidates(lookup)
-    entries = [table.get(code, ()) for code in code_values.to_numpy(dtype=object)]
-    vintages = [{entry[0] for entry in found} for found in entries]
-    only = Counter(next(iter(v)) for v in vintages if len(v) == 1)
-    preferred = max(only, key=lambda v: (only[v], v)) if only else 2021
-    foreign = [len(v) == 1 and preferred not in v for v in vintages]
-    record_names = name_values.to_numpy(dtype=object)
-    placed = []
-    for pair in pair_values.tolist():
-        code, name = divmod(pair, width)
-        best, top = (0, "", "", ""), -1  # unknown code: vintage 0, empty names
-        for entry in entries[code]:  # the lookup's order: the first of equal scores wins
-            score = (entry[1] == record_names[name]) * 10 + (entry[0] == preferred)
-            if score > top:
-                best, top = entry, score
-        placed.append((best[0], best[1], best[2], best[3], foreign[code]))
-    columns = ["lsoa_vintage", "lsoa_name", "district_code", "district_name", "other_vintage"]
-    frame = pd.DataFrame(placed, columns=columns).astype(
-        {"lsoa_vintage": "int64", "lsoa_name": "str", "district_code": "str",
-         "district_name": "str", "other_vintage": "bool"}
-    )  # fmt: skip
-    out = frame.take(pair_ids)
+    placement = place_lsoas(codes, names, lookup)
+    out = placement.pairs.take(placement.pair_ids)
     out.index = codes.index
-    out.attrs["file_vintage"] = preferred if only else 0
+    out.attrs["file_vintage"] = placement.file_vintage
     return out
 
 
-_CANDIDATES: list[Any] = []
-"""The last lookup given to :func:`_candidates` and its table (built once per lookup)."""
+@dataclass(frozen=True)
+class Placement:
+    """:func:`assign_districts`' result kept per distinct (LSOA code, name) pair.
 
-
-def _candidates(lookup: pd.DataFrame) -> dict[str, list[tuple[int, str, str, str]]]:
-    """Each LSOA code's rows of ``lookup`` as (vintage, name, district code, district name).
-
-    In the lookup's order. Built once for a lookup object and kept (a national year places
-    hundreds of files against the same lookup); a lookup must not be changed after use.
+    A file of a million rows holds a few thousand pairs: checks and counts on ``pairs`` then
+    taken by ``pair_ids`` cost an integer per row, not a string.
     """
-    if not _CANDIDATES or _CANDIDATES[0] is not lookup:
-        table: dict[str, list[tuple[int, str, str, str]]] = {}
-        rows = zip(
-            lookup["lsoa_code"].tolist(),
-            lookup["lsoa_vintage"].astype("int64").tolist(),
-            lookup["lsoa_name"].tolist(),
-            lookup["district_code"].tolist(),
-            lookup["district_name"].tolist(),
-            strict=True,
+
+    pair_ids: np.ndarray
+    """Each row's pair (a position in ``pairs``)."""
+    pairs: pd.DataFrame
+    """One row per pair: :func:`assign_districts`' columns."""
+    pair_code: np.ndarray
+    """Each pair's stripped LSOA code, as a position in ``codes``."""
+    codes: np.ndarray
+    """The distinct stripped LSOA codes (object array of str)."""
+    file_vintage: int
+    """2011, 2021, or 0 (see :func:`assign_districts`)."""
+
+
+def place_lsoas(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> Placement:
+    """:func:`assign_districts` per distinct (code, name) pair, with each row's pair.
+
+    Examples
+    --------
+    >>> lookup = pd.DataFrame({"lsoa_code": ["E01"], "lsoa_vintage": [2021],
+    ...     "lsoa_name": ["Oxford 001A"], "district_code": ["E07000178"],
+    ...     "district_name": ["Oxford"]})
+    >>> p = place_lsoas(pd.Series(["E01", "E01 ", "X"]), pd.Series(["a", "a", "b"]), lookup)
+    >>> p.pair_ids.tolist(), p.pairs["district_code"].tolist(), p.codes[p.pair_code].tolist()
+    ([0, 0, 1], ['E07000178', ''], ['E01', 'X'])
+    """
+    # Each distinct (code, name) pair is placed once; rows take their pair's result by position.
+    code_ids, code_values = _stripped_factors(codes)
+    name_ids, name_values = _stripped_factors(names)
+    width = max(len(name_values), 1)
+    pair_ids, pair_values = pd.factorize(code_ids.astype(np.int64) * width + name_ids)
+    index = _lookup_index(lookup)
+    # Each distinct code: its first entry in the lookup, and whether its entries are of one
+    # vintage only (then that vintage votes for the file's).
+    at = index.codes.get_indexer(pd.Index(code_values, dtype=object))
+    known = at >= 0
+    entry = np.where(known, at, 0)
+    single = known & (index.low[entry] == index.high[entry])
+    only = Counter(index.low[entry][single].tolist())
+    preferred = max(only, key=lambda v: (only[v], v)) if only else 2021
+    foreign = single & (index.low[entry] != preferred)
+    # Each pair takes the best of its code's entries: the name matching (10) and the file's
+    # vintage (1); the lookup's order decides equal scores (the first wins).
+    pair_code = np.asarray(pair_values, dtype=np.int64) // width
+    pair_name = name_values[np.asarray(pair_values, dtype=np.int64) % width]
+    code_at = at[pair_code]
+    count = np.where(code_at >= 0, index.count[np.maximum(code_at, 0)], 0)
+    first = index.start[np.maximum(code_at, 0)]
+    best = np.full(len(pair_code), -1, dtype=np.int64)
+    top = np.full(len(pair_code), -1, dtype=np.int64)
+    for j in range(int(count.max()) if len(count) else 0):
+        rows = np.flatnonzero(count > j)
+        e = first[rows] + j
+        score = (index.name[e] == pair_name[rows]).astype(np.int64) * 10 + (
+            index.vintage[e] == preferred
         )
-        for code, vintage, name, district_code, district_name in rows:
-            table.setdefault(code, []).append((vintage, name, district_code, district_name))
-        _CANDIDATES[:] = [lookup, table]
-    return _CANDIDATES[1]
+        better = score > top[rows]
+        best[rows[better]] = e[better]
+        top[rows[better]] = score[better]
+    found = best >= 0
+    pick = np.maximum(best, 0)
+
+    def text(values: np.ndarray) -> pd.Series:
+        return pd.Series(np.where(found, values[pick], ""), dtype="str")
+
+    frame = pd.DataFrame(
+        {
+            "lsoa_vintage": np.where(found, index.vintage[pick], 0).astype("int64"),
+            "lsoa_name": text(index.name),
+            "district_code": text(index.district_code),
+            "district_name": text(index.district_name),
+            "other_vintage": foreign[pair_code].astype(bool),
+        }
+    )
+    code_objects = code_values
+    return Placement(
+        pair_ids=np.asarray(pair_ids, dtype=np.intp),
+        pairs=frame,
+        pair_code=np.asarray(pair_values, dtype=np.int64) // width,
+        codes=code_objects,
+        file_vintage=preferred if only else 0,
+    )
+
+
+def _stripped_factors(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values.str.strip())`` (missing as a value), stripping distinct values only.
+
+    Examples
+    --------
+    >>> ids, uniques = _stripped_factors(pd.Series(["a", " b", "a ", "b"]))
+    >>> ids.tolist(), uniques.tolist()
+    ([0, 1, 0, 1], ['a', 'b'])
+    """
+    raw_ids, raw_values = pd.factorize(values, use_na_sentinel=False)
+    stripped = pd.Series(raw_values, dtype=values.dtype).str.strip()
+    to_ids, uniques = pd.factorize(stripped, use_na_sentinel=False)
+    return to_ids[raw_ids], np.asarray(uniques, dtype=object)
+
+
+@dataclass(frozen=True)
+class _LookupIndex:
+    """An LSOA lookup's rows grouped by code (in the lookup's order within a code), as arrays."""
+
+    codes: pd.Index
+    """Distinct LSOA codes."""
+    start: np.ndarray
+    """Each code's first entry."""
+    count: np.ndarray
+    """Each code's number of entries."""
+    low: np.ndarray
+    """Each code's lowest vintage."""
+    high: np.ndarray
+    """Each code's highest vintage."""
+    vintage: np.ndarray
+    name: np.ndarray
+    district_code: np.ndarray
+    district_name: np.ndarray
+
+
+_LOOKUP_INDEX: list[Any] = []
+"""The last lookup given to :func:`_lookup_index` and its index (built once per lookup)."""
+
+
+def _lookup_index(lookup: pd.DataFrame) -> _LookupIndex:
+    """``lookup`` as a :class:`_LookupIndex`.
+
+    Built once for a lookup object and kept (a national year places hundreds of files against
+    the same lookup); a lookup must not be changed after use.
+    """
+    if not _LOOKUP_INDEX or _LOOKUP_INDEX[0] is not lookup:
+        ids, codes = pd.factorize(lookup["lsoa_code"].to_numpy(dtype=object), use_na_sentinel=False)
+        order = np.argsort(ids, kind="stable")
+        count = np.bincount(ids, minlength=len(codes)).astype(np.int64)
+        start = np.zeros(len(codes), dtype=np.int64)
+        start[1:] = np.cumsum(count)[:-1]
+        vintage = lookup["lsoa_vintage"].to_numpy(dtype=np.int64)[order]
+        nonempty = start[count > 0]
+        index = _LookupIndex(
+            codes=pd.Index(codes, dtype=object),
+            start=start,
+            count=count,
+            low=np.minimum.reduceat(vintage, nonempty) if len(vintage) else vintage,
+            high=np.maximum.reduceat(vintage, nonempty) if len(vintage) else vintage,
+            vintage=vintage,
+            name=lookup["lsoa_name"].to_numpy(dtype=object)[order],
+            district_code=lookup["district_code"].to_numpy(dtype=object)[order],
+            district_name=lookup["district_name"].to_numpy(dtype=object)[order],
+        )
+        _LOOKUP_INDEX[:] = [lookup, index]
+    return _LOOKUP_INDEX[1]
 
 
 def check_districts(config: Config, lookup: pd.DataFrame) -> None:

@@ -27,6 +27,8 @@ from sna.data.areas import _int_table, _read_csv, cached_area_tables, population
 from sna.data.files import sha256_file
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sna.data.config import Config, PopulationSource
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "lad_populations",
     "lad_tables",
     "lsoa_count_table",
+    "lsoa_id_count_table",
     "lsoa_lad_lookup",
 ]
 
@@ -197,6 +200,57 @@ def lsoa_count_table(
             "lsoa_code": pd.Series(codes.take(code_at), dtype=str),
             "lsoa_vintage": vintages.take(vintage_at).astype("int64"),
             "crime_type": pd.Series(types.take(type_at), dtype=str),
+            "count": counts.astype("int64"),
+        }
+    )
+
+
+def lsoa_id_count_table(
+    codes: np.ndarray,
+    code_ids: np.ndarray,
+    vintages: np.ndarray,
+    type_ids: np.ndarray,
+    types: Sequence[str],
+) -> pd.DataFrame:
+    """:func:`lsoa_count_table` of rows given as positions in their distinct values.
+
+    Parameters
+    ----------
+    codes
+        Distinct LSOA codes (stripped); ``code_ids`` gives each row's.
+    vintages
+        Each row's LSOA vintage.
+    types
+        Crime type names; ``type_ids`` gives each row's (none missing).
+
+    Examples
+    --------
+    >>> lsoa_id_count_table(np.array(["E02", "E01"], dtype=object), np.array([1, 1, 0]),
+    ...     np.array([2021, 2021, 2021]), np.array([0, 0, 1]), ["Drugs", "Robbery"])
+      lsoa_code  lsoa_vintage crime_type  count
+    0       E01          2021      Drugs      2
+    1       E02          2021    Robbery      1
+    """
+    code_order = np.argsort(np.asarray(codes, dtype=object), kind="stable")
+    code_rank = np.empty(len(codes), dtype=np.int64)
+    code_rank[code_order] = np.arange(len(codes))
+    type_names = np.asarray(types, dtype=object)
+    type_order = np.argsort(type_names, kind="stable")
+    type_rank = np.empty(len(type_names), dtype=np.int64)
+    type_rank[type_order] = np.arange(len(type_names))
+    vintage_values, vintage_ids = np.unique(
+        np.asarray(vintages, dtype=np.int64), return_inverse=True
+    )
+    n_vintages, n_types = max(len(vintage_values), 1), max(len(type_names), 1)
+    key = (code_rank[code_ids] * n_vintages + vintage_ids) * n_types + type_rank[type_ids]
+    unique, counts = np.unique(key, return_counts=True)
+    rest, type_at = np.divmod(unique, n_types)
+    code_at, vintage_at = np.divmod(rest, n_vintages)
+    return pd.DataFrame(
+        {
+            "lsoa_code": pd.Series(np.asarray(codes, dtype=object)[code_order][code_at], dtype=str),
+            "lsoa_vintage": vintage_values[vintage_at].astype("int64"),
+            "crime_type": pd.Series(type_names[type_order][type_at], dtype=str),
             "count": counts.astype("int64"),
         }
     )

@@ -95,6 +95,7 @@ __all__ = [
     "STREET_COLUMNS",
     "Reasons",
     "StreetFile",
+    "crime_type_ids",
     "current_month",
     "force_key",
     "normalise_crime_type",
@@ -408,9 +409,13 @@ def _repeated_run(lines: Lines) -> tuple[int, int, int] | None:
     if int(keep.sum()) <= REPEAT_RUN_LIMIT:
         return None
     numbers = numbers[keep]
-    # Each line as a number, equal for equal lines (Arrow's hash table: exact, no collision).
-    h = pc.dictionary_encode(lines.text.filter(pa.array(keep))).indices.to_numpy()
-    seen = pd.Series(h).duplicated().to_numpy()
+    # Each line as a number, equal for equal lines (Arrow's hash table: exact, no collision),
+    # numbered in order of first appearance: a line was seen before when its number is not
+    # above every number before it.
+    h = pc.dictionary_encode(lines.text).indices.to_numpy()[keep]
+    seen = np.empty(len(h), dtype=bool)
+    seen[0] = False
+    seen[1:] = h[1:] <= np.maximum.accumulate(h)[:-1]
     new_value = np.empty(len(h), dtype=bool)
     new_value[0] = True
     new_value[1:] = h[1:] != h[:-1]
@@ -678,12 +683,23 @@ def normalise_crime_type(values: pd.Series) -> pd.Series:
     >>> normalise_crime_type(pd.Series(["anti-social  behaviour", "Drugs", "Fraud"])).tolist()
     ['Anti-social behaviour', 'Drugs', nan]
     """
+    names = np.array([*CRIME_TYPES, None], dtype=object)  # -1 (unknown) is missing
+    return pd.Series(names[crime_type_ids(values)], index=values.index, dtype="str")
+
+
+def crime_type_ids(values: pd.Series) -> np.ndarray:
+    """Each value's position in :data:`CRIME_TYPES`, -1 if unknown (see :func:`normalise_crime_type`).
+
+    Examples
+    --------
+    >>> crime_type_ids(pd.Series(["Drugs", "fraud", "anti-social behaviour"])).tolist()
+    [4, -1, 0]
+    """
     codes, unique = pd.factorize(values)
-    canonical = [
-        _CRIME_TYPE_KEYS.get(" ".join(str(u).casefold().replace("-", " ").split())) for u in unique
-    ]
-    names = np.array([*canonical, None], dtype=object)  # code -1 (a missing value) is missing
-    return pd.Series(names[codes], index=values.index, dtype="str")
+    position = {t: i for i, t in enumerate(CRIME_TYPES)}
+    keys = (" ".join(str(u).casefold().replace("-", " ").split()) for u in unique)
+    canonical = [position.get(_CRIME_TYPE_KEYS.get(key, ""), -1) for key in keys]
+    return np.array([*canonical, -1], dtype=np.int64)[codes]  # code -1 (missing) is unknown
 
 
 @dataclass
@@ -760,9 +776,17 @@ def validate_records(
 
 
 def record_reasons(
-    records: pd.DataFrame, *, file_month: str, file_force: str | None = None
+    records: pd.DataFrame,
+    *,
+    file_month: str,
+    file_force: str | None = None,
+    crime_types: np.ndarray | None = None,
 ) -> Reasons:
-    """:func:`validate_records` as :class:`Reasons`, to which a caller adds its own checks."""
+    """:func:`validate_records` as :class:`Reasons`, to which a caller adds its own checks.
+
+    ``crime_types`` is :func:`crime_type_ids` of the records' crime types, if the caller has it
+    already.
+    """
     n = len(records)
     reasons = Reasons(np.zeros(n, dtype=np.int8), [])
     flag = reasons.flag
@@ -778,7 +802,7 @@ def record_reasons(
 
     # Empty in every column: rows empty in the first column, narrowed column by column.
     empty = np.flatnonzero((records["Month"] == "").to_numpy(dtype=bool))
-    for column in STREET_COLUMNS:
+    for column in STREET_COLUMNS if len(empty) else ():
         empty = empty[(records[column].iloc[empty] == "").to_numpy(dtype=bool)]
     flag(np.isin(np.arange(n), empty), "empty row")
     flag(~per_value("Month", lambda m: bool(_MONTH.match(m.strip()))), "malformed month")
@@ -786,20 +810,43 @@ def record_reasons(
     if file_force is not None:
         wanted = force_key(file_force)
         flag(~per_value("Falls within", lambda f: force_key(f) == wanted), FORCE_MISMATCH)
-    flag(normalise_crime_type(records["Crime type"]).isna().to_numpy(), "unknown crime type")
+    if crime_types is None:
+        crime_types = crime_type_ids(records["Crime type"])
+    flag(crime_types < 0, "unknown crime type")
     flag(per_value("LSOA code", lambda c: c.strip() == ""), "no location")
     # Coordinates: each distinct text converted once (police.uk snaps points to a map).
-    lon = _numbers(records["Longitude"])
-    lat = _numbers(records["Latitude"])
-    given = (
-        (records["Longitude"].str.strip() != "") | (records["Latitude"].str.strip() != "")
-    ).to_numpy(dtype=bool)
+    lon, lon_given = _coordinate(records["Longitude"])
+    lat, lat_given = _coordinate(records["Latitude"])
+    given = lon_given | lat_given
     inside = (
         (lon >= UK_LONGITUDE[0]) & (lon <= UK_LONGITUDE[1])
         & (lat >= UK_LATITUDE[0]) & (lat <= UK_LATITUDE[1])
     )  # fmt: skip
     flag(given & ~inside, "coordinates missing or outside the UK")
     return reasons
+
+
+def _coordinate(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each text as a number (NaN if it is not one), and whether it is given (not blank).
+
+    Real columns are numbers or empty: Arrow converts them at C speed; any other text sends
+    the column through :func:`_numbers`.
+
+    Examples
+    --------
+    >>> numbers, given = _coordinate(pd.Series(["-1.25", "", " 51.7", "x"]))
+    >>> numbers.tolist(), given.tolist()
+    ([-1.25, nan, 51.7, nan], [True, False, True, True])
+    """
+    text = pa.array(values, type=pa.large_string())
+    empty = pc.equal(text, "")
+    try:
+        numbers = pc.cast(pc.if_else(empty, pa.scalar(None, pa.large_string()), text), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        given = (values.str.strip() != "").to_numpy(dtype=bool)
+        return _numbers(values), given
+    given = np.logical_not(empty.to_numpy(zero_copy_only=False))
+    return numbers.to_numpy(zero_copy_only=False).astype(float, copy=False), given
 
 
 def _numbers(values: pd.Series) -> np.ndarray:

@@ -23,7 +23,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,11 @@ from sna import __version__
 from sna.data.archive import RawFile, archive_members, is_archive
 from sna.data.areas import (
     AREA_CACHE_DIR,
-    assign_districts,
     check_districts,
     district_populations,
     lsoa_areas,
     lsoa_lookup,
+    place_lsoas,
 )
 from sna.data.cache import CACHE_DIR, FileCache
 from sna.data.config import Config, load_config
@@ -53,23 +53,27 @@ from sna.data.files import (
     remove_stale_temp_files,
     sha256_file,
 )
-from sna.data.lads import lad_tables, lsoa_count_table
+from sna.data.lads import lad_tables, lsoa_id_count_table
 from sna.data.manifest import Manifest, format_months
 from sna.data.partners import partner_inputs, partner_outputs, partner_summary
 from sna.data.peers import peer_inputs, peer_outputs
 from sna.data.policeuk import (
     ASB,
+    CRIME_TYPES,
     MALFORMED,
     STREET_COLUMNS,
     StreetFile,
+    crime_type_ids,
     force_key,
-    normalise_crime_type,
     parse_street_filename,
     read_street_file,
     record_reasons,
 )
 from sna.data.processed import damaged_outputs
 from sna.errors import InputError, SnaError
+
+_TYPE_NAMES = np.array([*CRIME_TYPES, None], dtype=object)
+"""Crime type names by :func:`~sna.data.policeuk.crime_type_ids` (-1, unknown, is None)."""
 
 __all__ = [
     "DUPLICATE_CRIME_ID",
@@ -242,32 +246,48 @@ def process_street_file(
     street = read_street_file(path)
     records = street.records
     name = _rel(street.path, relative_to)
-    reasons = record_reasons(records, file_month=street.month, file_force=street.force)
+    type_ids = crime_type_ids(records["Crime type"])
+    reasons = record_reasons(
+        records, file_month=street.month, file_force=street.force, crime_types=type_ids
+    )
     _check_force(street)
-    placed = assign_districts(records["LSOA code"], records["LSOA name"], lookup)
+    # Placed per distinct (LSOA code, name) pair; rows take their pair's result as integers.
+    placement = place_lsoas(records["LSOA code"], records["LSOA name"], lookup)
+    pairs, pair_ids = placement.pairs, placement.pair_ids
     reasons.flag(
-        (placed["district_code"].eq("") & placed["lsoa_vintage"].eq(0)).to_numpy(),
+        (pairs["district_code"].eq("") & pairs["lsoa_vintage"].eq(0)).to_numpy()[pair_ids],
         "unknown LSOA code",
     )
-    vintage = placed.attrs.get("file_vintage", 0)
+    vintage = placement.file_vintage
     if vintage:
         other = 2011 if vintage == 2021 else 2021
         reasons.flag(
-            placed["other_vintage"].to_numpy(),
+            pairs["other_vintage"].to_numpy()[pair_ids],
             f"LSOA code from the {other} census in a file using {vintage} codes",
         )
     duplicate, crime_ids = _mark_duplicate_ids(records["Crime ID"], reasons.usable(), seen_ids)
     reasons.flag(duplicate, DUPLICATE_CRIME_ID)
     usable = reasons.usable()
-    in_area = usable & placed["district_code"].isin(keep).to_numpy()
+    in_area = usable & pairs["district_code"].isin(keep).to_numpy()[pair_ids]
     out_of_area = int((usable & ~in_area).sum())
-    crime_type = normalise_crime_type(records["Crime type"])
-    by_lsoa = lsoa_count_table(
-        records["LSOA code"][usable], placed["lsoa_vintage"][usable], crime_type[usable]
+    used = pair_ids[usable]
+    by_lsoa = lsoa_id_count_table(
+        placement.codes,
+        placement.pair_code[used],
+        pairs["lsoa_vintage"].to_numpy()[used],
+        type_ids[usable],
+        CRIME_TYPES,
     )
-    tidy, renamed, identical = _tidy_records(
-        records[in_area], placed[in_area], crime_type[in_area], name
-    )
+    kept = records[in_area]
+    placed = pairs.take(pair_ids[in_area])
+    placed.index = kept.index
+    crime_type = pd.Series(_TYPE_NAMES[type_ids[in_area]], index=kept.index, dtype="str")
+    if len(kept):
+        tidy, renamed, identical = _tidy_records(kept, placed, crime_type, name)
+    else:  # most files of a national run: the same empty table each time
+        empty = (kept, placed, crime_type)
+        key = (tuple(kept.dtypes.items()), tuple(placed.dtypes.items()), crime_type.dtype)
+        tidy, renamed, identical = _empty_records(key, empty).copy(), 0, 0
     rejected = records.loc[~usable, ["line", *STREET_COLUMNS]]
     rejected = rejected.assign(reason=reasons.text(~usable, rejected.index), raw="")
     counted = Counter(rejected["reason"])
@@ -322,6 +342,18 @@ def _tidy_records(
     return tidy.reset_index(drop=True), renamed, identical
 
 
+_EMPTY_RECORDS: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+
+def _empty_records(
+    key: tuple[Any, ...], empty: tuple[pd.DataFrame, pd.DataFrame, pd.Series]
+) -> pd.DataFrame:
+    """:func:`_tidy_records` of no rows, built once per ``key`` (the inputs' dtypes)."""
+    if key not in _EMPTY_RECORDS:
+        _EMPTY_RECORDS[key] = _tidy_records(*empty, "")[0]
+    return _EMPTY_RECORDS[key]
+
+
 def _check_force(street: StreetFile) -> None:
     """Refuse a file none of whose rows falls within the force its name says.
 
@@ -361,15 +393,31 @@ def _mark_duplicate_ids(
         Which rows are duplicates (a mask), and the sorted hashes of the IDs of the rows left
         usable, for the files read next.
     """
-    stripped = ids.str.strip().str.lower()
-    candidate = usable & stripped.ne("").to_numpy()
-    hashed = hash_ids(stripped[candidate])
-    repeat = pd.Series(hashed).duplicated().to_numpy()
+    block = _plain_ids(ids)
+    if block is not None:  # every real file: no string made
+        given = block.given
+        candidate = usable & given
+        hashed = _splitmix_rows(block.rows[candidate[given]])
+    else:
+        stripped = ids.str.strip().str.lower()
+        candidate = usable & stripped.ne("").to_numpy()
+        hashed = hash_ids(stripped[candidate])
+    # One stable sort: an ID equal to the one before it in sorted order is a repeat, and the
+    # first row of equal IDs stays first.
+    order = np.argsort(hashed, kind="stable")
+    ordered = hashed[order]
+    again = np.zeros(len(hashed), dtype=bool)
+    again[1:] = ordered[1:] == ordered[:-1]
+    repeat = np.zeros(len(hashed), dtype=bool)
+    repeat[order[again]] = True
+    distinct = ordered[~again]
     if seen_ids is not None and len(seen_ids):
-        repeat = repeat | _in_sorted(hashed, seen_ids)
+        before = _in_sorted(hashed, seen_ids)
+        repeat |= before
+        distinct = distinct[~_in_sorted(distinct, seen_ids)]
     duplicate = np.zeros(len(ids), dtype=bool)
     duplicate[np.flatnonzero(candidate)[repeat]] = True
-    return duplicate, np.unique(hashed[~repeat])
+    return duplicate, distinct
 
 
 ID_WIDTH = 64
@@ -423,16 +471,62 @@ def hash_ids(ids: pd.Series) -> np.ndarray:
         else:  # pad with spaces: the bytes of the rows kept fill each row's first cells
             block = np.full((int(fast.sum()), ID_WIDTH), ord(" "), dtype=np.uint8)
             block[np.arange(ID_WIDTH) < lengths[fast][:, None]] = data[np.repeat(fast, lengths)]
-        h = np.full(len(block), _MIX[0], dtype=np.uint64)
-        for column in block.view(np.uint64).T:  # splitmix64 of (h xor word), word by word
-            z = (h ^ column) + _MIX[0]
-            z = (z ^ (z >> np.uint64(30))) * _MIX[1]
-            z = (z ^ (z >> np.uint64(27))) * _MIX[2]
-            h = z ^ (z >> np.uint64(31))
-        out[fast] = h
+        out[fast] = _splitmix_rows(block)
     if not fast.all():
         out[~fast] = pd.util.hash_array(ids.to_numpy(dtype=object)[~fast])
     return out
+
+
+def _splitmix_rows(block: np.ndarray) -> np.ndarray:
+    """:func:`hash_ids` of IDs given as rows of :data:`ID_WIDTH` bytes (``uint8``)."""
+    h = np.full(len(block), _MIX[0], dtype=np.uint64)
+    for column in np.ascontiguousarray(block).view(np.uint64).T:  # splitmix64 of (h xor word)
+        z = (h ^ column) + _MIX[0]
+        z = (z ^ (z >> np.uint64(30))) * _MIX[1]
+        z = (z ^ (z >> np.uint64(27))) * _MIX[2]
+        h = z ^ (z >> np.uint64(31))
+    return h
+
+
+_ID_BYTES = np.zeros(256, dtype=bool)
+_ID_BYTES[list(b"0123456789abcdefghijklmnopqrstuvwxyz")] = True
+
+
+@dataclass(frozen=True)
+class _IdBlock:
+    given: np.ndarray
+    """Rows with a Crime ID."""
+    rows: np.ndarray
+    """The IDs of those rows, one row of :data:`ID_WIDTH` bytes each."""
+
+
+def _plain_ids(ids: pd.Series) -> _IdBlock | None:
+    """A file's Crime IDs as rows of bytes, if each is blank or plain; else None.
+
+    A plain ID is :data:`ID_WIDTH` lower-case letters and digits, which stripping and
+    case-folding leave as they are (every real one).
+
+    Examples
+    --------
+    >>> block = _plain_ids(pd.Series(["", "a" * 64]))
+    >>> block.given.tolist(), block.rows.shape
+    ([False, True], (1, 64))
+    >>> _plain_ids(pd.Series(["A" * 64])) is None
+    True
+    """
+    values = pa.array(ids, type=pa.large_string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    bounds = np.frombuffer(values.buffers()[1], dtype=np.int64)
+    bounds = bounds[values.offset : values.offset + len(values) + 1]
+    lengths = np.diff(bounds)
+    given = lengths > 0
+    if not ((lengths == 0) | (lengths == ID_WIDTH)).all() or values.null_count:
+        return None
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
+    if not _ID_BYTES[data].all():
+        return None
+    return _IdBlock(given, data.reshape(-1, ID_WIDTH))
 
 
 def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
@@ -508,7 +602,8 @@ def _process_street_files(
                 )
             )
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            for i in todo:
+            for i in sorted(todo, key=lambda i: -_size(tasks[i][0])):  # type: ignore[index]
+                # Largest first: no worker left alone with a big file at the end.
                 source, rel, _ = tasks[i]  # type: ignore[misc]
                 futures[i] = pool.submit(_worker_process, source, raw, hashes[rel], keys[i])
         for i, task in enumerate(tasks):
@@ -553,6 +648,14 @@ def _process_street_files(
                 seen_ids=seen_ids,
             )  # fmt: skip
     return results, set(keys.values())
+
+
+def _size(source: RawFile) -> int:
+    """Bytes of a file on disk (0 for a zip member, or a file that cannot be read)."""
+    try:
+        return source.file.stat().st_size if source.member is None else 0
+    except OSError:
+        return 0
 
 
 def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
@@ -693,15 +796,21 @@ def _reject_frame(rejected: pd.DataFrame, street: StreetFile, name: str) -> pd.D
         parts.append(blank.assign(**dict.fromkeys(STREET_COLUMNS, "")))
     if not parts:
         return pd.DataFrame(columns=REJECT_COLUMNS)
-    rejects = pd.concat(parts, ignore_index=True).assign(source_file=name)
-    return rejects[REJECT_COLUMNS].sort_values("line", ignore_index=True, kind="stable")
+    rejects = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    rejects = rejects.assign(source_file=name)[REJECT_COLUMNS]
+    if rejects["line"].is_monotonic_increasing:  # rejected rows only: in line order already
+        return rejects.reset_index(drop=True)
+    return rejects.sort_values("line", ignore_index=True, kind="stable")
 
 
 def _cap_rejects(
     rejects: pd.DataFrame, counted: Counter[str]
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """At most :data:`REJECTS_PER_REASON` rows per reason (the first lines); how many are left."""
-    written = rejects.groupby("reason", sort=False).head(REJECTS_PER_REASON)
+    if max(counted.values(), default=0) <= REJECTS_PER_REASON:  # nothing to cap
+        written = rejects
+    else:
+        written = rejects.groupby("reason", sort=False).head(REJECTS_PER_REASON)
     shown = Counter(written["reason"])
     not_written = {r: n - shown[r] for r, n in counted.items() if n > shown[r]}
     return written.reset_index(drop=True), not_written
@@ -972,9 +1081,14 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     partners = partner_outputs(config)  # before the street files: a bad partner row stops early
     keep = config.kept_district_codes
     bar.update(1)
-    results, used = _process_street_files(
-        street, config=config, hashes=hashes, lookup=lookup, keep=keep, force=force, bar=bar
-    )
+    # The area tables that need no street file are made in a thread while the workers read
+    # the street files (an error in them is raised after the street files' errors).
+    with ThreadPoolExecutor(max_workers=1) as side:
+        side_tables = side.submit(lambda: (lsoa_areas(config, lookup, keep), peer_outputs(config)))
+        results, used = _process_street_files(
+            street, config=config, hashes=hashes, lookup=lookup, keep=keep, force=force, bar=bar
+        )
+        areas, peers = side_tables.result()
 
     bar.set_postfix_str("writing")
     kept = [r.records for r in results if len(r.records)]
@@ -994,7 +1108,6 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     months = sorted({r.month for r in results})
     years = sorted({int(m[:4]) for m in months} | set(config.reporting_years))
     populations = district_populations(config, years, {c: names[c] for c in keep})
-    areas = lsoa_areas(config, lookup, keep)
     rejects = pd.concat([r.rejects for r in results], ignore_index=True)
     rejects["line"] = pd.to_numeric(rejects["line"]).astype("Int64")
 
@@ -1006,7 +1119,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         "outcomes.parquet": _outcome_table(records),
         **lad_tables(config, [(r.month, r.force, r.lsoa_counts) for r in results], years),
         **partners,
-        **peer_outputs(config),  # features of every district of England, for the peers
+        **peers,  # features of every district of England, for the peers
     }
     with _writing(out) as target, contextlib.ExitStack() as stack:
         # Every output goes to a temporary file first; they are renamed into place together
