@@ -304,7 +304,7 @@ def test_duplicate_ids_the_same_by_the_byte_block_and_by_pandas(ids, data):
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(["E02", "E01", "W01 ", "E01"]),
+            st.sampled_from(["E02", "E01", "W01 ", "E01", "É01", "e01", "Z"]),
             st.sampled_from([2011, 2021]),
             st.sampled_from(["Robbery", "Drugs", "Anti-social behaviour"]),
         ),

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sna.data.areas import _int_table, _read_csv, cached_area_tables, populations_by_year
 from sna.data.files import sha256_file
@@ -231,7 +233,8 @@ def lsoa_id_count_table(
     0       E01          2021      Drugs      2
     1       E02          2021    Robbery      1
     """
-    code_order = np.argsort(np.asarray(codes, dtype=object), kind="stable")
+    # Sorted by Arrow (UTF-8 bytes sort as the text's code points do: Python's order).
+    code_order = pc.sort_indices(pa.array(codes, type=pa.large_string())).to_numpy()
     code_rank = np.empty(len(codes), dtype=np.int64)
     code_rank[code_order] = np.arange(len(codes))
     type_names = np.asarray(types, dtype=object)

@@ -278,7 +278,7 @@ def process_street_file(
         type_ids[usable],
         CRIME_TYPES,
     )
-    kept = records[in_area]
+    kept = _rows(records, in_area)
     placed = pairs.take(pair_ids[in_area])
     placed.index = kept.index
     crime_type = pd.Series(_TYPE_NAMES[type_ids[in_area]], index=kept.index, dtype="str")
@@ -288,7 +288,7 @@ def process_street_file(
         empty = (kept, placed, crime_type)
         key = (tuple(kept.dtypes.items()), tuple(placed.dtypes.items()), crime_type.dtype)
         tidy, renamed, identical = _empty_records(key, empty).copy(), 0, 0
-    rejected = records.loc[~usable, ["line", *STREET_COLUMNS]]
+    rejected = _rows(records, ~usable, ["line", *STREET_COLUMNS])
     rejected = rejected.assign(reason=reasons.text(~usable, rejected.index), raw="")
     counted = Counter(rejected["reason"])
     if street.malformed_count:
@@ -340,6 +340,29 @@ def _tidy_records(
     with_id = kept[kept["Crime ID"] != ""]
     identical = int(with_id.duplicated(subset=list(STREET_COLUMNS)).sum())
     return tidy.reset_index(drop=True), renamed, identical
+
+
+def _rows(
+    records: pd.DataFrame, mask: np.ndarray, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """``records.loc[mask, columns]``, filtered by Arrow chunk by chunk.
+
+    A file's text columns come in many Arrow chunks, and pandas joins them all before taking
+    a few rows: for the rows of a file kept or rejected, that costs more than reading them.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"line": [2, 3, 4], "Month": pd.Series(["a", "b", "c"], dtype="str")})
+    >>> _rows(frame, np.array([True, False, True]))
+       line Month
+    0     2     a
+    2     4     c
+    """
+    columns = list(records.columns) if columns is None else columns
+    table = pa.table({c: pa.array(records[c].array) for c in columns})
+    out = table.filter(pa.array(mask)).to_pandas()
+    out.index = records.index[mask]
+    return out.astype(records.dtypes[columns].to_dict())
 
 
 _EMPTY_RECORDS: dict[tuple[Any, ...], pd.DataFrame] = {}
@@ -488,10 +511,6 @@ def _splitmix_rows(block: np.ndarray) -> np.ndarray:
     return h
 
 
-_ID_BYTES = np.zeros(256, dtype=bool)
-_ID_BYTES[list(b"0123456789abcdefghijklmnopqrstuvwxyz")] = True
-
-
 @dataclass(frozen=True)
 class _IdBlock:
     given: np.ndarray
@@ -524,8 +543,10 @@ def _plain_ids(ids: pd.Series) -> _IdBlock | None:
     if not ((lengths == 0) | (lengths == ID_WIDTH)).all() or values.null_count:
         return None
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
-    if not _ID_BYTES[data].all():
+    if len(data) and (data.min() < ord("0") or data.max() > ord("z")):
         return None
+    if ((data - np.uint8(ord(":"))) <= np.uint8(ord("`") - ord(":"))).any():  # ":" to "`"
+        return None  # punctuation or an upper-case letter between the digits and "a"
     return _IdBlock(given, data.reshape(-1, ID_WIDTH))
 
 
@@ -596,7 +617,7 @@ def _process_street_files(
             pool = stack.enter_context(
                 ProcessPoolExecutor(
                     max_workers=WORKERS,
-                    mp_context=multiprocessing.get_context("spawn"),
+                    mp_context=_worker_context(),
                     initializer=_start_worker,
                     initargs=(lookup, keep, cache.folder),
                 )
@@ -688,6 +709,29 @@ def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
     for part in np.split(grouped, bounds):
         found[int(files[part[0]])] = np.unique(values[again[part]])
     return found
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: forked from a server process that has imported sna.
+
+    The server is started afresh (it inherits no open file, such as the processed folder's
+    lock) and has one thread, so forking it is safe; each worker then starts without paying
+    for the imports again. Where there is no fork (Windows, macOS by default), spawn.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _start_worker_server() -> None:
+    """Start the workers' server now, so that it imports sna while this process hashes files."""
+    context = _worker_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 _WORKER: dict[str, Any] = {}
@@ -1059,8 +1103,13 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         disable=not progress,
         file=sys.stderr,
     )
+    if len(street) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+        _start_worker_server()
     inputs = [*street, *(RawFile(p) for p in area_files.values())]
-    hashes = {_rel(f.path, raw): _hash_input(f) for f in inputs}
+    # Hashed two at a time: hashlib lets go of the interpreter while it reads a large file.
+    with ThreadPoolExecutor(max_workers=WORKERS) as hashing:
+        digests = list(hashing.map(_hash_input, inputs))  # the first unreadable file is raised
+    hashes = {_rel(f.path, raw): digest for f, digest in zip(inputs, digests, strict=True)}
     fingerprint = _fingerprint(config, hashes)
     manifest_path = out / "manifest.json"
     if not force and manifest_path.is_file():
