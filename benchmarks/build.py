@@ -22,12 +22,17 @@ With ``--curve`` it measures the cost per report instead: through the jobs API
 12 reports, the demo's notebooks again under other names), with cold kernels (Python started afresh
 for each report) and warm ones (forked from a server that has done the imports,
 :mod:`sna.build.kernels`), alternating, on 2 workers (``--curve-workers``) and, for 30 jobs
-(``--scaling-jobs``), on 1 worker. Reported per batch: wall seconds, seconds per report, the
-marginal cost of a report (the slope between the two largest batches), the warm / cold ratio, and
-per report the median time in kernel start-up, papermill and conversion to HTML ("start+conv"), in
-the notebook's setup cell (imports of sna, pandas, matplotlib, statsmodels when the kernel is cold;
-loading the processed data; the assessment) and in the cells that display the sections. Results go
-to benchmarks/results/build-curve.json.
+(``--scaling-jobs``), on 1 worker. Each batch starts without the decisions kept beside the processed
+data (:mod:`sna.assessment.kept`: the area's suppression for each year, the partner figures'), as a
+new build's data would: its first reports make them, the others read them. Reported per batch: wall
+seconds, seconds per report, the marginal cost of a report (the slope between the two largest
+batches), the warm / cold ratio, per report the median time in kernel start-up, papermill and
+conversion to HTML ("start+conv"), in the notebook's setup cell (imports of sna, pandas, matplotlib,
+statsmodels when the kernel is cold; loading the processed data; the assessment) and in the cells
+that display the sections, and the mean CPU seconds of a report (its worker and its kernel,
+:attr:`sna.build.jobs.JobResult.cpu_seconds`), which other work on the machine inflates far less
+than wall time: divided by the workers, it is what a report would cost on that many idle cores.
+Results go to benchmarks/results/build-curve.json.
 """
 
 from __future__ import annotations
@@ -177,6 +182,14 @@ def cell_seconds(notebook: bytes | None) -> tuple[float, float]:
     return setup, rest
 
 
+def forget_decisions(config: Path) -> None:
+    """Remove the decisions kept beside the processed data (made again by the next report)."""
+    from sna.assessment.kept import DECISIONS_DIR
+    from sna.data.config import load_config
+
+    shutil.rmtree(load_config(config).processed_dir / DECISIONS_DIR, ignore_errors=True)
+
+
 def run_batch(jobs: list[Any], workers: int, warm: bool) -> dict[str, Any]:
     """Run jobs through the jobs API; wall seconds and, per report, cells against the rest."""
     from sna.build.jobs import run_jobs
@@ -189,6 +202,7 @@ def run_batch(jobs: list[Any], workers: int, warm: bool) -> dict[str, Any]:
         sys.exit(f"{len(failed)} job(s) failed, e.g. {failed[0].job.key}: {failed[0].error}")
     cells = [cell_seconds(r.notebook) for r in results]
     rest = [r.seconds - a - b for r, (a, b) in zip(results, cells, strict=True)]
+    cpu = [r.cpu_seconds for r in results if getattr(r, "cpu_seconds", None) is not None]
     return {
         "wall_s": round(wall, 2),
         "per_report_s": round(wall / len(jobs), 2),
@@ -196,6 +210,9 @@ def run_batch(jobs: list[Any], workers: int, warm: bool) -> dict[str, Any]:
         "startup_and_conversion_median_s": round(statistics.median(rest), 2),
         "setup_cell_median_s": round(statistics.median(a for a, _ in cells), 2),
         "display_cells_median_s": round(statistics.median(b for _, b in cells), 2),
+        # CPU of each job's worker and kernel (sna.build.jobs.JobResult.cpu_seconds): what a
+        # report costs whatever else the machine is doing.
+        "cpu_mean_s": round(statistics.fmean(cpu), 2) if cpu else float("nan"),
     }
 
 
@@ -224,6 +241,7 @@ def curve(args: argparse.Namespace) -> None:
                 modes = ("cold", "warm") if i % 2 == 0 else ("warm", "cold")
                 for mode in modes:
                     row = {"jobs": n, "workers": w, "kernels": mode, "run": i + 1}
+                    forget_decisions(config)  # as in a new build: decided once, then read
                     row.update(run_batch(jobs, w, mode == "warm"))
                     rows.append(row)
                     print(f"  {row}", file=sys.stderr)
@@ -231,7 +249,8 @@ def curve(args: argparse.Namespace) -> None:
     print(f"\ncost per report, {', '.join(map(str, sizes))} jobs; median of {args.repeat} run(s)")
     print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f}\n")
     head = f"{'jobs':>5}{'workers':>8}{'kernels':>8}{'wall s':>9}{'s/report':>10}"
-    print(head + f"{'job s':>8}{'start+conv':>11}{'setup':>7}{'display':>8}{'warm/cold':>11}")
+    head += f"{'job s':>8}{'start+conv':>11}{'setup':>7}{'display':>8}{'cpu s':>7}"
+    print(head + f"{'warm/cold':>11}")
     med: dict[tuple[int, int, str], dict[str, float]] = {}
     for n, w in runs:
         for mode in ("cold", "warm"):
@@ -245,7 +264,8 @@ def curve(args: argparse.Namespace) -> None:
             print(
                 f"{n:5}{w:8}{mode:>8}{m['wall_s']:9.1f}{m['per_report_s']:10.2f}"
                 f"{m['job_median_s']:8.2f}{m['startup_and_conversion_median_s']:11.2f}"
-                f"{m['setup_cell_median_s']:7.2f}{m['display_cells_median_s']:8.2f}{ratio:10.2f}x"
+                f"{m['setup_cell_median_s']:7.2f}{m['display_cells_median_s']:8.2f}"
+                f"{m['cpu_mean_s']:7.2f}{ratio:10.2f}x"
             )
     marginal = {}
     if len(sizes) >= 2:
@@ -258,6 +278,14 @@ def curve(args: argparse.Namespace) -> None:
             f"cold {marginal['cold']:.2f} s, warm {marginal['warm']:.2f} s "
             f"(target < 1.5 s: {'MET' if marginal['warm'] < 1.5 else 'MISSED'})"
         )
+        cores = min(workers, len(os.sched_getaffinity(0)))
+        for mode in ("cold", "warm"):
+            cpu = med[large, workers, mode]["cpu_mean_s"]
+            marginal[f"{mode}_cpu_bound"] = round(cpu / cores, 2)
+            print(
+                f"  {mode}: {cpu:.2f} CPU s per report ({large} jobs), so {cpu / cores:.2f} s a "
+                f"report on {cores} idle cores"
+            )
     result = {
         "cores": len(os.sched_getaffinity(0)), "repeat": args.repeat,
         "load_average_before": load_before, "load_average_after": load_after,

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from sna.build.jobs import BuildJob
 
 matplotlib.use("Agg")
 
@@ -51,6 +56,39 @@ def write_config(folder: Path, *, raw: Path = RAW, replace: dict[str, str] | Non
     path = folder / "sna.toml"
     path.write_text(text)
     return path
+
+
+def probe_job(
+    folder: Path, cells: Sequence[str], *, name: str = "probe", timeout: int = 60
+) -> BuildJob:
+    """A build job for a probe notebook in ``folder``: a parameters cell (``x = 1``), then ``cells``.
+
+    The job sets ``x = 2``, runs with the build's kernel environment (``PYTHONHASHSEED=0``, no
+    ``MPLBACKEND``: the kernel's inline backend) and writes its outputs to ``folder / "out"``
+    under ``name``; every job of one folder runs the same notebook (written by the first).
+    """
+    import nbformat
+
+    from sna.build.jobs import BuildJob
+
+    notebook = folder / "probe.ipynb"
+    if not notebook.exists():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
+        nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(nb, notebook)
+    out = folder / "out"
+    return BuildJob(
+        key=f"2025/{name}", year=2025, title=name, page_title=name, notebook=notebook,
+        parameters={"x": 2}, html_path=out / f"{name}.html", ipynb_path=out / f"{name}.ipynb",
+        failed_path=out / f"{name}.failed.ipynb", fingerprint="", timeout=timeout,
+        environment={"PYTHONHASHSEED": "0", "MPLBACKEND": None},
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from sna.build import kernels
 from sna.build.jobs import BuildJob, run_job
+from tests.conftest import probe_job
 
 pytestmark = pytest.mark.skipif(not kernels.supported(), reason="warm kernels need Linux")
 
@@ -26,24 +26,14 @@ print(json.dumps({"seen": seen, "pid": os.getpid(), "seed": os.environ.get("PYTH
 
 
 def job(tmp_path: Path, name: str) -> BuildJob:
-    notebook = tmp_path / "probe.ipynb"
-    if not notebook.exists():
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
-        nb.cells.append(nbformat.v4.new_code_cell(CODE))
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        nbformat.write(nb, notebook)
-    out = tmp_path / "out"
-    return BuildJob(
-        key=f"2025/{name}", year=2025, title=name, page_title=name, notebook=notebook,
-        parameters={"x": 2}, html_path=out / f"{name}.html", ipynb_path=out / f"{name}.ipynb",
-        failed_path=out / f"{name}.failed.ipynb", fingerprint="", timeout=60,
-        environment={"PYTHONHASHSEED": "0", "MPLBACKEND": None},
-    )  # fmt: skip
+    return probe_job(tmp_path, [CODE], name=name)
+
+
+def images(result) -> list[list[str]]:
+    """The types of the images each chart cell (one that calls ``plt``) shows."""
+    assert result.status == "built", result.error
+    cells = [c for c in json.loads(result.notebook)["cells"] if "plt." in "".join(c["source"])]
+    return [[k for o in c["outputs"] for k in o.get("data", {}) if "image" in k] for c in cells]
 
 
 def printed(result) -> dict:
@@ -73,3 +63,39 @@ def test_environment_changes_leave_os_environ_alone(monkeypatch) -> None:
     monkeypatch.setenv("SNA_KEEP", "1")
     env = kernels.apply_changes({"SNA_KEEP": "1", "MPLBACKEND": "agg"}, {"MPLBACKEND": None})
     assert env == {"SNA_KEEP": "1"}
+
+
+def test_warm_up_leaves_no_figure_and_no_setting_behind() -> None:
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from sna.assessment.kept import code_fingerprint
+
+    settings, figures = dict(mpl.rcParams), plt.get_fignums()
+    code_fingerprint.cache_clear()
+    kernels.warm_up()
+    assert plt.get_fignums() == figures and dict(mpl.rcParams) == settings
+    assert code_fingerprint.cache_info().currsize == 1  # computed before any kernel is forked
+
+
+# An analyst's charts: shown with plt.show(), and left open for the kernel to show at the cell's end.
+CHARTS = [
+    "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()",
+    "plt.figure(figsize=(2, 2))\nplt.bar(['a', 'b'], [3, 5])",
+]
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_pyplot_charts_are_kept_in_warm_and_cold_kernels(tmp_path: Path, warm: bool) -> None:
+    # A warm kernel used to show them as "<Figure size 640x480 with 1 Axes>" and no image: the
+    # server had imported the inline backend before any shell existed (kernels.NEEDS_SHELL).
+    result = run_job(probe_job(tmp_path, CHARTS, name="charts"), warm=warm)
+    assert images(result) == [["image/png"], ["image/png"]]
+    kernels.close_all()
+
+
+def test_modules_that_need_the_kernels_shell_are_left_for_the_kernel() -> None:
+    assert not set(kernels.NEEDS_SHELL) & set(kernels.WARM_IMPORTS)
+    loaded = {"numpy": 1, "matplotlib_inline.backend_inline": 2}
+    assert kernels.forget_shell_modules(loaded) == ["matplotlib_inline.backend_inline"]
+    assert loaded == {"numpy": 1}

@@ -1,24 +1,40 @@
 """The area overview's figures: the districts side by side, computed once with their suppression.
 
 :func:`assess_area` returns a frozen :class:`AreaAssessment` that the overview report reads.
+:func:`area_decision` gives every report of a year the same suppression decision, made once per
+build and kept beside the prepared data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from sna.assessment import figures
-from sna.assessment.disclosure import AreaMasks, PreviousYear, area_masks
+from sna.assessment.disclosure import AreaMasks, LinkedMasks, PreviousYear, area_masks
+from sna.assessment.kept import DECISIONS_DIR, data_key, kept_decision
 from sna.assessment.partners import AreaPartners, area_partners
 from sna.assessment.priorities import AreaPriorities, area_priorities
+from sna.data.config import Config
 from sna.data.manifest import Coverage, format_months
 from sna.data.processed import Processed
 from sna.stats.suppression import suppress_counts
 
-__all__ = ["AreaAssessment", "Heatmap", "assess_area", "decide_area", "heatmap"]
+__all__ = [
+    "DECISIONS_DIR",
+    "AreaAssessment",
+    "Heatmap",
+    "area_decision",
+    "assess_area",
+    "decide_area",
+    "decision_key",
+    "heatmap",
+    "masks_from_json",
+    "masks_to_json",
+]
 
 
 @dataclass(frozen=True)
@@ -172,7 +188,7 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
     members = figures.group_members(config)
     per = figures.annual_per(data, year)
     variation = figures.between_districts(overview, benchmark=bench, per=per)
-    decided = decide_area(data, year, overview)
+    decided = area_decision(data, year, overview)
     return AreaAssessment(
         data=data,
         year=year,
@@ -193,4 +209,166 @@ def assess_area(data: Processed, year: int) -> AreaAssessment:
         ),
         priorities=area_priorities(data, year, decided),
         partners=area_partners(data, year),
+    )
+
+
+def area_decision(data: Processed, year: int, overview: pd.DataFrame | None = None) -> AreaMasks:
+    """:func:`decide_area`'s result for ``year``, computed once per build and read by every report.
+
+    The decision is the same for every report of the year, and computing it (every district's
+    crime-type tables, this year's and the previous one's, and the audit) was about 40% of a
+    district's assessment. The first report of a year computes it and writes it atomically to
+    ``<processed>/.sna-assessment/area-<year>-<key>.json``; the others read it. The key
+    (:func:`decision_key`) covers everything the decision is made from: the content of every
+    frame of the prepared data, the manifest, the config, the year, the code of sna's data,
+    statistics and assessment layers and the versions of the libraries they use.
+
+    A stale or damaged entry never changes a report: an entry is used only when it is for this
+    key, its checksum matches and it fits the table of districts and the config; otherwise, or
+    when the prepared data cannot be keyed, the decision is computed again. A processed folder
+    that cannot be written is no error: nothing is kept.
+
+    Parameters
+    ----------
+    data
+        Prepared data.
+    year
+        The reporting year.
+    overview
+        ``figures.district_overview(data, year)`` when the caller has it (saves computing it).
+
+    Examples
+    --------
+    >>> masks = area_decision(load_processed("sna.toml"), 2025)  # doctest: +SKIP
+    >>> bool(masks.overview["Oxford"])  # doctest: +SKIP
+    False
+    """
+    return kept_decision(
+        data,
+        f"area-{int(year)}",
+        lambda: decide_area(data, year, overview),
+        encode=masks_to_json,
+        decode=masks_from_json,
+        fits=lambda masks: _fits(masks, data.config, overview),
+        same=_same_masks,
+        year=int(year),
+    )
+
+
+def decision_key(data: Processed, year: int) -> str:
+    """The key of ``year``'s area decision (:func:`sna.assessment.kept.data_key`); "" if unknown.
+
+    Examples
+    --------
+    >>> decision_key(data, 2025) == decision_key(data, 2025) != decision_key(data, 2024)  # doctest: +SKIP
+    True
+    """
+    return data_key(data, year=int(year))
+
+
+def _fits(masks: AreaMasks, config: Config, overview: pd.DataFrame | None) -> bool:
+    """Whether a kept decision is shaped for these districts, crime groups and table of districts."""
+    names = [d.name for d in config.districts]
+    groups = list(figures.group_members(config))
+    return (
+        list(masks.linked) == names
+        and all(list(m.groups.index) == groups for m in masks.linked.values())
+        and (overview is None or masks.overview.index.equals(overview.index))
+    )
+
+
+def masks_to_json(masks: AreaMasks) -> dict[str, Any]:
+    """An area decision as JSON values: each mask's labels, their types and its booleans.
+
+    Examples
+    --------
+    >>> m = AreaMasks(overview=pd.Series([False, True], index=["A", "Area"]), linked={})
+    >>> masks_to_json(m)["overview"]["values"]
+    [False, True]
+    """
+    return {
+        "overview": _series_json(masks.overview),
+        "linked": {
+            district: {"types": _frame_json(m.types), "groups": _frame_json(m.groups)}
+            for district, m in masks.linked.items()
+        },
+        "note": masks.note,
+    }
+
+
+def masks_from_json(decision: Mapping[str, Any]) -> AreaMasks:
+    """The area decision written by :func:`masks_to_json`.
+
+    Examples
+    --------
+    >>> m = AreaMasks(overview=pd.Series([False, True], index=["A", "Area"]), linked={})
+    >>> masks_from_json(masks_to_json(m)).overview.tolist()
+    [False, True]
+    """
+    return AreaMasks(
+        overview=_series_from(decision["overview"]),
+        linked={
+            district: LinkedMasks(types=_frame_from(m["types"]), groups=_frame_from(m["groups"]))
+            for district, m in decision["linked"].items()
+        },
+        note=str(decision["note"]),
+    )
+
+
+def _axis_json(index: pd.Index) -> dict[str, Any]:
+    return {"labels": index.tolist(), "name": index.name, "dtype": str(index.dtype)}
+
+
+def _axis_from(axis: Mapping[str, Any]) -> pd.Index:
+    return pd.Index(axis["labels"], name=axis["name"], dtype=axis["dtype"])
+
+
+def _series_json(mask: pd.Series) -> dict[str, Any]:
+    return {"index": _axis_json(mask.index), "name": mask.name, "values": mask.tolist()}
+
+
+def _series_from(mask: Mapping[str, Any]) -> pd.Series:
+    return pd.Series(mask["values"], index=_axis_from(mask["index"]), name=mask["name"], dtype=bool)
+
+
+def _frame_json(mask: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "index": _axis_json(mask.index),
+        "columns": _axis_json(mask.columns),
+        "values": mask.to_numpy(dtype=bool).tolist(),
+    }
+
+
+def _frame_from(mask: Mapping[str, Any]) -> pd.DataFrame:
+    index, columns = _axis_from(mask["index"]), _axis_from(mask["columns"])
+    return pd.DataFrame(mask["values"], index=index, columns=columns, dtype=bool)
+
+
+def _same_masks(a: AreaMasks, b: AreaMasks) -> bool:
+    """Whether two decisions are the same: values, labels, label types and names."""
+    return (
+        _same(a.overview, b.overview)
+        and a.note == b.note
+        and list(a.linked) == list(b.linked)
+        and all(
+            _same(a.linked[d].types, b.linked[d].types)
+            and _same(a.linked[d].groups, b.linked[d].groups)
+            for d in a.linked
+        )
+    )
+
+
+def _same(a: pd.Series | pd.DataFrame, b: pd.Series | pd.DataFrame) -> bool:
+    axes = [(a.index, b.index)]
+    if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
+        axes.append((a.columns, b.columns))
+        if not a.dtypes.equals(b.dtypes):
+            return False
+    elif isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        if a.name != b.name or a.dtype != b.dtype:
+            return False
+    else:
+        return False
+    return a.equals(b) and all(
+        x.equals(y) and x.dtype == y.dtype and x.names == y.names for x, y in axes
     )

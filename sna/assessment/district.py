@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sna.assessment import figures, places
-from sna.assessment.area import decide_area, heatmap
+from sna.assessment.area import area_decision, heatmap
 from sna.assessment.disclosure import LinkedMasks, count_mask, hide_monthly, hide_rates
 from sna.assessment.outcomes import Outcomes, assess_outcomes
 from sna.assessment.partners import DistrictPartners, district_partners
@@ -205,7 +205,7 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
     top, hotspots, persistent = (t.rename(index=names) for t in (top, hotspots, persistent))
     map_rates = places.map_rates(data, area.code, year)
     map_codes = {c for codes in map_rates["lsoa21_codes"] for c in codes}
-    decided = decide_area(data, year, overview)
+    decided = area_decision(data, year, overview)  # once per build, read by every report
     years = heatmap(
         data, figures.ALL_CRIME, figures.CRIME_ONLY, threshold=threshold, through=year
     ).hidden.loc[area.name]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sna.assessment.disclosure import count_mask
+from sna.assessment.kept import kept_decision
 from sna.data.partner_checks import AREA
 from sna.data.partners import RECORDED_CRIME
 from sna.data.processed import Processed
@@ -38,6 +39,7 @@ __all__ = [
     "area_partners",
     "district_partners",
     "marked_partners",
+    "partner_decision",
     "partner_estimates",
     "partner_heatmaps",
     "partner_hidden",
@@ -487,14 +489,49 @@ def _worded(checks: pd.DataFrame) -> pd.Series:
 
 
 def _mark(data: Processed) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every partner figure with ``hidden``, and every warning with ``hidden`` (withheld)."""
+    """Every partner figure with ``hidden``, and every warning with ``hidden`` (withheld).
+
+    The decision covers every report and year: it is made once per build and kept beside the
+    prepared data (:func:`sna.assessment.kept.kept_decision`), and each report reads it.
+    """
+    figures = data.partners.reset_index(drop=True)
+    checks = data.partner_checks.reset_index(drop=True)
+    hidden, withheld = kept_decision(
+        data,
+        "partners",
+        lambda: partner_decision(data),
+        encode=lambda d: {"figures": d[0].tolist(), "checks": d[1].tolist()},
+        decode=lambda d: (_flags(d["figures"], figures), _flags(d["checks"], checks)),
+        fits=lambda d: d[0].index.equals(figures.index) and d[1].index.equals(checks.index),
+    )
+    return figures.assign(hidden=hidden), checks.assign(hidden=withheld)
+
+
+def partner_decision(data: Processed) -> tuple[pd.Series, pd.Series]:
+    """Which partner figures are hidden, and which warnings withheld, in every report.
+
+    :func:`partner_hidden` of every figure and :func:`withheld_checks` of every warning, indexed
+    by their rows in ``data.partners`` and ``data.partner_checks`` (numbered from 0).
+
+    Examples
+    --------
+    >>> hidden, withheld = partner_decision(load_processed("sna.toml"))  # doctest: +SKIP
+    >>> int(hidden.sum()), int(withheld.sum())  # doctest: +SKIP
+    (6, 7)
+    """
     config = data.config
     codes = list(config.district_codes)
     figures = data.partners.reset_index(drop=True)
     hidden = partner_hidden(figures, codes, threshold=config.suppression_threshold)
     checks = data.partner_checks.reset_index(drop=True)
-    withheld = withheld_checks(checks, figures, hidden, codes)
-    return figures.assign(hidden=hidden), checks.assign(hidden=withheld)
+    return hidden, withheld_checks(checks, figures, hidden, codes)
+
+
+def _flags(values: list[bool], rows: pd.DataFrame) -> pd.Series:
+    """Booleans read back from JSON, one per row of ``rows`` (a ValueError if they do not fit)."""
+    if len(values) != len(rows) or not all(isinstance(v, bool) for v in values):
+        raise ValueError("a kept partner decision that does not fit the partner figures")
+    return pd.Series(values, index=rows.index, dtype=bool)
 
 
 def marked_partners(data: Processed) -> pd.DataFrame:

@@ -4,7 +4,8 @@ A report's kernel used to spend 2-3 s of CPU starting Python and importing IPyth
 matplotlib, statsmodels and sna before it ran a cell; on a 2-core machine that was most of a
 report's cost. A :class:`KernelServer` is a process started once per build worker (with the
 kernels' environment, so ``PYTHONHASHSEED`` is the kernels'), which imports those libraries
-(:data:`WARM_IMPORTS`; no data are loaded) and then waits. For each report it forks a child that
+(:data:`WARM_IMPORTS`; no data are loaded), does the first-time work every kernel would repeat
+(:func:`warm_up`: fonts for the charts) and then waits. For each report it forks a child that
 becomes the report's kernel: a new process with the modules already in memory, which runs one
 notebook and is shut down, exactly as a kernel started from scratch would be. Reports stay
 isolated from each other (nothing a notebook does reaches the server or another kernel) and
@@ -30,25 +31,40 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 __all__ = [
+    "NEEDS_SHELL",
     "WARM_IMPORTS",
     "ForkedKernel",
     "KernelServer",
     "apply_changes",
+    "forget_shell_modules",
     "server_for",
     "supported",
+    "warm_up",
 ]
 
 WARM_IMPORTS = (
     "ipykernel.kernelapp",
+    # What a kernel imports as it initialises (its debugger's debugpy alone took 0.1 s).
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "traitlets.config.argcomplete_config",
+    "tornado.queues",
     "IPython",
     "numpy",
     "pandas",
     "pyarrow.parquet",
+    "pyarrow.dataset",  # read_parquet
+    "xml.dom.minidom",  # IPython's SVG display
     "matplotlib",
     "matplotlib.pyplot",
+    "matplotlib.backends.backend_agg",  # what the inline backend draws with (PNG)
+    "matplotlib.backends.backend_svg",
     "statsmodels.api",
     "sna.data.processed",
     "sna.assessment.district",
@@ -56,7 +72,20 @@ WARM_IMPORTS = (
     "sna.report.district",
     "sna.report.overview",
 )
-"""Modules the server imports before it forks kernels (each optional: one that fails is skipped)."""
+"""Modules the server imports before it forks kernels (each optional: one that fails is skipped).
+
+Never the inline plot backend (:data:`NEEDS_SHELL`): see :func:`forget_shell_modules`.
+"""
+
+NEEDS_SHELL = ("matplotlib_inline.backend_inline",)
+"""Modules that set themselves up for the IPython shell running when they are first imported.
+
+``matplotlib_inline.backend_inline`` registers the kernel's figure formatters (PNG) and the hook
+that shows a cell's open figures only if a shell exists as it is imported; imported in the
+server, where there is none, it would be found already imported by a kernel, which would then
+show ``plt.show()``'s chart as the text ``<Figure size 400x300 with 1 Axes>``. A kernel imports
+them itself, once its shell is running (about 2 ms).
+"""
 
 _LAUNCHER = ("-m", "ipykernel_launcher")
 _servers: dict[tuple[str, ...], KernelServer] = {}
@@ -245,9 +274,13 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     # As ipykernel does at start-up, before matplotlib reads its configuration.
     if not os.environ.get("MPLBACKEND"):
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    # As ipykernel's kernel spec does: debugpy's import-time warning about frozen modules.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in WARM_IMPORTS:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    warm_up()
+    forget_shell_modules(sys.modules)
     for line in requests:
         request = json.loads(line)
         pid = os.fork()
@@ -255,6 +288,54 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
             _kernel(request, requests, replies)
         replies.write(f"{pid}\n".encode())
         replies.flush()
+
+
+def forget_shell_modules(modules: dict[str, Any]) -> list[str]:
+    """Drop the :data:`NEEDS_SHELL` modules from ``modules``, so that a kernel imports them itself.
+
+    Applied to ``sys.modules`` in the server after the warm imports, in case one of them
+    imported such a module on the way. Returns the names dropped.
+
+    Examples
+    --------
+    >>> loaded = {"numpy": 1, "matplotlib_inline.backend_inline": 2}
+    >>> forget_shell_modules(loaded), loaded
+    (['matplotlib_inline.backend_inline'], {'numpy': 1})
+    """
+    dropped = [name for name in NEEDS_SHELL if name in modules]
+    for name in dropped:
+        del modules[name]
+    return dropped
+
+
+def warm_up() -> None:
+    """Do once, in the server, the first-time work every report's kernel would repeat.
+
+    Draws a small chart to SVG as the reports draw theirs (:func:`sna.report.display.show_figure`'s
+    settings, on a bare ``Figure``: no pyplot state is touched), which loads the fonts and fills
+    matplotlib's font caches (about 0.07 s a report), and computes the fingerprint of the code
+    the kept decisions are made by (:func:`sna.assessment.kept.code_fingerprint`), so that it
+    describes the code the kernels run. Each step is optional: one that fails is skipped.
+    """
+    with contextlib.suppress(Exception):
+        import io
+
+        import matplotlib as mpl
+        from matplotlib.figure import Figure
+
+        from sna.report.display import SVG_SETTINGS
+
+        figure = Figure(figsize=(4, 2), layout="constrained")
+        axes = figure.subplots()
+        axes.bar(["Jan", "Feb"], [1200, 950], label="Crimes")
+        axes.set_title("Crimes per month, 2025 (rate per 1,000)")
+        axes.legend()
+        with mpl.rc_context(cast(Any, SVG_SETTINGS)):
+            figure.savefig(io.BytesIO(), format="svg", bbox_inches="tight", metadata={"Date": None})
+    with contextlib.suppress(Exception):
+        from sna.assessment.kept import code_fingerprint
+
+        code_fingerprint()
 
 
 def _kernel(request: Mapping[str, Any], requests: IO[bytes], replies: IO[bytes]) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -191,6 +192,44 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "en") ->
     nb = normalise_notebook(nb)
     nb.metadata["title"] = title
     _describe_figures(nb)
+    exporter = report_exporter(lang)
+    css = (TEMPLATES / "sna_report.css").read_text(encoding="utf-8")
+    html, _ = exporter.from_notebook_node(nb, resources={"sna_css": css})
+    soup = BeautifulSoup(html, "html.parser")
+    _make_safe(soup)
+    _add_sections(soup)
+    _add_contents(soup)
+    _fit_tables(soup)
+    return str(soup)
+
+
+def report_exporter(lang: str = "en") -> HTMLExporter:
+    """The nbconvert exporter of the reports in ``lang``: one per thread, made when first needed.
+
+    Making one compiles its templates again (0.1-0.2 s of a report's conversion). Reusing it is
+    safe: each conversion starts from the same settings, filters and preprocessors, and what a
+    conversion records (the notebook's metadata, its lexer) is replaced by the next before the
+    page is written, so the HTML is the same as with a new exporter
+    (``tests/test_report_exporter.py``). It is not shared between threads (a Dask worker's run
+    conversions at the same time), as a conversion registers filters on it.
+
+    Examples
+    --------
+    >>> report_exporter("en") is report_exporter("en") is not report_exporter("cy")
+    True
+    """
+    made: dict[str, HTMLExporter] | None = getattr(_exporters, "by_lang", None)
+    if made is None:
+        made = _exporters.by_lang = {}
+    if lang not in made:
+        made[lang] = _new_exporter(lang)
+    return made[lang]
+
+
+_exporters = threading.local()
+
+
+def _new_exporter(lang: str) -> HTMLExporter:
     exporter = HTMLExporter(
         template_file="sna_report.html.j2",
         extra_template_paths=[str(TEMPLATES)],
@@ -206,14 +245,7 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "en") ->
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS), enabled=True), enabled=True
     )
-    css = (TEMPLATES / "sna_report.css").read_text(encoding="utf-8")
-    html, _ = exporter.from_notebook_node(nb, resources={"sna_css": css})
-    soup = BeautifulSoup(html, "html.parser")
-    _make_safe(soup)
-    _add_sections(soup)
-    _add_contents(soup)
-    _fit_tables(soup)
-    return str(soup)
+    return exporter
 
 
 def _describe_figures(nb: nbformat.NotebookNode) -> None:
