@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from sna.data.lads import lsoa_count_table, lsoa_id_count_table
 from sna.data.policeuk import read_street_file
 from sna.data.prepare import (
     _mark_duplicate_ids,
+    _rows,
     _tidy_records,
     hash_ids,
     prepare,
@@ -339,3 +341,29 @@ def test_a_file_with_nothing_in_area_gives_the_empty_records_table_each_time(tmp
     pd.testing.assert_frame_equal(first, expected)
     pd.testing.assert_frame_equal(second, expected)
     assert first is not second  # a copy: a caller changing it changes no other file's table
+
+
+def test_kept_rows_come_in_one_chunk_as_pandas_made_them(tmp_path):
+    # A real file is read in many Arrow chunks; rows taken by pandas come back in one, and
+    # records.parquet is written page by page from the chunks: more chunks, other bytes.
+    config = load_config(write_config(tmp_path))
+    path = min((RAW / "police_uk").rglob("*-street.csv*"))
+    records = read_street_file(path).records
+    assert _chunks(records["Crime ID"]) > 1
+    mask = np.zeros(len(records), dtype=bool)
+    mask[::3] = True
+    ours, theirs = _rows(records, mask), records[mask]
+    pd.testing.assert_frame_equal(ours, theirs)
+    assert _rows(records, np.zeros(len(records), dtype=bool)).dtypes.equals(records.dtypes)
+    kept = process_street_file(
+        path, relative_to=RAW, sha256="", lookup=lsoa_lookup(config),
+        keep=config.kept_district_codes,
+    ).records  # fmt: skip
+    assert len(kept) > 1000
+    for column in kept.columns[kept.dtypes == "str"]:
+        assert _chunks(kept[column]) == 1, column
+
+
+def _chunks(values: pd.Series) -> int:
+    arrow = pa.array(values.array)
+    return arrow.num_chunks if isinstance(arrow, pa.ChunkedArray) else 1

@@ -472,7 +472,7 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
         0 when no code belongs to one vintage only).
     """
     placement = place_lsoas(codes, names, lookup)
-    out = placement.pairs.take(placement.pair_ids)
+    out = placement.frame(placement.pair_ids)
     out.index = codes.index
     out.attrs["file_vintage"] = placement.file_vintage
     return out
@@ -482,20 +482,38 @@ def assign_districts(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -
 class Placement:
     """:func:`assign_districts`' result kept per distinct (LSOA code, name) pair.
 
-    A file of a million rows holds a few thousand pairs: checks and counts on ``pairs`` then
+    A file of a million rows holds a few thousand pairs: checks and counts on the pairs' arrays
     taken by ``pair_ids`` cost an integer per row, not a string.
     """
 
     pair_ids: np.ndarray
-    """Each row's pair (a position in ``pairs``)."""
-    pairs: pd.DataFrame
-    """One row per pair: :func:`assign_districts`' columns."""
+    """Each row's pair (a position in the arrays below)."""
+    lsoa_vintage: np.ndarray
+    """Each pair's LSOA vintage (``int64``; 0 for an unknown code)."""
+    lsoa_name: np.ndarray
+    """Each pair's LSOA name in the lookup (object array of str; empty if unknown)."""
+    district_code: np.ndarray
+    district_name: np.ndarray
+    other_vintage: np.ndarray
+    """Each pair's code exists only in the vintage the file does not use (bool)."""
     pair_code: np.ndarray
     """Each pair's stripped LSOA code, as a position in ``codes``."""
     codes: np.ndarray
     """The distinct stripped LSOA codes (object array of str)."""
     file_vintage: int
     """2011, 2021, or 0 (see :func:`assign_districts`)."""
+
+    def frame(self, pairs: np.ndarray) -> pd.DataFrame:
+        """:func:`assign_districts`' columns for these pairs (positions), one row each."""
+        return pd.DataFrame(
+            {
+                "lsoa_vintage": self.lsoa_vintage[pairs],
+                "lsoa_name": pd.Series(self.lsoa_name[pairs], dtype="str"),
+                "district_code": pd.Series(self.district_code[pairs], dtype="str"),
+                "district_name": pd.Series(self.district_name[pairs], dtype="str"),
+                "other_vintage": self.other_vintage[pairs],
+            }
+        )
 
 
 def place_lsoas(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> Placement:
@@ -507,7 +525,7 @@ def place_lsoas(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> Pla
     ...     "lsoa_name": ["Oxford 001A"], "district_code": ["E07000178"],
     ...     "district_name": ["Oxford"]})
     >>> p = place_lsoas(pd.Series(["E01", "E01 ", "X"]), pd.Series(["a", "a", "b"]), lookup)
-    >>> p.pair_ids.tolist(), p.pairs["district_code"].tolist(), p.codes[p.pair_code].tolist()
+    >>> p.pair_ids.tolist(), p.district_code.tolist(), p.codes[p.pair_code].tolist()
     ([0, 0, 1], ['E07000178', ''], ['E01', 'X'])
     """
     # Each distinct (code, name) pair is placed once; rows take their pair's result by position.
@@ -520,18 +538,22 @@ def place_lsoas(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> Pla
     # vintage only (then that vintage votes for the file's).
     at = index.codes.get_indexer(pd.Index(code_values, dtype=object))
     known = at >= 0
-    entry = np.where(known, at, 0)
-    single = known & (index.low[entry] == index.high[entry])
-    only = Counter(index.low[entry][single].tolist())
+    low, high = index.low[at[known]], index.high[at[known]]
+    single = np.zeros(len(at), dtype=bool)
+    single[known] = low == high
+    only = Counter(low[low == high].tolist())
     preferred = max(only, key=lambda v: (only[v], v)) if only else 2021
-    foreign = single & (index.low[entry] != preferred)
+    foreign = single.copy()
+    foreign[known] &= low != preferred
     # Each pair takes the best of its code's entries: the name matching (10) and the file's
     # vintage (1); the lookup's order decides equal scores (the first wins).
     pair_code = np.asarray(pair_values, dtype=np.int64) // width
     pair_name = name_values[np.asarray(pair_values, dtype=np.int64) % width]
     code_at = at[pair_code]
-    count = np.where(code_at >= 0, index.count[np.maximum(code_at, 0)], 0)
-    first = index.start[np.maximum(code_at, 0)]
+    count = np.zeros(len(code_at), dtype=np.int64)
+    first = np.zeros(len(code_at), dtype=np.int64)
+    count[code_at >= 0] = index.count[code_at[code_at >= 0]]
+    first[code_at >= 0] = index.start[code_at[code_at >= 0]]
     best = np.full(len(pair_code), -1, dtype=np.int64)
     top = np.full(len(pair_code), -1, dtype=np.int64)
     for j in range(int(count.max()) if len(count) else 0):
@@ -546,24 +568,21 @@ def place_lsoas(codes: pd.Series, names: pd.Series, lookup: pd.DataFrame) -> Pla
     found = best >= 0
     pick = np.maximum(best, 0)
 
-    def text(values: np.ndarray) -> pd.Series:
-        return pd.Series(np.where(found, values[pick], ""), dtype="str")
+    def chosen(values: np.ndarray, unknown: Any) -> np.ndarray:
+        """Each pair's entry's value, ``unknown`` for a pair with no entry."""
+        out = np.full(len(best), unknown, dtype=values.dtype)
+        out[found] = values[pick[found]]
+        return out
 
-    frame = pd.DataFrame(
-        {
-            "lsoa_vintage": np.where(found, index.vintage[pick], 0).astype("int64"),
-            "lsoa_name": text(index.name),
-            "district_code": text(index.district_code),
-            "district_name": text(index.district_name),
-            "other_vintage": foreign[pair_code].astype(bool),
-        }
-    )
-    code_objects = code_values
     return Placement(
         pair_ids=np.asarray(pair_ids, dtype=np.intp),
-        pairs=frame,
-        pair_code=np.asarray(pair_values, dtype=np.int64) // width,
-        codes=code_objects,
+        lsoa_vintage=chosen(index.vintage, 0).astype("int64"),
+        lsoa_name=chosen(index.name, ""),
+        district_code=chosen(index.district_code, ""),
+        district_name=chosen(index.district_name, ""),
+        other_vintage=foreign[pair_code].astype(bool),
+        pair_code=pair_code,
+        codes=code_values,
         file_vintage=preferred if only else 0,
     )
 

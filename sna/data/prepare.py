@@ -253,33 +253,33 @@ def process_street_file(
     _check_force(street)
     # Placed per distinct (LSOA code, name) pair; rows take their pair's result as integers.
     placement = place_lsoas(records["LSOA code"], records["LSOA name"], lookup)
-    pairs, pair_ids = placement.pairs, placement.pair_ids
-    reasons.flag(
-        (pairs["district_code"].eq("") & pairs["lsoa_vintage"].eq(0)).to_numpy()[pair_ids],
-        "unknown LSOA code",
-    )
+    pair_ids = placement.pair_ids
+    unknown = (placement.district_code == "") & (placement.lsoa_vintage == 0)
+    reasons.flag(unknown[pair_ids], "unknown LSOA code")
     vintage = placement.file_vintage
     if vintage:
         other = 2011 if vintage == 2021 else 2021
         reasons.flag(
-            pairs["other_vintage"].to_numpy()[pair_ids],
+            placement.other_vintage[pair_ids],
             f"LSOA code from the {other} census in a file using {vintage} codes",
         )
     duplicate, crime_ids = _mark_duplicate_ids(records["Crime ID"], reasons.usable(), seen_ids)
     reasons.flag(duplicate, DUPLICATE_CRIME_ID)
     usable = reasons.usable()
-    in_area = usable & pairs["district_code"].isin(keep).to_numpy()[pair_ids]
+    wanted = set(keep)
+    in_keep = np.array([code in wanted for code in placement.district_code], dtype=bool)
+    in_area = usable & in_keep[pair_ids]
     out_of_area = int((usable & ~in_area).sum())
     used = pair_ids[usable]
     by_lsoa = lsoa_id_count_table(
         placement.codes,
         placement.pair_code[used],
-        pairs["lsoa_vintage"].to_numpy()[used],
+        placement.lsoa_vintage[used],
         type_ids[usable],
         CRIME_TYPES,
     )
     kept = _rows(records, in_area)
-    placed = pairs.take(pair_ids[in_area])
+    placed = placement.frame(pair_ids[in_area])
     placed.index = kept.index
     crime_type = pd.Series(_TYPE_NAMES[type_ids[in_area]], index=kept.index, dtype="str")
     if len(kept):
@@ -359,10 +359,13 @@ def _rows(
     2     4     c
     """
     columns = list(records.columns) if columns is None else columns
+    if not mask.any():
+        return records[columns].iloc[:0]
     table = pa.table({c: pa.array(records[c].array) for c in columns})
-    out = table.filter(pa.array(mask)).to_pandas()
+    out = table.filter(pa.array(mask)).combine_chunks().to_pandas()  # one chunk, as pandas makes
     out.index = records.index[mask]
-    return out.astype(records.dtypes[columns].to_dict())
+    dtypes = records.dtypes[columns]
+    return out if out.dtypes.equals(dtypes) else out.astype(dtypes.to_dict())
 
 
 _EMPTY_RECORDS: dict[tuple[Any, ...], pd.DataFrame] = {}
