@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -18,6 +24,7 @@ from hypothesis import strategies as st
 
 from sna.build.cli import main
 from sna.data.areas import assign_districts, lsoa_lookup
+from sna.data.cache import CACHE_DIR
 from sna.data.config import load_config
 from sna.data.lads import lsoa_count_table, lsoa_id_count_table
 from sna.data.policeuk import read_street_file
@@ -367,3 +374,73 @@ def test_kept_rows_come_in_one_chunk_as_pandas_made_them(tmp_path):
 def _chunks(values: pd.Series) -> int:
     arrow = pa.array(values.array)
     return arrow.num_chunks if isinstance(arrow, pa.ChunkedArray) else 1
+
+
+def test_area_tables_made_beside_the_street_files_report_errors_in_the_old_order(tmp_path, capsys):
+    # lsoa_areas and peer_outputs run in a thread while the street files are read; their
+    # errors must still come after those found before them (the population workbook's here).
+    raw = tmp_path / "raw"
+    street = raw / "police_uk" / "thames-valley"
+    street.mkdir(parents=True)
+    source = min((RAW / "police_uk").rglob("*-street.csv*"))
+    shutil.copy(source, street / source.name)
+    broken = {"peers/imd2025_lad24_summaries.csv", "population/mye22final.xlsx"}
+    for folder in sorted(RAW.iterdir()):
+        if not folder.is_dir() or folder.name == "police_uk":
+            continue
+        (raw / folder.name).mkdir()
+        for file in folder.iterdir():
+            target = raw / folder.name / file.name
+            if f"{folder.name}/{file.name}" in broken:
+                target.write_bytes(b"what,ever\n1,2\n")
+            else:
+                target.symlink_to(file)
+    config = write_config(tmp_path, raw=raw)
+    assert main(["prepare", "--config", str(config), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "mye22final.xlsx" in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_sigterm_stops_prepare_and_its_workers_and_writes_no_output(tmp_path):
+    # Enough files for the worker pool: one real month copied under 48 months' names.
+    raw = tmp_path / "raw"
+    street = raw / "police_uk" / "thames-valley"
+    street.mkdir(parents=True)
+    source = min((RAW / "police_uk").rglob("*-street.csv.gz"))
+    for year, month in itertools.product(range(2020, 2024), range(1, 13)):
+        shutil.copy(source, street / f"{year}-{month:02}-thames-valley-street.csv.gz")
+    link_area_data(raw)
+    config = write_config(tmp_path, raw=raw)
+    processed = tmp_path / "data" / "processed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sna", "prepare", "--config", str(config), "--force", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    cache = processed / CACHE_DIR
+    # Running: the workers have cached a file's result (not while they start: a process cut
+    # off while it starts may print its own traceback).
+    while not (cache.is_dir() and any(cache.glob("*.sna-cache"))):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no worker started"
+        time.sleep(0.05)
+    children = _descendants(proc.pid)
+    assert len(children) >= 3  # the workers' server and two workers
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert b"sna prepare: terminated" in err and b"Traceback" not in err
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == []
+    written = [p.name for p in processed.iterdir()] if processed.exists() else []
+    assert not [name for name in written if not name.startswith(".sna-")], written
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:  # a process ended while they were listed
+        return []

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -244,6 +246,9 @@ def _init(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sna`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    handler = None
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread
+        handler = signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "init":
             return _init(args)
@@ -278,9 +283,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `sna prepare | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print(f"sna {args.command}: terminated", file=sys.stderr)
+            return 128 + signal.SIGTERM
         print(f"sna {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGTERM, handler)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler stopping the run), raised like Ctrl-C.
+
+    The same clean-up then runs: worker processes stopped, temporary files removed, earlier
+    outputs left as they were.
+    """
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 if __name__ == "__main__":  # pragma: no cover

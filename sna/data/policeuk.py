@@ -245,7 +245,7 @@ def _read_bytes(source: RawFile) -> bytes:
             f"not a complete gzip file ({exc})",
             hint="the download was cut short: download it again",
         ) from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # (no copy of the file, as strip() would make)
         raise InputError(path, "file is empty", hint="download the month again or remove the file")
     bad = None if raw.isascii() else _first_non_utf8(raw)  # ASCII: every real file
     if bad is not None:
@@ -587,6 +587,7 @@ def read_street_file(path: str | Path | RawFile) -> StreetFile:
                 column_types={c: pa.string() for c in header},
                 strings_can_be_null=False,
                 include_columns=columns,
+                check_utf8=False,  # the whole file was checked: see _read_bytes
             ),
         )
     except pa.ArrowInvalid as exc:

@@ -1134,45 +1134,47 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     keep = config.kept_district_codes
     bar.update(1)
     # The area tables that need no street file are made in a thread while the workers read
-    # the street files (an error in them is raised after the street files' errors).
+    # the street files; an error in one is raised where the table was made before (after the
+    # street files', the districts' and the populations' errors).
     with ThreadPoolExecutor(max_workers=1) as side:
-        side_tables = side.submit(lambda: (lsoa_areas(config, lookup, keep), peer_outputs(config)))
+        areas_made = side.submit(lsoa_areas, config, lookup, keep)
+        peers_made = side.submit(peer_outputs, config)
         results, used = _process_street_files(
             street, config=config, hashes=hashes, lookup=lookup, keep=keep, force=force, bar=bar
         )
-        areas, peers = side_tables.result()
+        bar.set_postfix_str("writing")
+        kept = [r.records for r in results if len(r.records)]
+        if not kept:
+            raise InputError(
+                config.sources.police_uk,
+                f"no record in any street file belongs to the districts {', '.join(keep)}",
+                hint="check that the folder holds the police.uk files of your force",
+            )
+        records = pd.concat(kept, ignore_index=True)
+        names = {d.code: d.name for d in config.districts}
+        for code in keep:  # benchmark-only districts take their ONS name
+            names.setdefault(
+                code, lookup.loc[lookup["district_code"] == code, "district_name"].iloc[-1]
+            )
+        records["district_name"] = records["district_code"].map(names)
+        months = sorted({r.month for r in results})
+        years = sorted({int(m[:4]) for m in months} | set(config.reporting_years))
+        populations = district_populations(config, years, {c: names[c] for c in keep})
+        areas = areas_made.result()
+        rejects = pd.concat([r.rejects for r in results], ignore_index=True)
+        rejects["line"] = pd.to_numeric(rejects["line"]).astype("Int64")
 
-    bar.set_postfix_str("writing")
-    kept = [r.records for r in results if len(r.records)]
-    if not kept:
-        raise InputError(
-            config.sources.police_uk,
-            f"no record in any street file belongs to the districts {', '.join(keep)}",
-            hint="check that the folder holds the police.uk files of your force",
-        )
-    records = pd.concat(kept, ignore_index=True)
-    names = {d.code: d.name for d in config.districts}
-    for code in keep:  # benchmark-only districts take their ONS name
-        names.setdefault(
-            code, lookup.loc[lookup["district_code"] == code, "district_name"].iloc[-1]
-        )
-    records["district_name"] = records["district_code"].map(names)
-    months = sorted({r.month for r in results})
-    years = sorted({int(m[:4]) for m in months} | set(config.reporting_years))
-    populations = district_populations(config, years, {c: names[c] for c in keep})
-    rejects = pd.concat([r.rejects for r in results], ignore_index=True)
-    rejects["line"] = pd.to_numeric(rejects["line"]).astype("Int64")
+        frames = {
+            "records.parquet": records,
+            "counts.parquet": _count_table(records),
+            "lsoas.parquet": areas,
+            "populations.parquet": populations,
+            "outcomes.parquet": _outcome_table(records),
+            **lad_tables(config, [(r.month, r.force, r.lsoa_counts) for r in results], years),
+            **partners,
+            **peers_made.result(),  # features of every district of England, for the peers
+        }
 
-    frames = {
-        "records.parquet": records,
-        "counts.parquet": _count_table(records),
-        "lsoas.parquet": areas,
-        "populations.parquet": populations,
-        "outcomes.parquet": _outcome_table(records),
-        **lad_tables(config, [(r.month, r.force, r.lsoa_counts) for r in results], years),
-        **partners,
-        **peers,  # features of every district of England, for the peers
-    }
     with _writing(out) as target, contextlib.ExitStack() as stack:
         # Every output goes to a temporary file first; they are renamed into place together
         # when all are written, the manifest (entered first, so renamed last) after the data.
