@@ -18,7 +18,7 @@ from sna.assessment.disclosure import LinkedMasks, count_mask, hide_monthly, hid
 from sna.assessment.outcomes import Outcomes, assess_outcomes
 from sna.assessment.partners import DistrictPartners, district_partners
 from sna.assessment.peers import PeerAssessment, assess_peers, hidden_rows, peer_ratios
-from sna.assessment.priorities import Priorities, district_priorities
+from sna.assessment.priorities import Priorities, district_priorities, kept_priorities
 from sna.data.config import District
 from sna.data.geography import Polygon, read_boundaries
 from sna.data.manifest import Coverage
@@ -245,15 +245,20 @@ def assess_district(data: Processed, district: str, year: int) -> DistrictAssess
         top=top,
         top_hidden=count_mask(top["count"], threshold=threshold, external_total=False),
         persistent=persistent,
-        priorities=district_priorities(
+        priorities=kept_priorities(  # once per build: the overview scores every district too
             data,
             area,
             year,
-            types=types,
-            groups=groups,
-            hidden=decided.linked[area.name],
-            peers=peer_ratios(peer_result),
-            partners=partner_figures,
+            lambda: district_priorities(
+                data,
+                area,
+                year,
+                types=types,
+                groups=groups,
+                hidden=decided.linked[area.name],
+                peers=peer_ratios(peer_result),
+                partners=partner_figures,
+            ),
         ),
         partners=partner_figures,
         outcomes=assess_outcomes(

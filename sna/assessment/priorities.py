@@ -16,14 +16,16 @@ every score and the report says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sna.assessment import figures
 from sna.assessment.disclosure import AreaMasks, LinkedMasks
+from sna.assessment.kept import kept_decision
 from sna.assessment.partner_scores import partner_items
 from sna.assessment.partners import DistrictPartners, district_partners, marked_partners
 from sna.assessment.peers import assess_peers, hidden_rows, peer_ratios
@@ -54,6 +56,9 @@ __all__ = [
     "distinct",
     "district_priorities",
     "item_members",
+    "kept_priorities",
+    "priorities_from_json",
+    "priorities_to_json",
 ]
 
 CRIME_TYPE = "crime type"
@@ -479,18 +484,10 @@ def area_priorities(data: Processed, year: int, masks: AreaMasks) -> AreaPriorit
     >>> o.top(3)  # doctest: +SKIP
     ['Violence and sexual offences', 'Shoplifting', 'Robbery']
     """
-    districts = {}
-    for d in data.config.districts:
-        groups, _ = figures.crime_group_table(data, d.code, year)
-        types, _ = figures.crime_type_table(data, d.code, year)
-        groups, types = figures.control_false_discoveries(groups, types)
-        # the same peer comparisons as the district's own report, so that its ranks agree
-        linked = masks.linked[d.name]
-        peers = peer_ratios(assess_peers(data, d.code, year, hidden=hidden_rows(linked)))
-        districts[d.name] = district_priorities(
-            data, d, year, types=types, groups=groups, hidden=linked, peers=peers,
-            partners=district_partners(data, d.code, year),
-        )  # fmt: skip
+    districts = {
+        d.name: kept_priorities(data, d, year, _scoring(data, d, year, masks.linked[d.name]))
+        for d in data.config.districts
+    }
     names = list(districts)
     items = list(item_members(data))
     ranks = pd.DataFrame({n: districts[n].table["rank"].reindex(items) for n in names})
@@ -498,9 +495,8 @@ def area_priorities(data: Processed, year: int, masks: AreaMasks) -> AreaPriorit
     comparisons = pd.DataFrame(
         {n: _comparison(districts[n].table.reindex(items)) for n in names}, index=items
     )
-    top = pd.DataFrame(
-        {n: [i in districts[n].recommended() for i in items] for n in names}, index=items
-    )
+    recommended = {n: set(districts[n].recommended()) for n in names}
+    top = pd.DataFrame({n: [i in recommended[n] for i in items] for n in names}, index=items)
     summary = pd.DataFrame({"mean_total": totals.mean(axis=1), "districts_top": top.sum(axis=1)})
     summary = summary.join(ranks).sort_values(
         ["mean_total", "districts_top"], ascending=[False, False]
@@ -525,4 +521,232 @@ def _comparison(table: pd.DataFrame) -> list[str]:
             out.append("higher" if ratio > 1 else "lower")
         else:
             out.append("similar")
+    return out
+
+
+def _scoring(
+    data: Processed, district: District, year: int, linked: LinkedMasks
+) -> Callable[[], Priorities]:
+    """A district's scoring made as its own report makes it (the same tables, peers, partners)."""
+
+    def make() -> Priorities:
+        groups, _ = figures.crime_group_table(data, district.code, year)
+        types, _ = figures.crime_type_table(data, district.code, year)
+        groups, types = figures.control_false_discoveries(groups, types)
+        # the same peer comparisons as the district's own report, so that its ranks agree
+        peers = peer_ratios(assess_peers(data, district.code, year, hidden=hidden_rows(linked)))
+        return district_priorities(
+            data, district, year, types=types, groups=groups, hidden=linked, peers=peers,
+            partners=district_partners(data, district.code, year),
+        )  # fmt: skip
+
+    return make
+
+
+def kept_priorities(
+    data: Processed, district: District, year: int, make: Callable[[], Priorities]
+) -> Priorities:
+    """A district's scoring for ``year``, made once per build and read by every other report.
+
+    The district's report and the area overview score the district the same way
+    (:func:`district_priorities`, with the area's suppression decision, the peer comparisons and
+    the partner figures, all made from the prepared data): the first report that needs it makes
+    it (``make()``) and keeps it in ``<processed>/.sna-assessment/priorities-<year>-<code>-<key>.json``
+    (:func:`sna.assessment.kept.kept_decision`: keyed by the content of the prepared data, the
+    config, the year, the district and the code; a damaged or stale entry is made again). A
+    scoring that does not read back exactly (:func:`same_priorities`) is not kept.
+
+    Examples
+    --------
+    >>> p = kept_priorities(data, district, 2025, lambda: district_priorities(...))  # doctest: +SKIP
+    >>> p.recommended(1)  # doctest: +SKIP
+    ['Violence and sexual offences']
+    """
+    return kept_decision(
+        data,
+        f"priorities-{int(year)}-{district.code}",
+        make,
+        encode=priorities_to_json,
+        decode=lambda values: priorities_from_json(values, district),
+        fits=lambda p: _fits(p, data, district, year),
+        same=same_priorities,
+        year=int(year),
+        district=district.code,
+    )
+
+
+_SCORED = (
+    "kind", "members", "count", "share", "value", "benchmark_value", "benchmark_ratio",
+    "benchmark_p", "benchmark_q", "benchmark_significant", "pct_change", "change_q",
+    "change_significant", "trend_pct", "trend_p", "trend_q", "trend_significant", "harm_points",
+    "top_share", "top_lsoas", "n_lsoas", "total", "rank",
+)  # fmt: skip
+"""Columns of every scoring table (:class:`Priorities`), with the points of each criterion."""
+
+
+def _fits(p: Priorities, data: Processed, district: District, year: int) -> bool:
+    """Whether a kept scoring is shaped for this district, year, items and criteria."""
+    table = p.table
+    return (
+        p.district == district
+        and p.year == year
+        and set(item_members(data)) <= set(table.index)
+        and set(_SCORED).union(p.criteria) <= set(table.columns)
+        and p.hidden.index.equals(table.index)
+        and p.change_hidden.index.equals(table.index)
+    )
+
+
+def priorities_to_json(p: Priorities) -> dict[str, Any]:
+    """A district's scoring as JSON values (each column with its type; tuples and NaN kept).
+
+    Examples
+    --------
+    >>> priorities_to_json(p)["year"]  # doctest: +SKIP
+    2025
+    """
+    return {
+        "year": p.year,
+        "benchmark": p.benchmark,
+        "table": _frame_json(p.table),
+        "hidden": _series_json(p.hidden),
+        "change_hidden": _series_json(p.change_hidden),
+        "criteria": list(p.criteria),
+        "weights": dict(p.weights),
+        "harm_source": p.harm_source,
+        "previous_year": p.previous_year,
+    }
+
+
+def priorities_from_json(values: Mapping[str, Any], district: District) -> Priorities:
+    """The scoring written by :func:`priorities_to_json`, for ``district``.
+
+    Examples
+    --------
+    >>> same_priorities(priorities_from_json(priorities_to_json(p), p.district), p)  # doctest: +SKIP
+    True
+    """
+    return Priorities(
+        district=district,
+        year=int(values["year"]),
+        benchmark=str(values["benchmark"]),
+        table=_frame_from(values["table"]),
+        hidden=_series_from(values["hidden"]),
+        change_hidden=_series_from(values["change_hidden"]),
+        criteria=tuple(values["criteria"]),
+        weights={str(k): float(v) for k, v in values["weights"].items()},
+        harm_source=str(values["harm_source"]),
+        previous_year=int(values["previous_year"]),
+    )
+
+
+def same_priorities(a: Priorities, b: Priorities) -> bool:
+    """Whether two scorings are the same: every value, type, label, name and attribute.
+
+    Examples
+    --------
+    >>> same_priorities(p, p)  # doctest: +SKIP
+    True
+    """
+    return (
+        (a.district, a.year, a.benchmark, a.criteria, a.harm_source, a.previous_year)
+        == (b.district, b.year, b.benchmark, b.criteria, b.harm_source, b.previous_year)
+        and dict(a.weights) == dict(b.weights)
+        and all(
+            _same_values(x, y)
+            for x, y in (
+                (a.table, b.table),
+                (a.hidden, b.hidden),
+                (a.change_hidden, b.change_hidden),
+            )
+        )
+    )
+
+
+def _same_values(a: pd.Series | pd.DataFrame, b: pd.Series | pd.DataFrame) -> bool:
+    """Equal values with the same types (of columns and of each object cell), labels and attrs."""
+    if type(a) is not type(b) or a.attrs != b.attrs or not a.index.equals(b.index):
+        return False
+    if a.index.dtype != b.index.dtype or a.index.names != b.index.names:
+        return False
+    columns = [(a, b)]
+    if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
+        if list(a.columns) != list(b.columns) or a.columns.dtype != b.columns.dtype:
+            return False
+        columns = [(a[c], b[c]) for c in a.columns]
+    return all(
+        x.dtype == y.dtype
+        and x.name == y.name
+        and x.equals(y)
+        and [type(v) for v in x.tolist()] == [type(v) for v in y.tolist()]
+        for x, y in columns
+    )
+
+
+def _cell_json(value: Any) -> Any:
+    """An object cell as JSON: a tuple tagged as one, anything else as it is."""
+    return {"tuple": list(value)} if isinstance(value, tuple) else value
+
+
+def _cell_from(value: Any) -> Any:
+    return tuple(value["tuple"]) if isinstance(value, dict) else value
+
+
+def _column_json(values: pd.Series) -> dict[str, Any]:
+    cells = [None if v is pd.NA else v for v in values.tolist()]
+    if values.dtype == object:
+        cells = [_cell_json(v) for v in cells]
+    return {"name": values.name, "dtype": str(values.dtype), "values": cells}
+
+
+def _column_from(column: Mapping[str, Any], index: pd.Index) -> pd.Series:
+    cells = column["values"]
+    if column["dtype"] == "object":
+        return pd.Series(
+            [_cell_from(v) for v in cells], index=index, dtype=object, name=column["name"]
+        )
+    return pd.Series(cells, index=index, dtype=column["dtype"], name=column["name"])
+
+
+def _index_json(index: pd.Index) -> dict[str, Any]:
+    return {"labels": index.tolist(), "name": index.name, "dtype": str(index.dtype)}
+
+
+def _index_from(index: Mapping[str, Any]) -> pd.Index:
+    return pd.Index(index["labels"], name=index["name"], dtype=index["dtype"])
+
+
+def _attrs_json(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k): _cell_json(v) for k, v in attrs.items()}
+
+
+def _series_json(values: pd.Series) -> dict[str, Any]:
+    return {
+        "index": _index_json(values.index),
+        "column": _column_json(values),
+        "attrs": _attrs_json(values.attrs),
+    }
+
+
+def _series_from(values: Mapping[str, Any]) -> pd.Series:
+    out = _column_from(values["column"], _index_from(values["index"]))
+    out.attrs = {k: _cell_from(v) for k, v in values["attrs"].items()}
+    return out
+
+
+def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "index": _index_json(frame.index),
+        "columns": [_column_json(frame[c]) for c in frame.columns],
+        "columns_dtype": str(frame.columns.dtype),
+        "attrs": _attrs_json(frame.attrs),
+    }
+
+
+def _frame_from(frame: Mapping[str, Any]) -> pd.DataFrame:
+    index = _index_from(frame["index"])
+    columns = [_column_from(c, index) for c in frame["columns"]]
+    names = pd.Index([c.name for c in columns], dtype=frame["columns_dtype"])
+    out = pd.DataFrame(dict(zip(names, columns, strict=True)), index=index, columns=names)
+    out.attrs = {k: _cell_from(v) for k, v in frame["attrs"].items()}
     return out
