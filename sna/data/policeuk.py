@@ -96,6 +96,7 @@ __all__ = [
     "Reasons",
     "StreetFile",
     "crime_type_ids",
+    "crime_type_names",
     "current_month",
     "force_key",
     "normalise_crime_type",
@@ -109,7 +110,10 @@ _FILENAME = re.compile(
     r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.(?i:csv)(?:\.(?i:gz))?$"
 )
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_CRIME_TYPE_KEYS = {" ".join(t.casefold().replace("-", " ").split()): t for t in CRIME_TYPES}
+_CRIME_TYPE_IDS = {
+    " ".join(t.casefold().replace("-", " ").split()): i for i, t in enumerate(CRIME_TYPES)
+}
+_CRIME_TYPE_NAMES = np.array([*CRIME_TYPES, None], dtype=object)  # id -1 (unknown) is missing
 # Bounding box of the UK with a margin (degrees); police.uk snap points all fall inside it.
 UK_LONGITUDE = (-8.7, 1.8)
 UK_LATITUDE = (49.8, 60.9)
@@ -684,8 +688,18 @@ def normalise_crime_type(values: pd.Series) -> pd.Series:
     >>> normalise_crime_type(pd.Series(["anti-social  behaviour", "Drugs", "Fraud"])).tolist()
     ['Anti-social behaviour', 'Drugs', nan]
     """
-    names = np.array([*CRIME_TYPES, None], dtype=object)  # -1 (unknown) is missing
-    return pd.Series(names[crime_type_ids(values)], index=values.index, dtype="str")
+    return crime_type_names(crime_type_ids(values), values.index)
+
+
+def crime_type_names(ids: np.ndarray, index: pd.Index | None = None) -> pd.Series:
+    """The names of :func:`crime_type_ids`' positions; -1 (unknown) is missing.
+
+    Examples
+    --------
+    >>> crime_type_names(np.array([4, -1])).tolist()
+    ['Drugs', nan]
+    """
+    return pd.Series(_CRIME_TYPE_NAMES[ids], index=index, dtype="str")
 
 
 def crime_type_ids(values: pd.Series) -> np.ndarray:
@@ -697,9 +711,8 @@ def crime_type_ids(values: pd.Series) -> np.ndarray:
     [4, -1, 0]
     """
     codes, unique = pd.factorize(values)
-    position = {t: i for i, t in enumerate(CRIME_TYPES)}
     keys = (" ".join(str(u).casefold().replace("-", " ").split()) for u in unique)
-    canonical = [position.get(_CRIME_TYPE_KEYS.get(key, ""), -1) for key in keys]
+    canonical = [_CRIME_TYPE_IDS.get(key, -1) for key in keys]
     return np.array([*canonical, -1], dtype=np.int64)[codes]  # code -1 (missing) is unknown
 
 

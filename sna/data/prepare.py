@@ -64,6 +64,7 @@ from sna.data.policeuk import (
     STREET_COLUMNS,
     StreetFile,
     crime_type_ids,
+    crime_type_names,
     force_key,
     parse_street_filename,
     read_street_file,
@@ -71,9 +72,6 @@ from sna.data.policeuk import (
 )
 from sna.data.processed import damaged_outputs
 from sna.errors import InputError, SnaError
-
-_TYPE_NAMES = np.array([*CRIME_TYPES, None], dtype=object)
-"""Crime type names by :func:`~sna.data.policeuk.crime_type_ids` (-1, unknown, is None)."""
 
 __all__ = [
     "DUPLICATE_CRIME_ID",
@@ -281,7 +279,7 @@ def process_street_file(
     kept = _rows(records, in_area)
     placed = placement.frame(pair_ids[in_area])
     placed.index = kept.index
-    crime_type = pd.Series(_TYPE_NAMES[type_ids[in_area]], index=kept.index, dtype="str")
+    crime_type = crime_type_names(type_ids[in_area], kept.index)
     if len(kept):
         tidy, renamed, identical = _tidy_records(kept, placed, crime_type, name)
     else:  # most files of a national run: the same empty table each time
@@ -479,17 +477,11 @@ def hash_ids(ids: pd.Series) -> np.ndarray:
     out = np.empty(len(ids), dtype=np.uint64)
     if not len(ids):
         return out
-    values = pa.array(ids)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    wide = pa.types.is_large_string(values.type)
-    bounds = np.frombuffer(values.buffers()[1], dtype=np.int64 if wide else np.int32)
-    bounds = bounds[values.offset : values.offset + len(values) + 1].astype(np.int64)
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
+    bounds, data, _ = _text_bytes(ids)
     lengths = np.diff(bounds)
     fast = lengths <= ID_WIDTH
     if len(data) and data.max() >= 0x80:  # a row with a byte outside ASCII
-        wide_rows = np.searchsorted(bounds - bounds[0], np.flatnonzero(data >= 0x80), "right")
+        wide_rows = np.searchsorted(bounds, np.flatnonzero(data >= 0x80), "right")
         fast[np.unique(wide_rows - 1)] = False
     if fast.any():
         if fast.all() and (lengths == ID_WIDTH).all():  # every real file: no copy
@@ -501,6 +493,27 @@ def hash_ids(ids: pd.Series) -> np.ndarray:
     if not fast.all():
         out[~fast] = pd.util.hash_array(ids.to_numpy(dtype=object)[~fast])
     return out
+
+
+def _text_bytes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Texts as Arrow holds them: where each starts, their bytes, and how many are missing.
+
+    The offsets (``int64``, one more than the texts) count from the first text's start; the
+    bytes (``uint8``) are Arrow's buffer, not a copy.
+
+    Examples
+    --------
+    >>> bounds, data, nulls = _text_bytes(pd.Series(["ab", "", "c"]))
+    >>> bounds.tolist(), data.tobytes(), nulls
+    ([0, 2, 2, 3], b'abc', 0)
+    """
+    text = pa.array(values, type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    bounds = np.frombuffer(text.buffers()[1], dtype=np.int64)
+    bounds = bounds[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
+    return bounds - bounds[0], data, text.null_count
 
 
 def _splitmix_rows(block: np.ndarray) -> np.ndarray:
@@ -536,16 +549,11 @@ def _plain_ids(ids: pd.Series) -> _IdBlock | None:
     >>> _plain_ids(pd.Series(["A" * 64])) is None
     True
     """
-    values = pa.array(ids, type=pa.large_string())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    bounds = np.frombuffer(values.buffers()[1], dtype=np.int64)
-    bounds = bounds[values.offset : values.offset + len(values) + 1]
+    bounds, data, nulls = _text_bytes(ids)
     lengths = np.diff(bounds)
     given = lengths > 0
-    if not ((lengths == 0) | (lengths == ID_WIDTH)).all() or values.null_count:
+    if not ((lengths == 0) | (lengths == ID_WIDTH)).all() or nulls:
         return None
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
     if len(data) and (data.min() < ord("0") or data.max() > ord("z")):
         return None
     if ((data - np.uint8(ord(":"))) <= np.uint8(ord("`") - ord(":"))).any():  # ":" to "`"
