@@ -316,3 +316,104 @@ def test_pinned_is_lazy_and_keeps_the_order_given() -> None:
     found = pinned(a_eq, np.array([1.0, 2.0, 3.0]), [2, 0, 1], tolerance=1 - 1e-9)
     assert next(found) == 2
     assert list(found) == [0, 1]
+
+
+def _audit_every_candidate(self, primary, hidden, a, cells, threshold):
+    """The audit as it was before solutions were kept: one integer programme per candidate."""
+    known = np.where(hidden, 0.0, np.nan_to_num(self.values))
+    b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
+    lower = np.array([0.0 if self.unknown[cell] else 1.0 for cell in cells])
+    candidates = [k for k, cell in enumerate(cells) if primary[cell]]
+    first = next(
+        sna.stats.disclosure.narrowed(a, b, candidates, threshold=threshold, lower=lower), None
+    )
+    return [] if first is None else [cells[first]]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 6).flatmap(
+        lambda r: st.integers(1, 6).flatmap(
+            lambda c: st.lists(
+                st.lists(st.one_of(VALUES, st.just(np.nan)), min_size=c, max_size=c),
+                min_size=r,
+                max_size=r,
+            )
+        )
+    ),
+    st.sampled_from(["plain", "external", "total_row"]),
+)
+def test_kept_solutions_suppress_exactly_what_one_programme_per_cell_does(rows, shape) -> None:
+    frame = pd.DataFrame(np.array(rows, dtype=float))
+    kwargs: dict = {}
+    if shape == "external":
+        kwargs["external_totals"] = True
+    elif shape == "total_row":
+        frame = frame.fillna(0)
+        frame.loc["Total"] = frame.sum(axis=0)
+        kwargs.update(total_row="Total", external_totals=True)
+    solved = []
+    real = sna.stats.disclosure.exceeding
+
+    def counted(*args, **kw):
+        solved.append(1)
+        return real(*args, **kw)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sna.stats.suppression, "exceeding", counted)
+        kept = suppress_counts(frame, **kwargs)
+        patch.setattr(sna.stats.suppression._Grid, "_narrowed", _audit_every_candidate)
+        plain = suppress_counts(frame, **kwargs)
+    pd.testing.assert_frame_equal(kept.mask, plain.mask)
+    pd.testing.assert_frame_equal(kept.primary, plain.primary)
+    assert kept.note == plain.note
+
+
+def test_kept_solutions_spare_most_programmes() -> None:
+    """An 8 x 6 table with 22 small counts: the same mask from far fewer integer programmes."""
+    table = pd.DataFrame(
+        [
+            [3, 5, 15, 40, 0, 1],
+            [15, 40, 1, 2, 15, 3],
+            [2, 15, 2, 3, 8, 5],
+            [0, 0, 15, 15, 15, 5],
+            [15, 2, 3, 15, 0, 2],
+            [0, 3, 40, 1, 3, 3],
+            [40, 1, 5, 2, 0, 15],
+            [0, 2, 3, 3, 0, 40],
+        ]
+    )
+    calls = {"kept": 0, "plain": 0}
+    exceeding, can_exceed = sna.stats.disclosure.exceeding, sna.stats.disclosure.can_exceed
+
+    def counted(key, real):
+        def solve(*args, **kwargs):
+            calls[key] += 1
+            return real(*args, **kwargs)
+
+        return solve
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sna.stats.suppression, "exceeding", counted("kept", exceeding))
+        kept = suppress_counts(table, external_totals=True)
+        patch.setattr(sna.stats.suppression._Grid, "_narrowed", _audit_every_candidate)
+        patch.setattr(sna.stats.disclosure, "can_exceed", counted("plain", can_exceed))
+        plain = suppress_counts(table, external_totals=True)
+    pd.testing.assert_frame_equal(kept.mask, plain.mask)
+    assert kept.mask.to_numpy().sum() == 25
+    assert calls["plain"] >= 30
+    assert calls["kept"] < calls["plain"] / 2, calls
+
+
+def test_a_kept_solution_proves_only_counts_above_the_threshold() -> None:
+    """Two hidden counts summing to 5: a kept solution with one at 4 (the threshold) proves
+    nothing, so the cell is still found narrowed to 1-4."""
+    table = pd.DataFrame({"Robbery": [3.0, 2.0]})
+    grid = sna.stats.suppression._Grid.build(table, table.to_numpy(), None, None, True)
+    hidden = grid.suppressible & (grid.values >= 1) & (grid.values <= 4)
+    witness = np.nan_to_num(grid.values)
+    witness[0, 0], witness[1, 0] = 4.0, 1.0  # solves x0 + x1 = 5 with both at least 1
+    grid.witnesses.append(witness)
+    assert grid.disclosed(hidden, hidden, 4) == [(0, 0)]
+    witness[0, 0], witness[1, 0] = 5.0, 0.0  # not a solution for a reader's bounds: ignored
+    assert grid.disclosed(hidden, hidden, 4) == [(0, 0)]

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from scipy import optimize as _opt
 
-__all__ = ["bounds", "can_exceed", "narrowed", "pinned"]
+__all__ = ["bounds", "can_exceed", "exceeding", "narrowed", "pinned"]
 
 
 def _lower(lower: float | np.ndarray, n: int) -> np.ndarray:
@@ -138,7 +138,7 @@ def can_exceed(
     -------
     bool
         True when ``a_eq @ x == b_eq``, ``x >= lower``, ``x[k] >= level`` has a solution in whole
-        numbers (HiGHS mixed-integer programming).
+        numbers (HiGHS mixed-integer programming; :func:`exceeding` gives the solution).
 
     Examples
     --------
@@ -148,6 +148,44 @@ def can_exceed(
     >>> can_exceed(a, b, 0, 4, lower=1), can_exceed(a, b, 0, 5, lower=1)
     (True, False)
     """
+    return _exceeding(a_eq, b_eq, k, level, lower=lower) is not None
+
+
+def exceeding(
+    a_eq: np.ndarray, b_eq: np.ndarray, k: int, level: float, *, lower: float | np.ndarray
+) -> np.ndarray | None:
+    """A whole-number solution of the published equations with cell ``k`` ``>= level``, or None.
+
+    The same programme as :func:`can_exceed` (None exactly when it is False), giving the solution
+    HiGHS found: a caller can keep it as a witness that other cells can exceed a level too.
+
+    Parameters
+    ----------
+    a_eq, b_eq, k, level, lower
+        As for :func:`can_exceed`.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        None when no whole-number solution exists. Otherwise HiGHS's solution, one value per hidden
+        cell, rounded to whole numbers when they satisfy ``a_eq @ x == b_eq`` and the bounds
+        exactly, else as HiGHS gave it (its values then prove feasibility only within HiGHS's
+        tolerances).
+
+    Examples
+    --------
+    >>> x = exceeding(np.array([[1.0, 1.0]]), np.array([5.0]), 0, 4, lower=1)
+    >>> x.tolist()
+    [4.0, 1.0]
+    >>> print(exceeding(np.array([[1.0, 1.0]]), np.array([5.0]), 0, 5, lower=1))
+    None
+    """
+    return _exceeding(a_eq, b_eq, k, level, lower=lower)
+
+
+def _exceeding(
+    a_eq: np.ndarray, b_eq: np.ndarray, k: int, level: float, *, lower: float | np.ndarray
+) -> np.ndarray | None:
     n = a_eq.shape[1]
     low = _lower(lower, n)
     low[k] = max(low[k], level)
@@ -158,7 +196,12 @@ def can_exceed(
         integrality=np.ones(n),
         bounds=_opt.Bounds(low, np.inf),
     )
-    return bool(result.status == 0)
+    if result.status != 0:
+        return None
+    x = np.asarray(result.x, dtype=float)
+    whole = np.round(x)
+    exact = bool(np.all(whole >= low)) and bool(np.array_equal(a_eq @ whole, b_eq))
+    return whole if exact else x
 
 
 def narrowed(

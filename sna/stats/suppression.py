@@ -20,13 +20,13 @@ References
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sna.stats.checks import check_counts, check_threshold
-from sna.stats.disclosure import narrowed
+from sna.stats.disclosure import exceeding
 
 __all__ = [
     "SuppressedTable",
@@ -167,6 +167,8 @@ class _Grid:
     equations: list[list[tuple[tuple[int, int], float]]]  # sum of coef * cell = 0
     rows: np.ndarray  # positions in the grid of the table's rows
     cols: np.ndarray
+    witnesses: list[np.ndarray] = field(default_factory=list)
+    """Whole grids (hidden cells set to a solution) that solved an earlier audit's equations."""
 
     @classmethod
     def build(
@@ -267,13 +269,32 @@ class _Grid:
         cells: list[tuple[int, int]],
         threshold: int,
     ) -> list[tuple[int, int]]:
-        """Small counts that cannot exceed ``threshold`` given the reader's bounds (>= 1)."""
+        """The first small count that cannot exceed ``threshold`` given the reader's bounds (>= 1).
+
+        Each candidate needs a whole-number solution that gives it more than ``threshold``
+        (:func:`sna.stats.disclosure.exceeding`). A solution found for one candidate, checked
+        exactly against the equations and bounds, is kept (:attr:`witnesses`, as a whole grid) and
+        spares the programme for every later candidate it also gives more than ``threshold``, in
+        this audit and the next ones of the same table (checked again against each: hiding more
+        cells keeps a grid a solution). Which candidate is found is the same as solving for each.
+        """
         known = np.where(hidden, 0.0, np.nan_to_num(self.values))
         b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
         lower = np.array([0.0 if self.unknown[cell] else 1.0 for cell in cells])
-        candidates = [k for k, cell in enumerate(cells) if primary[cell]]
-        first = next(narrowed(a, b, candidates, threshold=threshold, lower=lower), None)
-        return [] if first is None else [cells[first]]
+        at = tuple(np.array(cells).T)
+        proofs = [x for x in (grid[at] for grid in self.witnesses) if _solves(a, b, lower, x)]
+        for k, cell in enumerate(cells):
+            if not primary[cell] or any(x[k] > threshold for x in proofs):
+                continue
+            x = exceeding(a, b, k, threshold + 1, lower=lower)
+            if x is None:
+                return [cell]
+            if _solves(a, b, lower, x):
+                proofs.append(x)
+                grid = np.nan_to_num(self.values)
+                grid[at] = x
+                self.witnesses.append(grid)
+        return []
 
     def partner(
         self, disclosed: list[tuple[int, int]], suppressed: np.ndarray
@@ -309,6 +330,15 @@ class _Grid:
             if candidates:
                 return min(candidates)[2]
         return None
+
+
+def _solves(a: np.ndarray, b: np.ndarray, lower: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``x`` is a whole-number solution of ``a @ x == b`` with ``x >= lower``, exactly."""
+    return (
+        bool(np.all(x >= lower))
+        and bool(np.all(x == np.round(x)))
+        and bool(np.array_equal(a @ x, b))
+    )
 
 
 def _check_totals(
