@@ -7,6 +7,7 @@ from pathlib import Path
 
 import papermill.engines
 import pytest
+import zmq
 
 from sna.build.jobs import ENGINE, KERNEL_ARGUMENTS, BuildJob, register_engine, run_job
 from tests.conftest import probe_job
@@ -69,3 +70,26 @@ def test_a_timed_out_notebook_is_kept_up_to_the_cell_that_ran_over(tmp_path, sav
 
 def test_kernels_keep_no_history_database() -> None:
     assert "--HistoryManager.enabled=False" in KERNEL_ARGUMENTS
+
+
+def test_a_kernel_is_ready_without_jupyter_clients_fixed_wait(tmp_path, monkeypatch) -> None:
+    """The client asks again every 10 ms until IOPub works (jupyter_client waits 0.2 s once and
+    asks again), and the first cell's output still arrives."""
+    import jupyter_client.channels
+
+    from sna.build import jobs
+
+    waits: list[float | None] = []
+    real = jupyter_client.channels.AsyncZMQSocketChannel.get_msg
+
+    async def recorded(self, timeout=None):
+        if self.socket is not None and self.socket.type == zmq.SUB:
+            waits.append(timeout)
+        return await real(self, timeout)
+
+    monkeypatch.setattr(jupyter_client.channels.AsyncZMQSocketChannel, "get_msg", recorded)
+    result = run_job(job(tmp_path, ["print('first')", "print(2 * x)"]), warm=False)
+    assert result.status == "built", result.error
+    assert outputs(result.notebook) == ["first\n", "4\n"]
+    before_cells = [w for w in waits if w is not None and w < 1]
+    assert before_cells and set(before_cells) == {jobs._IOPUB_POLL}

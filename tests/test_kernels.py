@@ -99,3 +99,15 @@ def test_modules_that_need_the_kernels_shell_are_left_for_the_kernel() -> None:
     loaded = {"numpy": 1, "matplotlib_inline.backend_inline": 2}
     assert kernels.forget_shell_modules(loaded) == ["matplotlib_inline.backend_inline"]
     assert loaded == {"numpy": 1}
+
+
+def test_warm_kernels_leave_the_servers_objects_to_no_garbage_collection(tmp_path: Path) -> None:
+    """The server freezes what its imports made (gc.freeze): a kernel's collections skip it."""
+    code = (
+        "import gc, json; print(json.dumps({'seen': gc.get_freeze_count(), 'on': gc.isenabled()}))"
+    )
+    warm = printed(run_job(probe_job(tmp_path, [code], name="gc-warm"), warm=True))
+    cold = printed(run_job(probe_job(tmp_path, [code], name="gc-cold"), warm=False))
+    assert warm["seen"] > 50_000 and cold["seen"] == 0
+    assert warm["on"] and cold["on"]
+    kernels.close_all()
