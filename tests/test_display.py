@@ -42,7 +42,9 @@ def test_figure_has_alt_text_and_no_timestamp(shown):
     )
     display.show_figure(ax, alt="Two months of crime")
     image, kwargs = shown[0]
-    svg = BeautifulSoup(image.data, "html.parser").svg
+    assert kwargs["raw"] and image["text/plain"] == "<IPython.core.display.SVG object>"
+    markup = image["image/svg+xml"]
+    svg = BeautifulSoup(markup, "html.parser").svg
     points = [float(svg[k].removesuffix("pt")) for k in ("width", "height")]
     assert 300 < points[0] < 400 and 200 < points[1] < 300  # about 5 x 3.3 inches, cropped
     assert kwargs["metadata"] == {
@@ -52,14 +54,14 @@ def test_figure_has_alt_text_and_no_timestamp(shown):
             "height": round(points[1] * 96 / 72 * 1.2),
         }
     }
-    assert "<dc:date>" not in image.data and "Matplotlib v" not in image.data
+    assert "<dc:date>" not in markup and "Matplotlib v" not in markup
 
 
 def test_same_figure_gives_same_svg_bytes(shown):
     series = pd.Series([1, 2], index=pd.to_datetime(["2025-01-01", "2025-02-01"]))
     for _ in range(2):
         display.show_figure(charts.monthly_trend(series, title="T"), alt="a")
-    assert shown[0][0].data == shown[1][0].data
+    assert shown[0][0]["image/svg+xml"] == shown[1][0]["image/svg+xml"]
 
 
 def test_findings_are_escaped_and_kept_in_metadata(shown):

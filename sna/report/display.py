@@ -21,9 +21,11 @@ from sna.report import downloads
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "anchor",
+    "figure_svg",
     "show_figure",
     "show_findings",
     "show_heading",
@@ -32,6 +34,7 @@ __all__ = [
     "show_note",
     "show_table",
     "show_text",
+    "svg_element",
     "table_html",
 ]
 
@@ -156,13 +159,150 @@ a fixed salt (the same chart gives the same bytes)."""
 _PX_PER_INCH = 1.2 * 96  # a 5-inch chart is shown about 576 px wide on a desktop, less on a phone
 
 
+_SVG_PROLOG = (
+    '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n'
+    '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n'
+    '  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+)
+"""What matplotlib's SVG writer puts before the ``<svg>`` element."""
+_NOT_XML = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+"""Characters an XML parser rejects (or, ``\\r``, rewrites)."""
+_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)")
+"""An ``&`` that does not start one of the entities matplotlib writes."""
+_TAG_TO_NORMALISE = re.compile(r"<[^!<>\n\t'&][^<>\n\t'&]*[\n\t'&][^<>]*>")
+"""A start tag with a newline or tab (in a value), an apostrophe or an entity (``&apos;``)."""
+_TEXT_WITH_QUOTE = re.compile(r'>[^<>"]*"[^<>]*<')
+"""Text between two tags (not a comment) with a ``"``, which minidom writes as ``&quot;``."""
+_ATTRIBUTE = re.compile(r""" ([^\s="'<>/]+)=(?:"([^"]*)"|'([^']*)')""")
+"""One attribute as matplotlib writes it: a space, the name, the value in either quotes."""
+_APOSTROPHE = "'"
+_SVG_TEXT_PLAIN = "<IPython.core.display.SVG object>"
+"""The ``text/plain`` of an ``IPython.display.SVG``, kept in every chart's notebook output."""
+
+
+class _NotMatplotlibSVG(ValueError):
+    """SVG markup outside what matplotlib's writer emits: leave it to the XML parser."""
+
+
+def _normalised_tag(tag: str) -> str:
+    r"""A start tag as ``xml.dom.minidom`` writes it back after parsing.
+
+    Values in double quotes, newlines and tabs in them as spaces (XML attribute-value
+    normalisation), ``&apos;`` as ``'``, ``"`` as ``&quot;``, namespace declarations first.
+
+    Examples
+    --------
+    >>> print(_normalised_tag('<g id=\'say "hi"\' class="a&apos;s" xmlns="u"/>'))
+    <g xmlns="u" id="say &quot;hi&quot;" class="a's"/>
+    """
+    tag = tag.replace("\n", " ").replace("\t", " ")
+    end = len(tag) - 2 if tag.endswith("/>") else len(tag) - 1
+    at = tag.find(" ")
+    if at < 0 or at > end:  # no attributes
+        return tag
+    name_end = at
+    declarations: list[str] = []
+    attributes: list[str] = []
+    for match in _ATTRIBUTE.finditer(tag, name_end, end):
+        if match.start() != at:
+            raise _NotMatplotlibSVG(tag)
+        at = match.end()
+        name, double, single = match.groups()
+        value = double if single is None else single.replace('"', "&quot;")
+        attribute = f' {name}="{value.replace("&apos;", _APOSTROPHE)}"'
+        is_namespace = name == "xmlns" or name.startswith("xmlns:")
+        (declarations if is_namespace else attributes).append(attribute)
+    if at != end:
+        raise _NotMatplotlibSVG(tag)
+    return tag[:name_end] + "".join(declarations) + "".join(attributes) + tag[end:]
+
+
+def _namespaces_first(markup: str) -> str:
+    """Every start tag with an ``xmlns`` attribute normalised (namespace declarations first)."""
+    at = markup.find(" xmlns")
+    while at >= 0:
+        start, end = markup.rfind("<", 0, at), markup.find(">", at) + 1
+        if markup.rfind(">", 0, at) < start and markup[start + 1] != "!":  # in a start tag
+            tag = _normalised_tag(markup[start:end])
+            markup = markup[:start] + tag + markup[end:]
+            end = start + len(tag)
+        at = markup.find(" xmlns", end)
+    return markup
+
+
+def svg_element(svg: str) -> str:
+    r"""The ``<svg>`` element of a matplotlib SVG file, as ``IPython.display.SVG(data=svg).data``.
+
+    IPython parses the whole file with ``xml.dom.minidom`` and writes the element back
+    (``toxml()``). For what matplotlib's SVG writer emits this does the same by rewriting only
+    what ``toxml()`` changes: the XML declaration and DOCTYPE before the element and the newline
+    after it go; in start tags, values are double-quoted with newlines and tabs as spaces,
+    ``&apos;`` becomes ``'`` and namespace declarations come first; in text between tags ``"``
+    becomes ``&quot;``. Comments (matplotlib writes each drawn text as one) are kept as they are.
+    It relies on matplotlib's layout of tags (one space before each attribute, values quoted,
+    ``<``, ``>`` and ``&`` escaped everywhere). Markup that matplotlib does not write (other
+    declarations, character or other references, processing instructions, characters XML
+    forbids, a carriage return, anything around the element) goes through IPython's parser
+    instead, which raises as before on what is not XML (e.g. a control character in a label).
+
+    Examples
+    --------
+    >>> svg = _SVG_PROLOG + '<svg width="9pt" xmlns="http://www.w3.org/2000/svg">\n'
+    >>> svg += ' <!-- "Oxford\'s" -->\n <path d="M 0 0 \nL 9 9 \nz\n"/>\n</svg>\n'
+    >>> print(svg_element(svg))
+    <svg xmlns="http://www.w3.org/2000/svg" width="9pt">
+     <!-- "Oxford's" -->
+     <path d="M 0 0  L 9 9  z "/>
+    </svg>
+    >>> svg_element(svg) == SVG(data=svg).data
+    True
+    """
+    markup = svg.removeprefix(_SVG_PROLOG).removesuffix("\n")
+    if (
+        len(markup) + len(_SVG_PROLOG) + 1 != len(svg)
+        or not markup.startswith("<svg ")
+        or not markup.endswith("</svg>")
+        or "<?" in markup
+        or markup.count("<!") != markup.count("<!--")
+        or _REFERENCE.search(markup)
+        or _NOT_XML.search(markup)
+    ):
+        return cast(str, SVG(data=svg).data)
+    try:
+        markup = _TAG_TO_NORMALISE.sub(lambda tag: _normalised_tag(tag.group()), markup)
+        markup = _namespaces_first(markup)
+    except _NotMatplotlibSVG:
+        return cast(str, SVG(data=svg).data)
+    return _TEXT_WITH_QUOTE.sub(lambda text: text.group().replace('"', "&quot;"), markup)
+
+
+def figure_svg(fig: Figure) -> str:
+    """The SVG file of a chart as :func:`show_figure` draws it (before IPython's rewriting).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> figure_svg(Figure()).startswith(_SVG_PROLOG + "<svg xmlns:xlink=")
+    True
+    """
+    import matplotlib as mpl
+
+    buffer = io.BytesIO()
+    with mpl.rc_context(cast(Any, SVG_SETTINGS)):  # "tight": nothing drawn is cut off
+        fig.savefig(
+            buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
+        )
+    return buffer.getvalue().decode("utf-8")
+
+
 def show_figure(ax: Axes, *, alt: str) -> None:
     """Show a chart as SVG with alt text, then close its figure.
 
     The SVG has no date or software metadata and ids from a fixed salt, so the same chart always
     gives the same bytes; it is cropped to what is drawn (nothing cut off). Its display size
     (``width``, ``height`` metadata, pixels) is 1.2 CSS pixels per point of the SVG, and style
-    sheets shrink it to fit a narrow screen.
+    sheets shrink it to fit a narrow screen. It is published as IPython's SVG display published
+    it (``text/plain`` included) without that display's XML round trip (:func:`svg_element`).
 
     Parameters
     ----------
@@ -171,21 +311,17 @@ def show_figure(ax: Axes, *, alt: str) -> None:
     alt
         What the chart shows, in words, for readers who cannot see it.
     """
-    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     fig = ax.get_figure(root=True)
     assert fig is not None
-    buffer = io.BytesIO()
-    with mpl.rc_context(cast(Any, SVG_SETTINGS)):  # "tight": nothing drawn is cut off
-        fig.savefig(
-            buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
-        )
+    svg = figure_svg(fig)
     plt.close(fig)
-    svg = buffer.getvalue().decode("utf-8")
     points = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"[^>]*\sheight="([\d.]+)pt"', svg)
     assert points is not None, "matplotlib SVG without a size in points"
     width, height = (round(float(v) / 72 * _PX_PER_INCH) for v in points.groups())
     display(
-        SVG(data=svg), metadata={"image/svg+xml": {"alt": alt, "width": width, "height": height}}
+        {"text/plain": _SVG_TEXT_PLAIN, "image/svg+xml": svg_element(svg)},
+        raw=True,
+        metadata={"image/svg+xml": {"alt": alt, "width": width, "height": height}},
     )
