@@ -26,12 +26,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any, TypeVar
 
 import bleach
 import nbformat
 from bleach.css_sanitizer import CSSSanitizer
 from bs4 import BeautifulSoup, Tag
 from nbconvert import HTMLExporter
+from nbconvert.exporters import TemplateExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from sna.report.display import anchor
@@ -39,6 +41,7 @@ from sna.report.display import anchor
 __all__ = [
     "IndexEntry",
     "Landing",
+    "ReportExporter",
     "area_findings",
     "clean_html",
     "index_html",
@@ -194,8 +197,7 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "en") ->
     _describe_figures(nb)
     exporter = report_exporter(lang)
     css = (TEMPLATES / "sna_report.css").read_text(encoding="utf-8")
-    html, _ = exporter.from_notebook_node(nb, resources={"sna_css": css})
-    soup = BeautifulSoup(html, "html.parser")
+    soup, _ = exporter.page_soup(nb, resources={"sna_css": css})
     _make_safe(soup)
     _add_sections(soup)
     _add_contents(soup)
@@ -203,7 +205,93 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "en") ->
     return str(soup)
 
 
-def report_exporter(lang: str = "en") -> HTMLExporter:
+_PAGE = "sna_page"  # the key under which _KeptPage hands the rendered page to ReportExporter
+_NO_ALT = "No description has been provided for this image"  # nbconvert's alt text
+
+
+class _KeptPage(TemplateExporter):
+    """Puts the page the template rendered in the resources (under ``_PAGE``); returns ``""``.
+
+    :class:`ReportExporter` puts it between nbconvert's ``HTMLExporter`` and
+    ``TemplateExporter`` in its method order, so ``HTMLExporter.from_notebook_node`` does all it
+    does before its soup pass (the code lexer, the widget filter, the resources, the
+    preprocessors and the template) and then parses and writes an empty string, not the page.
+    """
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        resources[_PAGE] = page
+        return "", resources
+
+
+class ReportExporter(HTMLExporter, _KeptPage):
+    """nbconvert's HTML exporter, handing the page over parsed: one parse per report.
+
+    nbconvert's ``HTMLExporter.from_notebook_node`` renders the page, parses it to give images
+    alt text and make cells focusable, and writes it out again as text, which
+    :func:`notebook_html` then parsed once more (that parse and write were 0.12 s of a demo
+    report's 0.47 s of CPU). :meth:`page_soup` runs nbconvert's method with
+    the page kept aside (:class:`_KeptPage`), parses the page once, makes nbconvert's two edits
+    and returns the soup; ``from_notebook_node`` writes it out: nbconvert's HTML byte for byte
+    (``tests/test_report_exporter.py``).
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_markdown_cell, new_notebook
+    >>> nb = new_notebook(cells=[new_markdown_cell("# Crime in Oxford")])
+    >>> soup, _ = ReportExporter(template_name="lab").page_soup(nb)
+    >>> soup.h1.get_text()
+    'Crime in Oxford¶'
+    """
+
+    def page_soup(
+        self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[BeautifulSoup, dict[str, Any]]:
+        """The page of ``nb`` parsed, as ``HTMLExporter.from_notebook_node`` makes it."""
+        _, resources = HTMLExporter.from_notebook_node(self, nb, resources, **kw)
+        soup = BeautifulSoup(resources.pop(_PAGE), "html.parser")
+        missing_alt = _nbconvert_edits(soup)
+        if missing_alt:
+            self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
+        return soup, resources
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """The page of ``nb`` as text: what nbconvert's ``HTMLExporter`` returns."""
+        soup, resources = self.page_soup(nb, resources, **kw)
+        return str(soup), resources
+
+
+def _nbconvert_edits(soup: BeautifulSoup) -> int:
+    """Make nbconvert's two edits of a page; return how many images had no alt text.
+
+    As nbconvert 7's ``HTMLExporter.from_notebook_node``: ``img:not([alt])`` get a placeholder
+    alt text, and ``.jp-Notebook div.jp-Cell-inputWrapper`` and
+    ``.jp-Notebook div.jp-OutputArea-output`` get ``tabindex="0"``, in that order; found by
+    walking the tree, not by CSS matching (which took 0.02 s a report).
+
+    Examples
+    --------
+    >>> page = BeautifulSoup('<div class="jp-Notebook"><div class="jp-OutputArea-output">'
+    ...                      '<img src="x.png"></div></div>', "html.parser")
+    >>> _nbconvert_edits(page), page.img["alt"], page.find(tabindex="0")["class"]
+    (1, 'No description has been provided for this image', ['jp-OutputArea-output'])
+    """
+    missing_alt = [img for img in soup.find_all("img") if "alt" not in img.attrs]
+    for img in missing_alt:
+        img["alt"] = _NO_ALT
+    divs = soup.find_all("div")
+    for name in ("jp-Cell-inputWrapper", "jp-OutputArea-output"):
+        for div in [div for div in divs if name in div.get_attribute_list("class")]:
+            if any("jp-Notebook" in parent.get_attribute_list("class") for parent in div.parents):
+                div["tabindex"] = "0"
+    return len(missing_alt)
+
+
+def report_exporter(lang: str = "en") -> ReportExporter:
     """The nbconvert exporter of the reports in ``lang``: one per thread, made when first needed.
 
     Making one compiles its templates again (0.1-0.2 s of a report's conversion). Reusing it is
@@ -218,19 +306,25 @@ def report_exporter(lang: str = "en") -> HTMLExporter:
     >>> report_exporter("en") is report_exporter("en") is not report_exporter("cy")
     True
     """
-    made: dict[str, HTMLExporter] | None = getattr(_exporters, "by_lang", None)
+    made: dict[str, ReportExporter] | None = getattr(_exporters, "by_lang", None)
     if made is None:
         made = _exporters.by_lang = {}
     if lang not in made:
-        made[lang] = _new_exporter(lang)
+        made[lang] = _new_exporter(lang, ReportExporter)
     return made[lang]
 
 
 _exporters = threading.local()
+_Exporter = TypeVar("_Exporter", bound=HTMLExporter)
 
 
-def _new_exporter(lang: str) -> HTMLExporter:
-    exporter = HTMLExporter(
+def _new_exporter(lang: str, kind: type[_Exporter]) -> _Exporter:
+    """A new exporter of ``kind`` with the reports' settings.
+
+    ``kind`` is :class:`ReportExporter`, or nbconvert's own ``HTMLExporter`` for the tests to
+    compare with (``tests/test_report_exporter.py``).
+    """
+    exporter = kind(
         template_file="sna_report.html.j2",
         extra_template_paths=[str(TEMPLATES)],
         exclude_input=True,
@@ -299,7 +393,7 @@ def _unsafe_attribute(tag: str, name: str, value: str | list[str]) -> bool:
 
 
 def _safe_url(tag: str, attribute: str, url: str) -> bool:
-    url = re.sub(r"[\s\x00-\x1f]", "", url).lower()
+    url = _url_start(url)
     if tag == "img" and attribute == "src":
         return bool(re.match(r"data:image/(png|jpeg|gif|svg\+xml)[;,]", url))
     if tag == "a" and attribute == "href":
@@ -308,6 +402,34 @@ def _safe_url(tag: str, attribute: str, url: str) -> bool:
         csv = url.startswith("data:text/csv;charset=utf-8,")
         return relative or csv or url.startswith(("http://", "https://", "mailto:"))
     return False
+
+
+_IGNORED_IN_URLS = re.compile(r"[\s\x00-\x1f]")
+_URL_START = 64  # characters of a URL that tell :func:`_safe_url` all it checks ...
+_SCHEME_CHARACTERS = re.compile(r"[a-z0-9+.-]*")  # ... unless they could all be a scheme's
+
+
+def _url_start(url: str) -> str:
+    """The start of ``url`` as a browser reads it: no whitespace or control characters, lowercase.
+
+    :func:`_safe_url` reads a URL's scheme and at most its first 28 characters, so the first
+    ``2 * _URL_START`` characters tell it the same as the whole URL when at least
+    ``_URL_START`` of them are left and not all could be in a scheme's name; else the whole URL
+    is returned. An embedded image's ``data:`` URL is 100 KB and more: cleaning all of them
+    took 2% of a report's conversion.
+
+    Examples
+    --------
+    >>> _url_start(" JaVa ScRiPt:alert(1)")
+    'javascript:alert(1)'
+    >>> start = _url_start("data:image/PNG;base64," + "A" * 100_000)
+    >>> start[:30], len(start)
+    ('data:image/png;base64,aaaaaaaa', 128)
+    """
+    start = _IGNORED_IN_URLS.sub("", url[: 2 * _URL_START]).lower()
+    if len(start) < _URL_START or _SCHEME_CHARACTERS.fullmatch(start):
+        return _IGNORED_IN_URLS.sub("", url).lower()
+    return start
 
 
 def _tagged_section(main: Tag, tag: str) -> list[Tag]:
@@ -361,11 +483,11 @@ def _fit_tables(soup: BeautifulSoup) -> None:
     A figure whose table has at most ``_KEEP_ROWS`` rows is marked ``sna-keep``: printed, it is
     not split across pages, so its caption and notes stay with it.
     """
-    for table in soup.select("main table"):
+    for table in [t for t in soup.find_all("table") if _inside(t, "main")]:
         if table.parent is not None and "sna-table-scroll" in (table.parent.get("class") or []):
             continue
         figure = table.find_parent("figure")
-        if isinstance(figure, Tag) and len(table.select("tbody tr")) <= _KEEP_ROWS:
+        if isinstance(figure, Tag) and len(_body_rows(table)) <= _KEEP_ROWS:
             figure["class"] = " ".join([*(figure.get("class") or []), "sna-keep"])
         caption = figure.find("figcaption") if isinstance(figure, Tag) else None
         label = " ".join(caption.get_text(" ").split()) if isinstance(caption, Tag) else "Table"
@@ -386,8 +508,20 @@ def _fit_tables(soup: BeautifulSoup) -> None:
             text = cell.get_text(strip=True)
             if _HASH.match(text):
                 cell["class"] = " ".join([*(cell.get("class") or []), "sna-hash"])
-            elif len(text) <= _SHORT and cell.find_previous_sibling("td") is not None:
+            elif len(text) <= _SHORT and _follows_a_td(cell):
                 cell["class"] = " ".join([*(cell.get("class") or []), "sna-short"])
+
+
+def _follows_a_td(cell: Tag) -> bool:
+    """Whether a ``<td>`` comes before ``cell`` in its row: ``cell.find_previous_sibling("td")``.
+
+    Examples
+    --------
+    >>> row = BeautifulSoup("<tr><th>Burglary</th><td>12</td><td>9</td></tr>", "html.parser").tr
+    >>> [_follows_a_td(cell) for cell in row.find_all("td")]
+    [False, True]
+    """
+    return any(isinstance(s, Tag) and s.name == "td" for s in cell.previous_siblings)
 
 
 def _body_width(table: Tag) -> tuple[int, int]:
@@ -397,10 +531,41 @@ def _body_width(table: Tag) -> tuple[int, int]:
     table wider than the text; a few columns of prose (4 columns of sources) wrap well in it.
     """
     longest: dict[int, int] = {}
-    for row in table.select("tbody tr"):
-        for column, cell in enumerate(row.find_all(["th", "td"])):
+    for row in _body_rows(table):
+        cells = [tag for tag in row.find_all(True) if tag.name in ("th", "td")]
+        for column, cell in enumerate(cells):
             longest[column] = max(longest.get(column, 0), len(cell.get_text(strip=True)))
     return len(longest), sum(longest.values()) + 3 * len(longest)
+
+
+def _body_rows(table: Tag) -> list[Tag]:
+    """The rows of ``table`` under a ``<tbody>``: ``table.select("tbody tr")`` without CSS matching.
+
+    As with ``select``, the ``<tbody>`` may be outside the table (a table in a table's cell).
+
+    Examples
+    --------
+    >>> page = BeautifulSoup("<table><thead><tr><th>Crime</th></tr></thead>"
+    ...                      "<tbody><tr><td>Burglary</td></tr></tbody></table>", "html.parser")
+    >>> [row.get_text() for row in _body_rows(page.table)]
+    ['Burglary']
+    """
+    return [row for row in table.find_all("tr") if _inside(row, "tbody")]
+
+
+def _inside(tag: Tag, name: str) -> bool:
+    """Whether a ``name`` tag contains ``tag``: ``tag.find_parent(name) is not None``, faster.
+
+    bs4's ``find_*`` methods build a matcher each call (10-20 µs); a report's tables make
+    thousands of such calls.
+
+    Examples
+    --------
+    >>> page = BeautifulSoup("<main><table><tr><td>12</td></tr></table></main>", "html.parser")
+    >>> _inside(page.td, "main"), _inside(page.td, "tbody")
+    (True, False)
+    """
+    return any(parent.name == name for parent in tag.parents)
 
 
 def _add_contents(soup: BeautifulSoup) -> None:
