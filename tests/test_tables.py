@@ -175,9 +175,11 @@ def _shown(section, assessment) -> list[str]:
     from sna.report import display
 
     out: list[str] = []
-    with mock.patch.object(
-        display, "display", side_effect=lambda obj, **kw: out.append(str(obj.data))
-    ):
+
+    def shown(obj, **kw) -> None:  # a chart is a raw bundle (show_figure), the rest HTML objects
+        out.append(str(obj["image/svg+xml"] if isinstance(obj, dict) else obj.data))
+
+    with mock.patch.object(display, "display", side_effect=shown):
         section(assessment)
     return out
 
