@@ -22,7 +22,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from scipy import optimize as _opt
@@ -148,32 +148,21 @@ def can_exceed(
     >>> can_exceed(a, b, 0, 4, lower=1), can_exceed(a, b, 0, 5, lower=1)
     (True, False)
     """
-    return exceeding(a_eq, b_eq, k, level, lower=lower) is not None
+    return _exceeding(a_eq, b_eq, k, level, lower=lower) is not None
 
 
 def exceeding(
-    a_eq: np.ndarray,
-    b_eq: np.ndarray,
-    k: int,
-    level: float,
-    *,
-    lower: float | np.ndarray,
-    favour: Sequence[int] = (),
+    a_eq: np.ndarray, b_eq: np.ndarray, k: int, level: float, *, lower: float | np.ndarray
 ) -> np.ndarray | None:
     """A whole-number solution of the published equations with cell ``k`` ``>= level``, or None.
 
     The same programme as :func:`can_exceed` (None exactly when it is False), giving the solution
-    HiGHS found: a caller can keep it as a witness that other cells can exceed a level too. With
-    ``favour``, the solution found takes as many of those cells as it can up to ``level``: the
-    programme maximises the sum of ``min(x[j], level)`` over them, which is bounded and changes
-    nothing about whether a solution exists, so one solution can witness many cells.
+    HiGHS found: a caller can keep it as a witness that other cells can exceed a level too.
 
     Parameters
     ----------
     a_eq, b_eq, k, level, lower
         As for :func:`can_exceed`.
-    favour : sequence of int, keyword-only
-        Columns of other cells to push up to ``level`` where the equations allow.
 
     Returns
     -------
@@ -190,38 +179,26 @@ def exceeding(
     [4.0, 1.0]
     >>> print(exceeding(np.array([[1.0, 1.0]]), np.array([5.0]), 0, 5, lower=1))
     None
-
-    Three hidden cells summing to 12, each at least 1: with cell 0 at 5 or more, cells 1 and 2
-    cannot both reach 5, but one can.
-
-    >>> x = exceeding(np.array([[1.0, 1, 1]]), np.array([12.0]), 0, 5, lower=1, favour=[1, 2])
-    >>> int(x[0]) >= 5, sorted(int(v) >= 5 for v in x[1:]), int(x.sum())
-    (True, [False, True], 12)
     """
+    return _exceeding(a_eq, b_eq, k, level, lower=lower)
+
+
+def _exceeding(
+    a_eq: np.ndarray, b_eq: np.ndarray, k: int, level: float, *, lower: float | np.ndarray
+) -> np.ndarray | None:
     n = a_eq.shape[1]
     low = _lower(lower, n)
     low[k] = max(low[k], level)
-    favour = [j for j in dict.fromkeys(favour) if j != k]
-    m = len(favour)
-    # Variables: the hidden cells x, then y_j <= x_j and y_j <= level for each favoured cell.
-    rows = np.zeros((a_eq.shape[0] + m, n + m))
-    rows[: a_eq.shape[0], :n] = a_eq
-    for i, j in enumerate(favour):
-        rows[a_eq.shape[0] + i, j], rows[a_eq.shape[0] + i, n + i] = -1.0, 1.0
-    top = np.concatenate([b_eq, np.zeros(m)])
-    bottom = np.concatenate([b_eq, np.full(m, -np.inf)])
-    constraints = [_opt.LinearConstraint(rows, bottom, top)] if rows.shape[0] else []
+    constraints = [_opt.LinearConstraint(a_eq, b_eq, b_eq)] if a_eq.shape[0] else []
     result = _opt.milp(
-        np.concatenate([np.zeros(n), -np.ones(m)]),
+        np.zeros(n),
         constraints=constraints,
-        integrality=np.concatenate([np.ones(n), np.zeros(m)]),
-        bounds=_opt.Bounds(
-            np.concatenate([low, np.zeros(m)]), np.r_[np.full(n, np.inf), [level] * m]
-        ),
+        integrality=np.ones(n),
+        bounds=_opt.Bounds(low, np.inf),
     )
     if result.status != 0:
         return None
-    x = np.asarray(result.x, dtype=float)[:n]
+    x = np.asarray(result.x, dtype=float)
     whole = np.round(x)
     exact = bool(np.all(whole >= low)) and bool(np.array_equal(a_eq @ whole, b_eq))
     return whole if exact else x

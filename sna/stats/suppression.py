@@ -276,23 +276,19 @@ class _Grid:
         exactly against the equations and bounds, is kept (:attr:`witnesses`, as a whole grid) and
         spares the programme for every later candidate it also gives more than ``threshold``, in
         this audit and the next ones of the same table (checked again against each: hiding more
-        cells keeps a grid a solution); each programme also takes the later candidates up to the
-        level where it can, so that one solution witnesses many. Which candidate is found is the
-        same as solving for each.
+        cells keeps a grid a solution). Which candidate is found is the same as solving for each.
         """
         known = np.where(hidden, 0.0, np.nan_to_num(self.values))
         b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
         lower = np.array([0.0 if self.unknown[cell] else 1.0 for cell in cells])
         at = tuple(np.array(cells).T)
         proofs = [x for x in (grid[at] for grid in self.witnesses) if _solves(a, b, lower, x)]
-        candidates = [k for k, cell in enumerate(cells) if primary[cell]]
-        for at_k, k in enumerate(candidates):
-            if any(x[k] > threshold for x in proofs):
+        for k, cell in enumerate(cells):
+            if not primary[cell] or any(x[k] > threshold for x in proofs):
                 continue
-            later = [j for j in candidates[at_k + 1 :] if not any(x[j] > threshold for x in proofs)]
-            x = exceeding(a, b, k, threshold + 1, lower=lower, favour=later)
+            x = exceeding(a, b, k, threshold + 1, lower=lower)
             if x is None:
-                return [cells[k]]
+                return [cell]
             if _solves(a, b, lower, x):
                 proofs.append(x)
                 grid = np.nan_to_num(self.values)
