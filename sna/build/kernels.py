@@ -32,7 +32,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 __all__ = [
     "NEEDS_SHELL",
@@ -317,27 +317,23 @@ def forget_shell_modules(modules: dict[str, Any]) -> list[str]:
 def warm_up() -> None:
     """Do once, in the server, the first-time work every report's kernel would repeat.
 
-    Draws a small chart to SVG as the reports draw theirs (:func:`sna.report.display.show_figure`'s
-    settings, on a bare ``Figure``: no pyplot state is touched), which loads the fonts and fills
+    Draws a small chart to SVG as the reports draw theirs (:func:`sna.report.display.figure_svg`,
+    on a bare ``Figure``: no pyplot state is touched), which loads the fonts and fills
     matplotlib's font caches (about 0.07 s a report), and computes the fingerprint of the code
     the kept decisions are made by (:func:`sna.assessment.kept.code_fingerprint`), so that it
     describes the code the kernels run. Each step is optional: one that fails is skipped.
     """
     with contextlib.suppress(Exception):
-        import io
-
-        import matplotlib as mpl
         from matplotlib.figure import Figure
 
-        from sna.report.display import SVG_SETTINGS
+        from sna.report.display import figure_svg
 
         figure = Figure(figsize=(4, 2), layout="constrained")
         axes = figure.subplots()
         axes.bar(["Jan", "Feb"], [1200, 950], label="Crimes")
         axes.set_title("Crimes per month, 2025 (rate per 1,000)")
         axes.legend()
-        with mpl.rc_context(cast(Any, SVG_SETTINGS)):
-            figure.savefig(io.BytesIO(), format="svg", bbox_inches="tight", metadata={"Date": None})
+        figure_svg(figure)
     with contextlib.suppress(Exception):
         from sna.assessment.kept import code_fingerprint
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from scipy import optimize as _opt
 
-__all__ = ["bounds", "can_exceed", "exceeding", "narrowed", "pinned"]
+__all__ = ["bounds", "can_exceed", "exceeding", "narrowed", "pinned", "solves"]
 
 
 def _lower(lower: float | np.ndarray, n: int) -> np.ndarray:
@@ -148,7 +148,7 @@ def can_exceed(
     >>> can_exceed(a, b, 0, 4, lower=1), can_exceed(a, b, 0, 5, lower=1)
     (True, False)
     """
-    return _exceeding(a_eq, b_eq, k, level, lower=lower) is not None
+    return exceeding(a_eq, b_eq, k, level, lower=lower) is not None
 
 
 def exceeding(
@@ -180,12 +180,6 @@ def exceeding(
     >>> print(exceeding(np.array([[1.0, 1.0]]), np.array([5.0]), 0, 5, lower=1))
     None
     """
-    return _exceeding(a_eq, b_eq, k, level, lower=lower)
-
-
-def _exceeding(
-    a_eq: np.ndarray, b_eq: np.ndarray, k: int, level: float, *, lower: float | np.ndarray
-) -> np.ndarray | None:
     n = a_eq.shape[1]
     low = _lower(lower, n)
     low[k] = max(low[k], level)
@@ -200,8 +194,27 @@ def _exceeding(
         return None
     x = np.asarray(result.x, dtype=float)
     whole = np.round(x)
-    exact = bool(np.all(whole >= low)) and bool(np.array_equal(a_eq @ whole, b_eq))
-    return whole if exact else x
+    return whole if solves(a_eq, b_eq, whole, lower=low) else x
+
+
+def solves(a_eq: np.ndarray, b_eq: np.ndarray, x: np.ndarray, *, lower: np.ndarray) -> bool:
+    """Whether ``x`` is a whole-number solution of ``a_eq @ x == b_eq`` with ``x >= lower``, exactly.
+
+    Examples
+    --------
+    >>> a, b = np.array([[1.0, 1.0]]), np.array([5.0])
+    >>> solves(a, b, np.array([4.0, 1.0]), lower=np.ones(2))
+    True
+    >>> solves(a, b, np.array([5.0, 0.0]), lower=np.ones(2))  # below a reader's bound
+    False
+    >>> solves(a, b, np.array([4.5, 0.5]), lower=np.zeros(2))  # not whole numbers
+    False
+    """
+    return (
+        bool(np.all(x >= lower))
+        and bool(np.all(x == np.round(x)))
+        and bool(np.array_equal(a_eq @ x, b_eq))
+    )
 
 
 def narrowed(

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sna.stats.checks import check_counts, check_threshold
-from sna.stats.disclosure import exceeding
+from sna.stats.disclosure import exceeding, solves
 
 __all__ = [
     "SuppressedTable",
@@ -282,14 +282,14 @@ class _Grid:
         b = np.array([-sum(coef * known[cell] for cell, coef in eq) for eq in self.equations])
         lower = np.array([0.0 if self.unknown[cell] else 1.0 for cell in cells])
         at = tuple(np.array(cells).T)
-        proofs = [x for x in (grid[at] for grid in self.witnesses) if _solves(a, b, lower, x)]
+        proofs = [x for x in (grid[at] for grid in self.witnesses) if solves(a, b, x, lower=lower)]
         for k, cell in enumerate(cells):
             if not primary[cell] or any(x[k] > threshold for x in proofs):
                 continue
             x = exceeding(a, b, k, threshold + 1, lower=lower)
             if x is None:
                 return [cell]
-            if _solves(a, b, lower, x):
+            if solves(a, b, x, lower=lower):
                 proofs.append(x)
                 grid = np.nan_to_num(self.values)
                 grid[at] = x
@@ -330,15 +330,6 @@ class _Grid:
             if candidates:
                 return min(candidates)[2]
         return None
-
-
-def _solves(a: np.ndarray, b: np.ndarray, lower: np.ndarray, x: np.ndarray) -> bool:
-    """Whether ``x`` is a whole-number solution of ``a @ x == b`` with ``x >= lower``, exactly."""
-    return (
-        bool(np.all(x >= lower))
-        and bool(np.all(x == np.round(x)))
-        and bool(np.array_equal(a @ x, b))
-    )
 
 
 def _check_totals(
