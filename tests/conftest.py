@@ -14,6 +14,7 @@ from hypothesis import settings
 
 if TYPE_CHECKING:
     from sna.build.jobs import BuildJob
+    from sna.data.processed import Processed
 
 matplotlib.use("Agg")
 
@@ -27,6 +28,31 @@ if os.environ.get("CI"):
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 DEMO_CONFIG = ROOT / "sna.toml"
+
+
+def in_folder(data: Processed, folder: Path) -> Processed:
+    """The same prepared data, with its processed folder (where decisions are kept) in ``folder``."""
+    from dataclasses import replace
+
+    return replace(data, config=replace(data.config, processed_dir=folder))
+
+
+def damaged_entries(flip: tuple[str, str]) -> list:
+    """Ways to damage a kept decision's file, for ``pytest.mark.parametrize("damage", ...)``.
+
+    Cut short; one value flipped (``flip``: the text replaced, once, and its replacement: valid
+    JSON with a bad checksum); another key; not JSON; a format with no fields.
+    """
+    import json
+
+    old, new = flip
+    return [
+        pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
+        pytest.param(lambda text: text.replace(old, new, 1), id="flipped"),
+        pytest.param(lambda text: text.replace('"key": "', '"key": "0', 1), id="other-key"),
+        pytest.param(lambda text: "\x00\xff not json", id="garbage"),
+        pytest.param(lambda text: json.dumps({"format": 1}), id="incomplete"),
+    ]
 
 
 def link_area_data(raw: Path) -> None:

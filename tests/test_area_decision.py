@@ -26,6 +26,7 @@ from sna.assessment.disclosure import AreaMasks
 from sna.assessment.kept import canonical
 from sna.data.files import sha256_bytes
 from sna.data.processed import Processed, load_processed
+from tests.conftest import damaged_entries, in_folder
 
 YEAR = 2025
 
@@ -39,11 +40,6 @@ def data(prepared) -> Processed:
 @pytest.fixture(scope="module")
 def fresh(data) -> AreaMasks:
     return decide_area(data, YEAR)
-
-
-def in_folder(data: Processed, folder: Path) -> Processed:
-    """The same prepared data, with its processed folder (where decisions are kept) in ``folder``."""
-    return replace(data, config=replace(data.config, processed_dir=folder))
 
 
 def kept(folder: Path) -> list[Path]:
@@ -107,17 +103,7 @@ def test_the_key_covers_the_year_config_and_every_frame(data):
     assert decision_key(replace(data, lsoas=lsoas), YEAR) != key
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda text: text[: len(text) // 2],  # cut short
-        lambda text: text.replace("false", "true", 1),  # a hidden cell shown: valid JSON, bad sum
-        lambda text: text.replace('"key": "', '"key": "0', 1),  # another key
-        lambda text: "\x00\xff not json",
-        lambda text: json.dumps({"format": 1}),
-    ],
-    ids=["truncated", "flipped", "other-key", "garbage", "incomplete"],
-)
+@pytest.mark.parametrize("damage", damaged_entries(("false", "true")))
 def test_a_damaged_entry_is_ignored_and_replaced(data, fresh, tmp_path, decisions, damage):
     mine = in_folder(data, tmp_path)
     area_decision(mine, YEAR)

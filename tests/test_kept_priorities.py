@@ -27,6 +27,7 @@ from sna.assessment.priorities import (
 )
 from sna.data.files import sha256_bytes
 from sna.data.processed import Processed, load_processed
+from tests.conftest import damaged_entries, in_folder
 
 YEAR = 2025
 OXFORD = "E07000178"
@@ -43,11 +44,6 @@ def fresh(data) -> Priorities:
     """Oxford's scoring made as the area overview makes it (nothing kept)."""
     district = data.config.district(OXFORD)
     return priorities._scoring(data, district, YEAR, area_decision(data, YEAR).linked["Oxford"])()
-
-
-def in_folder(data: Processed, folder: Path) -> Processed:
-    """The same prepared data, with its processed folder (where decisions are kept) in ``folder``."""
-    return replace(data, config=replace(data.config, processed_dir=folder))
 
 
 def kept(folder: Path) -> list[Path]:
@@ -122,17 +118,7 @@ def test_changed_data_are_scored_again(data, fresh, tmp_path, made):
     assert made == [OXFORD, OXFORD, OXFORD]
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda text: text[: len(text) // 2],  # cut short
-        lambda text: text.replace("true", "false", 1),  # valid JSON, bad checksum
-        lambda text: text.replace('"key": "', '"key": "0', 1),  # another key
-        lambda text: "\x00\xff not json",
-        lambda text: json.dumps({"format": 1}),
-    ],
-    ids=["truncated", "flipped", "other-key", "garbage", "incomplete"],
-)
+@pytest.mark.parametrize("damage", damaged_entries(("true", "false")))
 def test_a_damaged_entry_is_ignored_and_replaced(data, fresh, tmp_path, made, damage):
     mine = in_folder(data, tmp_path)
     scoring(mine)

@@ -18,6 +18,7 @@ from sna.assessment.kept import DECISIONS_DIR, canonical, data_key
 from sna.assessment.partners import marked_partners, partner_decision
 from sna.data.files import sha256_bytes
 from sna.data.processed import Processed, load_processed
+from tests.conftest import damaged_entries, in_folder
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +30,6 @@ def data(prepared) -> Processed:
 @pytest.fixture(scope="module")
 def fresh(data) -> tuple[pd.Series, pd.Series]:
     return partner_decision(data)
-
-
-def in_folder(data: Processed, folder: Path) -> Processed:
-    """The same prepared data, with its processed folder (where decisions are kept) in ``folder``."""
-    return replace(data, config=replace(data.config, processed_dir=folder))
 
 
 def kept(folder: Path) -> list[Path]:
@@ -101,17 +97,7 @@ def test_the_key_covers_the_warnings_and_the_config(data):
     assert data_key(replace(data, config=config)) != key
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda text: text[: len(text) // 2],  # cut short
-        lambda text: text.replace("true", "false", 1),  # a hidden figure shown: bad checksum
-        lambda text: text.replace('"key": "', '"key": "0', 1),  # another key
-        lambda text: "\x00\xff not json",
-        lambda text: json.dumps({"format": 1}),
-    ],
-    ids=["truncated", "flipped", "other-key", "garbage", "incomplete"],
-)
+@pytest.mark.parametrize("damage", damaged_entries(("true", "false")))
 def test_a_damaged_entry_is_ignored_and_replaced(data, fresh, tmp_path, decisions, damage):
     mine = in_folder(data, tmp_path)
     marked_partners(mine)
