@@ -17,6 +17,7 @@ single LSOAs (it puts one West Northamptonshire LSOA in a Cherwell ward).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LAD_COUNT_COLUMNS",
+    "LsoaCounts",
     "lad22_to_lad24",
     "lad_count_table",
     "lad_populations",
@@ -207,14 +209,55 @@ def lsoa_count_table(
     )
 
 
-def lsoa_id_count_table(
+@dataclass(frozen=True)
+class LsoaCounts:
+    """Usable rows of one street file by LSOA code, vintage and crime type, as arrays.
+
+    Row ``i`` counts ``count[i]`` rows of LSOA ``codes[code[i]]`` (vintage ``vintage[i]``) and
+    crime type ``types[crime_type[i]]``; rows are sorted by code, vintage and crime type, the
+    order of :func:`lsoa_count_table`. A few bytes a row where a frame of text takes about 60:
+    a national year's files send and cache two million of them.
+    """
+
+    codes: np.ndarray
+    """Distinct LSOA codes of the rows, sorted (numpy text)."""
+    types: np.ndarray
+    """Crime type names (numpy text)."""
+    code: np.ndarray
+    vintage: np.ndarray
+    crime_type: np.ndarray
+    count: np.ndarray
+
+    FIELDS = ("codes", "types", "code", "vintage", "crime_type", "count")
+
+    def __len__(self) -> int:
+        """Rows (LSOA, vintage and crime type) counted."""
+        return len(self.count)
+
+    def frame(self) -> pd.DataFrame:
+        """The counts as :func:`lsoa_count_table` gives them."""
+        return pd.DataFrame(
+            {
+                "lsoa_code": pd.Series(self.codes.astype(object)[self.code], dtype=str),
+                "lsoa_vintage": self.vintage.astype("int64"),
+                "crime_type": pd.Series(self.types.astype(object)[self.crime_type], dtype=str),
+                "count": self.count.astype("int64"),
+            }
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fields by name (for a cache entry; no Python object inside)."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+def lsoa_id_counts(
     codes: np.ndarray,
     code_ids: np.ndarray,
     vintages: np.ndarray,
     type_ids: np.ndarray,
     types: Sequence[str],
-) -> pd.DataFrame:
-    """:func:`lsoa_count_table` of rows given as positions in their distinct values.
+) -> LsoaCounts:
+    """Rows given as positions in their distinct values, counted (see :class:`LsoaCounts`).
 
     Parameters
     ----------
@@ -227,11 +270,10 @@ def lsoa_id_count_table(
 
     Examples
     --------
-    >>> lsoa_id_count_table(np.array(["E02", "E01"], dtype=object), np.array([1, 1, 0]),
+    >>> c = lsoa_id_counts(np.array(["E02", "E01"], dtype=object), np.array([1, 1, 0]),
     ...     np.array([2021, 2021, 2021]), np.array([0, 0, 1]), ["Drugs", "Robbery"])
-      lsoa_code  lsoa_vintage crime_type  count
-    0       E01          2021      Drugs      2
-    1       E02          2021    Robbery      1
+    >>> c.codes.tolist(), c.code.tolist(), c.crime_type.tolist(), c.count.tolist()
+    (['E01', 'E02'], [0, 1], [0, 1], [2, 1])
     """
     # Sorted by Arrow (UTF-8 bytes sort as the text's code points do: Python's order).
     code_order = pc.sort_indices(pa.array(codes, type=pa.large_string())).to_numpy()
@@ -249,26 +291,45 @@ def lsoa_id_count_table(
     unique, counts = np.unique(key, return_counts=True)
     rest, type_at = np.divmod(unique, n_types)
     code_at, vintage_at = np.divmod(rest, n_vintages)
-    return pd.DataFrame(
-        {
-            "lsoa_code": pd.Series(np.asarray(codes, dtype=object)[code_order][code_at], dtype=str),
-            "lsoa_vintage": vintage_values[vintage_at].astype("int64"),
-            "crime_type": pd.Series(type_names[type_order][type_at], dtype=str),
-            "count": counts.astype("int64"),
-        }
+    used, code_at = np.unique(code_at, return_inverse=True)  # only the codes counted
+    return LsoaCounts(
+        codes=np.asarray(np.asarray(codes, dtype=object)[code_order][used], dtype=str),
+        types=np.asarray(type_names[type_order], dtype=str),
+        code=code_at.astype(np.int32),
+        vintage=vintage_values[vintage_at].astype(np.int16),
+        crime_type=type_at.astype(np.int8),
+        count=counts.astype(np.int64),
     )
 
 
-def lad_count_table(
-    parts: list[tuple[str, str, pd.DataFrame]], lookup: pd.DataFrame
+def lsoa_id_count_table(
+    codes: np.ndarray,
+    code_ids: np.ndarray,
+    vintages: np.ndarray,
+    type_ids: np.ndarray,
+    types: Sequence[str],
 ) -> pd.DataFrame:
+    """:func:`lsoa_count_table` of rows given as positions in their distinct values.
+
+    Examples
+    --------
+    >>> lsoa_id_count_table(np.array(["E02", "E01"], dtype=object), np.array([1, 1, 0]),
+    ...     np.array([2021, 2021, 2021]), np.array([0, 0, 1]), ["Drugs", "Robbery"])
+      lsoa_code  lsoa_vintage crime_type  count
+    0       E01          2021      Drugs      2
+    1       E02          2021    Robbery      1
+    """
+    return lsoa_id_counts(codes, code_ids, vintages, type_ids, types).frame()
+
+
+def lad_count_table(parts: list[tuple[str, str, LsoaCounts]], lookup: pd.DataFrame) -> pd.DataFrame:
     """Usable rows of every street file by month, district of 2024, force and crime type.
 
     Parameters
     ----------
     parts
         ``(month "YYYY-MM", force, lsoa counts)`` per file, the counts from
-        :func:`lsoa_count_table`.
+        :func:`lsoa_id_counts`.
     lookup
         From :func:`lsoa_lad_lookup`.
 
@@ -281,8 +342,8 @@ def lad_count_table(
     --------
     >>> lk = pd.DataFrame({"lsoa_code": ["E01"], "lsoa_vintage": [2021], "lad_code": ["E07"],
     ...                    "lad_name": ["Oxford"]})
-    >>> c = lsoa_count_table(pd.Series(["E01", "E09"]), pd.Series([2021, 2021]),
-    ...                      pd.Series(["Drugs", "Drugs"]))
+    >>> c = lsoa_id_counts(np.array(["E01", "E09"]), np.array([0, 1]), np.array([2021, 2021]),
+    ...                    np.array([0, 0]), ["Drugs"])
     >>> lad_count_table([("2025-01", "thames-valley", c)], lk)[["lad_code", "count"]]
       lad_code  count
     0               1
@@ -297,69 +358,83 @@ def lad_count_table(
                 "count": pd.Series(dtype="int64"),
             }
         )
-    counts = pd.concat([c for _, _, c in files], ignore_index=True)
+    places = _LadIndex(lookup)
+    crime_names = sorted({t for _, _, c in files for t in c.types.tolist()})
+    crime_index = pd.Index(crime_names, dtype=object)
+    lad = np.concatenate([places.of(c.codes, c.code, c.vintage) for _, _, c in files])
+    crime = np.concatenate([crime_index.get_indexer(c.types)[c.crime_type] for _, _, c in files])
     file = np.repeat(np.arange(len(files)), [len(c) for _, _, c in files])
-    lad, lads = _lad_of(counts["lsoa_code"], counts["lsoa_vintage"], lookup)
-    crime, crimes = pd.factorize(counts["crime_type"], use_na_sentinel=False)
+    count = np.concatenate([c.count for _, _, c in files]).astype(np.int64)
     # Summed by file, district and crime type on integer keys; the sums then take their names
     # and are summed again by name, sorted, as every row would have been.
-    key = (file * len(lads) + lad) * len(crimes) + crime
-    sums = counts["count"].groupby(key).sum()
-    file, rest = np.divmod(sums.index.to_numpy(), len(lads) * len(crimes))
-    lad, crime = np.divmod(rest, len(crimes))
+    n_lads, n_crimes = len(places.lads), len(crime_names)
+    key = (file * n_lads + lad) * n_crimes + crime
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sums = np.add.reduceat(count[order], starts)
+    file, rest = np.divmod(key[starts], n_lads * n_crimes)
+    lad, crime = np.divmod(rest, n_crimes)
     rows = pd.DataFrame(
         {
             "month": np.array([m for m, _, _ in files], dtype=object)[file],
             "force": np.array([f for _, f, _ in files], dtype=object)[file],
-            "crime_type": crimes.take(crime),
-            "count": sums.to_numpy(),
+            "crime_type": pd.Index(crime_names, dtype=str).take(crime),
+            "count": sums,
         }
-    ).join(lads.take(lad).reset_index(drop=True))
+    ).join(places.lads.take(lad).reset_index(drop=True))
     rows["month"] = pd.to_datetime(rows["month"], format="%Y-%m")
     out = rows.groupby(LAD_COUNT_COLUMNS[:5], sort=True)["count"].sum().astype("int64")
     return out.reset_index()
 
 
-def _lad_of(
-    lsoa_code: pd.Series, lsoa_vintage: pd.Series, lookup: pd.DataFrame
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each row's district in ``lookup``, as a row of the districts (``lad_code, lad_name``).
+class _LadIndex:
+    """Districts of LSOA codes (code and vintage) in a lookup: ``lads`` and each code's row.
 
-    The distinct LSOA codes and vintages are looked up once, not each row; a code the lookup
-    does not place has the district whose code and name are ``""``.
+    The lookup's first row for a code and vintage places it; a code it does not place has the
+    district whose code and name are ``""`` (the last row of ``lads``).
 
     Examples
     --------
     >>> lk = pd.DataFrame({"lsoa_code": ["E01", "E02"], "lsoa_vintage": [2021, 2021],
     ...                    "lad_code": ["E07", "E07"], "lad_name": ["Oxford", "Oxford"]})
-    >>> lad, lads = _lad_of(pd.Series(["E02", "E09", "E01"]), pd.Series([2021, 2021, 2021]), lk)
-    >>> lad.tolist(), lads["lad_name"].tolist()
+    >>> places = _LadIndex(lk)
+    >>> lad = places.of(np.array(["E01", "E02", "E09"]), np.array([1, 2, 0]), np.array([2021] * 3))
+    >>> lad.tolist(), places.lads["lad_name"].tolist()
     ([0, 1, 0], ['Oxford', ''])
     """
-    code, codes = pd.factorize(lsoa_code, use_na_sentinel=False)
-    vintage, vintages = pd.factorize(lsoa_vintage, use_na_sentinel=False)
-    place, places = pd.factorize(code * len(vintages) + vintage)
-    distinct = pd.DataFrame(
-        {
-            "lsoa_code": codes.take(places // len(vintages)),
-            "lsoa_vintage": vintages.take(places % len(vintages)),
+
+    def __init__(self, lookup: pd.DataFrame) -> None:
+        first = lookup.drop_duplicates(["lsoa_code", "lsoa_vintage"])
+        code, codes = pd.factorize(first["lad_code"].to_numpy(dtype=object))
+        name, names = pd.factorize(first["lad_name"].to_numpy(dtype=object))
+        ids, pairs = pd.factorize(code.astype(np.int64) * max(len(names), 1) + name)
+        self.lads = pd.DataFrame(
+            {
+                "lad_code": pd.Series([*codes.take(pairs // max(len(names), 1)), ""], dtype=str),
+                "lad_name": pd.Series([*names.take(pairs % max(len(names), 1)), ""], dtype=str),
+            }
+        )
+        vintages = first["lsoa_vintage"].to_numpy(dtype=np.int64)
+        lsoas = first["lsoa_code"].to_numpy(dtype=object)
+        self._by_vintage = {
+            int(v): (pd.Index(lsoas[vintages == v]), ids[vintages == v])
+            for v in np.unique(vintages)
         }
-    )
-    placed = distinct.merge(
-        lookup.drop_duplicates(["lsoa_code", "lsoa_vintage"]),
-        on=["lsoa_code", "lsoa_vintage"],
-        how="left",
-    ).fillna({"lad_code": "", "lad_name": ""})
-    lad_code, lad_codes = pd.factorize(placed["lad_code"], use_na_sentinel=False)
-    lad_name, lad_names = pd.factorize(placed["lad_name"], use_na_sentinel=False)
-    lad, pairs = pd.factorize(lad_code * len(lad_names) + lad_name)
-    lads = pd.DataFrame(
-        {
-            "lad_code": lad_codes.take(pairs // len(lad_names)),
-            "lad_name": lad_names.take(pairs % len(lad_names)),
-        }
-    )
-    return lad[place], lads
+
+    def of(self, codes: np.ndarray, code: np.ndarray, vintage: np.ndarray) -> np.ndarray:
+        """Each row's district (a row of ``lads``), for rows of ``codes[code]`` and ``vintage``."""
+        lad = np.full(len(code), len(self.lads) - 1, dtype=np.int64)
+        for v in np.unique(vintage):
+            found = self._by_vintage.get(int(v))
+            if found is None or not len(found[1]):
+                continue
+            index, ids = found
+            at = index.get_indexer(codes.astype(object))
+            of_code = np.where(at >= 0, ids[at], len(self.lads) - 1)
+            rows = vintage == v
+            lad[rows] = of_code[code[rows]]
+        return lad
 
 
 def lad_populations(
@@ -401,7 +476,7 @@ def lad_populations(
 
 
 def lad_tables(
-    config: Config, parts: list[tuple[str, str, pd.DataFrame]], years: list[int]
+    config: Config, parts: list[tuple[str, str, LsoaCounts]], years: list[int]
 ) -> dict[str, pd.DataFrame]:
     """``lad_counts.parquet`` and ``lad_populations.parquet`` for ``sna prepare``.
 
@@ -411,7 +486,7 @@ def lad_tables(
         The assessment config (its LSOA lookup 2011-2021, population sources, and
         ``[sources] wards``, the ONS LSOA (2021) to ward to LAD (2024) lookup).
     parts
-        ``(month, force, lsoa counts)`` of every street file (:func:`lsoa_count_table`).
+        ``(month, force, lsoa counts)`` of every street file (:func:`lsoa_id_counts`).
     years
         Years to give populations for.
 

@@ -612,10 +612,8 @@ def read_street_file(path: str | Path | RawFile) -> StreetFile:
         values = table.column(name)
         embedded += pc.count_substring(values, "\n").to_numpy(zero_copy_only=False)
         longest = np.maximum(longest, pc.utf8_length(values).to_numpy(zero_copy_only=False))
-    records = table.select(list(STREET_COLUMNS)).to_pandas()
-    del table
     # Physical row numbers: header is row 1; the data rows are 2..; invalid ones are known.
-    n_rows = len(records) + n_bad
+    n_rows = table.num_rows + n_bad
     bad_rows = np.frombuffer(bad_numbers, dtype=np.int64) if n_bad else np.empty(0, np.int64)
     known = bad_rows >= 0
     row_numbers = np.setdiff1d(np.arange(2, n_rows + 2), bad_rows, assume_unique=True)
@@ -659,13 +657,15 @@ def read_street_file(path: str | Path | RawFile) -> StreetFile:
             line=first,
             hint='remove the stray double quote (") on that line, or download the file again',
         )
-    records.insert(0, "line", record_lines)
+    arrays = {"line": record_lines, **{c: table.column(c) for c in STREET_COLUMNS}}
+    records = pa.table(arrays).to_pandas()
+    del table, arrays
     kept = min(n_bad, MALFORMED_KEPT)
     kept_rows = bad_rows[:kept]
     kept_lines = np.full(kept, -1, dtype=np.int64)
     ok = kept_rows >= 0
     kept_lines[ok] = physical(kept_rows[ok] + before[kept_rows[ok]])
-    malformed = pd.DataFrame({"line": kept_lines, "raw": bad_text, "reason": MALFORMED})
+    malformed = _malformed_frame(kept_lines, bad_text)
     return StreetFile(
         path=path,
         month=month,
@@ -675,6 +675,19 @@ def read_street_file(path: str | Path | RawFile) -> StreetFile:
         blank_lines=blank_lines,
         malformed_rows=n_bad,
     )
+
+
+_NO_MALFORMED: list[pd.DataFrame] = []
+
+
+def _malformed_frame(lines: np.ndarray, text: list[str]) -> pd.DataFrame:
+    """``StreetFile.malformed``: the frame of no rows (nearly every file) is made once."""
+    if len(lines) or not _NO_MALFORMED:
+        frame = pd.DataFrame({"line": lines, "raw": text, "reason": MALFORMED})
+        if len(lines):
+            return frame
+        _NO_MALFORMED.append(frame)
+    return _NO_MALFORMED[0]
 
 
 def normalise_crime_type(values: pd.Series) -> pd.Series:
@@ -748,7 +761,12 @@ class Reasons:
         return self.codes == 0
 
     def text(self, rows: np.ndarray | None = None, index: pd.Index | None = None) -> pd.Series:
-        """The reasons of ``rows`` (a mask; all rows if None) as text, missing where usable.
+        """The reasons of ``rows`` (a mask; all rows if None) as text, missing where usable."""
+        values = pd.arrays.ArrowStringArray(self.arrow(rows))
+        return pd.Series(values, index=index, dtype="string")
+
+    def arrow(self, rows: np.ndarray | None = None) -> pa.LargeStringArray:
+        """The reasons of ``rows`` (a mask; all rows if None) as Arrow text, null where usable.
 
         Built through an Arrow dictionary: ten times faster than from Python strings.
         """
@@ -757,8 +775,20 @@ class Reasons:
             pa.array(codes.astype(np.int32) - 1, mask=codes == 0),
             pa.array(self.texts or [""], type=pa.large_string()),
         )
-        values = pd.arrays.ArrowStringArray(dictionary.cast(pa.large_string()))
-        return pd.Series(values, index=index, dtype="string")
+        return dictionary.cast(pa.large_string())
+
+    def counts(self, rows: np.ndarray | None = None) -> dict[str, int]:
+        """Rows of ``rows`` (a mask; all rows if None) per reason given (usable rows left out).
+
+        Examples
+        --------
+        >>> r = Reasons(np.array([0, 1, 2, 1], dtype=np.int8), ["no location", "bad month"])
+        >>> r.counts()
+        {'no location': 2, 'bad month': 1}
+        """
+        codes = self.codes if rows is None else self.codes[rows]
+        per_code = np.bincount(codes.astype(np.int64), minlength=len(self.texts) + 1)
+        return {t: int(n) for t, n in zip(self.texts, per_code[1:], strict=True) if n}
 
 
 def validate_records(

@@ -37,6 +37,7 @@ from sna import __version__
 from sna.data.archive import RawFile, archive_members, is_archive
 from sna.data.areas import (
     AREA_CACHE_DIR,
+    Placement,
     check_districts,
     district_populations,
     lsoa_areas,
@@ -53,7 +54,7 @@ from sna.data.files import (
     remove_stale_temp_files,
     sha256_file,
 )
-from sna.data.lads import lad_tables, lsoa_id_count_table
+from sna.data.lads import LsoaCounts, lad_tables, lsoa_id_counts
 from sna.data.manifest import Manifest, format_months
 from sna.data.partners import partner_inputs, partner_outputs, partner_summary
 from sna.data.peers import peer_inputs, peer_outputs
@@ -71,6 +72,12 @@ from sna.data.policeuk import (
     record_reasons,
 )
 from sna.data.processed import damaged_outputs
+from sna.data.rejects import (
+    REJECTS_PER_REASON,
+    RejectPart,
+    header_text,
+    reject_text,
+)
 from sna.errors import InputError, SnaError
 
 __all__ = [
@@ -97,14 +104,8 @@ OUTPUTS = (
     "peer_features.parquet",
     "rejects.csv",
 )
-REJECT_COLUMNS = ["source_file", "line", "reason", *STREET_COLUMNS, "raw"]
 DUPLICATE_CRIME_ID = "duplicate Crime ID"
 EMPTY_ROW = "empty row"
-REJECTS_PER_REASON = 10_000
-"""Rows written to ``rejects.csv`` per file and reason; the rest are counted, not written.
-
-High enough that every reject of a real police.uk month is written (the demo's largest is 1,697
-rows with no location in one file), low enough that a hostile file cannot fill the disk."""
 _RECORD_COLUMNS = {
     "Crime ID": "crime_id",
     "Reported by": "reported_by",
@@ -115,6 +116,15 @@ _RECORD_COLUMNS = {
     "Last outcome category": "last_outcome_category",
     "Context": "context",
 }
+
+
+_NO_COUNTS = lsoa_id_counts(
+    np.empty(0, dtype=object),
+    np.empty(0, np.int64),
+    np.empty(0, np.int64),
+    np.empty(0, np.int64),
+    [],
+)
 
 
 @dataclass
@@ -131,11 +141,12 @@ class FileResult:
     rows_rejected: dict[str, int]
     identical_rows_kept: int
     records: pd.DataFrame = field(repr=False)
-    rejects: pd.DataFrame = field(repr=False)
+    rejects: bytes = field(repr=False)
+    """The file's lines of ``rejects.csv`` (UTF-8 CSV, no header; see :mod:`sna.data.rejects`)."""
     lsoa_name_mismatches: int = 0
     rejects_not_written: dict[str, int] = field(default_factory=dict)
     crime_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64), repr=False)
-    lsoa_counts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    lsoa_counts: LsoaCounts = field(default_factory=lambda: _NO_COUNTS, repr=False)
     """Usable rows (kept or out of area) by LSOA and crime type, for ``lad_counts.parquet``."""
 
     def manifest_entry(self) -> dict[str, Any]:
@@ -269,32 +280,33 @@ def process_street_file(
     in_area = usable & in_keep[pair_ids]
     out_of_area = int((usable & ~in_area).sum())
     used = pair_ids[usable]
-    by_lsoa = lsoa_id_count_table(
+    by_lsoa = lsoa_id_counts(
         placement.codes,
         placement.pair_code[used],
         placement.lsoa_vintage[used],
         type_ids[usable],
         CRIME_TYPES,
     )
-    kept = _rows(records, in_area)
-    placed = placement.frame(pair_ids[in_area])
-    placed.index = kept.index
-    crime_type = crime_type_names(type_ids[in_area], kept.index)
-    if len(kept):
+    if in_area.any():
+        kept = _rows(records, in_area)
+        placed = placement.frame(pair_ids[in_area])
+        placed.index = kept.index
+        crime_type = crime_type_names(type_ids[in_area], kept.index)
         tidy, renamed, identical = _tidy_records(kept, placed, crime_type, name)
     else:  # most files of a national run: the same empty table each time
-        empty = (kept, placed, crime_type)
-        key = (tuple(kept.dtypes.items()), tuple(placed.dtypes.items()), crime_type.dtype)
-        tidy, renamed, identical = _empty_records(key, empty).copy(), 0, 0
-    rejected = _rows(records, ~usable, ["line", *STREET_COLUMNS])
-    rejected = rejected.assign(reason=reasons.text(~usable, rejected.index), raw="")
-    counted = Counter(rejected["reason"])
+        tidy, renamed, identical = _empty_records(records, placement, type_ids).copy(), 0, 0
+    rejected = ~usable
+    counted = Counter(reasons.counts(rejected))
     if street.malformed_count:
         counted[MALFORMED] += street.malformed_count
     if len(street.blank_lines):
         counted[EMPTY_ROW] += len(street.blank_lines)
-    rejects = _reject_frame(rejected, street, name)
-    rejects, not_written = _cap_rejects(rejects, counted)
+    rows = RejectPart(
+        lines=records["line"].to_numpy()[rejected],
+        reasons=reasons.arrow(rejected),
+        values=_arrow_rows(records, rejected, STREET_COLUMNS),
+    )
+    rejects, not_written = reject_text([rows, *_unread_parts(street)], name, counted)
     return FileResult(
         path=name,
         sha256=sha256,
@@ -370,11 +382,16 @@ _EMPTY_RECORDS: dict[tuple[Any, ...], pd.DataFrame] = {}
 
 
 def _empty_records(
-    key: tuple[Any, ...], empty: tuple[pd.DataFrame, pd.DataFrame, pd.Series]
+    records: pd.DataFrame, placement: Placement, type_ids: np.ndarray
 ) -> pd.DataFrame:
-    """:func:`_tidy_records` of no rows, built once per ``key`` (the inputs' dtypes)."""
+    """:func:`_tidy_records` of none of ``records``, built once per set of column dtypes."""
+    key = tuple(records.dtypes.items())
     if key not in _EMPTY_RECORDS:
-        _EMPTY_RECORDS[key] = _tidy_records(*empty, "")[0]
+        none = np.zeros(len(records), dtype=bool)
+        kept = _rows(records, none)
+        placed = placement.frame(placement.pair_ids[none])
+        placed.index = kept.index
+        _EMPTY_RECORDS[key] = _tidy_records(kept, placed, crime_type_names(type_ids[none]), "")[0]
     return _EMPTY_RECORDS[key]
 
 
@@ -778,7 +795,7 @@ _CACHED_FIELDS = (
     "lsoa_name_mismatches",
     "rejects_not_written",
 )
-_CACHED_FRAMES = ("records", "rejects", "lsoa_counts")
+_CACHED_FRAMES = ("records",)
 _MONTH_DTYPE = pd.to_datetime(pd.Series(["2025-01"]), format="%Y-%m").dtype
 
 
@@ -813,7 +830,11 @@ def _save_result(cache: FileCache, key: str, result: FileResult) -> None:
         cache.save(
             key,
             {name: getattr(result, name) for name in _CACHED_FRAMES},
-            {"crime_ids": result.crime_ids},
+            {
+                "crime_ids": result.crime_ids,
+                "rejects": np.frombuffer(result.rejects, dtype=np.uint8),
+                **{f"lsoa_{k}": v for k, v in result.lsoa_counts.arrays().items()},
+            },
             {name: getattr(result, name) for name in _CACHED_FIELDS},
         )
 
@@ -831,44 +852,37 @@ def _load_result(cache: FileCache, key: str) -> FileResult | None:
         return FileResult(
             **{name: entry["meta"][name] for name in _CACHED_FIELDS},
             records=records,
-            rejects=frames["rejects"],
-            lsoa_counts=frames["lsoa_counts"],
+            rejects=entry["arrays"]["rejects"].tobytes(),
+            lsoa_counts=LsoaCounts(**{k: entry["arrays"][f"lsoa_{k}"] for k in LsoaCounts.FIELDS}),
             crime_ids=entry["arrays"]["crime_ids"].astype(np.uint64),
         )
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def _reject_frame(rejected: pd.DataFrame, street: StreetFile, name: str) -> pd.DataFrame:
-    """Rejected, malformed and (up to the cap) blank rows as rows of ``rejects.csv``."""
-    parts = [rejected] if len(rejected) else []
-    if len(street.malformed):
-        parts.append(street.malformed.assign(**dict.fromkeys(STREET_COLUMNS, "")))
-    if len(street.blank_lines):
-        blank = pd.DataFrame(
-            {"line": street.blank_lines[:REJECTS_PER_REASON], "reason": EMPTY_ROW, "raw": ""}
-        )
-        parts.append(blank.assign(**dict.fromkeys(STREET_COLUMNS, "")))
-    if not parts:
-        return pd.DataFrame(columns=REJECT_COLUMNS)
-    rejects = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    rejects = rejects.assign(source_file=name)[REJECT_COLUMNS]
-    if rejects["line"].is_monotonic_increasing:  # rejected rows only: in line order already
-        return rejects.reset_index(drop=True)
-    return rejects.sort_values("line", ignore_index=True, kind="stable")
+def _arrow_rows(
+    records: pd.DataFrame, mask: np.ndarray, columns: tuple[str, ...]
+) -> dict[str, pa.ChunkedArray]:
+    """``records.loc[mask, columns]`` as Arrow text columns, filtered chunk by chunk."""
+    table = pa.table({c: pa.array(records[c].array) for c in columns})
+    table = table.filter(pa.array(mask))
+    return {c: table.column(c) for c in columns}
 
 
-def _cap_rejects(
-    rejects: pd.DataFrame, counted: Counter[str]
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """At most :data:`REJECTS_PER_REASON` rows per reason (the first lines); how many are left."""
-    if max(counted.values(), default=0) <= REJECTS_PER_REASON:  # nothing to cap
-        written = rejects
-    else:
-        written = rejects.groupby("reason", sort=False).head(REJECTS_PER_REASON)
-    shown = Counter(written["reason"])
-    not_written = {r: n - shown[r] for r, n in counted.items() if n > shown[r]}
-    return written.reset_index(drop=True), not_written
+def _unread_parts(street: StreetFile, reason: str | None = None) -> list[RejectPart]:
+    """A file's malformed rows (those kept) and blank rows (up to the cap) as reject parts.
+
+    With ``reason``, every row takes it instead of its own.
+    """
+    malformed = street.malformed
+    return [
+        RejectPart(
+            lines=malformed["line"].to_numpy(dtype=np.int64),
+            reasons=reason or pa.array(malformed["reason"].array),
+            raw=pa.array(malformed["raw"].array),
+        ),
+        RejectPart(lines=street.blank_lines[:REJECTS_PER_REASON], reasons=reason or EMPTY_ROW),
+    ]
 
 
 def _duplicate_file_result(
@@ -878,19 +892,14 @@ def _duplicate_file_result(
     street = read_street_file(path)
     name = _rel(street.path, relative_to)
     reason = f"duplicate record (file is a copy of {original})"
-    rejects = _reject_frame(
-        street.records.assign(reason=reason, raw=""),
-        StreetFile(
-            path=street.path,
-            month=street.month,
-            force=street.force,
-            records=street.records.iloc[:0],
-            malformed=street.malformed.assign(reason=reason),
-            blank_lines=street.blank_lines,
-        ),
-        name,
-    ).assign(reason=reason)
-    rejects, not_written = _cap_rejects(rejects, Counter({reason: street.rows_read}))
+    every = np.ones(len(street.records), dtype=bool)
+    rows = RejectPart(
+        lines=street.records["line"].to_numpy(dtype=np.int64),
+        reasons=reason,
+        values=_arrow_rows(street.records, every, STREET_COLUMNS),
+    )
+    parts = [rows, *_unread_parts(street, reason)]
+    rejects, not_written = reject_text(parts, name, {reason: street.rows_read})
     return FileResult(
         path=name, sha256=sha256, month=street.month, force=street.force,
         rows_read=street.rows_read, rows_kept=0, rows_out_of_area=0,
@@ -1169,8 +1178,6 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         years = sorted({int(m[:4]) for m in months} | set(config.reporting_years))
         populations = district_populations(config, years, {c: names[c] for c in keep})
         areas = areas_made.result()
-        rejects = pd.concat([r.rejects for r in results], ignore_index=True)
-        rejects["line"] = pd.to_numeric(rejects["line"]).astype("Int64")
 
         frames = {
             "records.parquet": records,
@@ -1194,7 +1201,9 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             target.path = out / name
             tmp = stack.enter_context(atomic_path(out / name))
             if name == "rejects.csv":
-                rejects.to_csv(tmp, index=False)
+                with tmp.open("wb") as fh:
+                    fh.write(header_text())
+                    fh.writelines(r.rejects for r in results)
             else:
                 frames[name].to_parquet(tmp, index=False)
             outputs[name] = {"sha256": sha256_file(tmp), "size": tmp.stat().st_size}
