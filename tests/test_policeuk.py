@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sna.data.policeuk import (
     CRIME_TYPES,
     STREET_COLUMNS,
+    Lines,
     _coordinate,
     _numbers,
     crime_type_ids,
@@ -305,3 +306,20 @@ def test_crime_type_ids_are_positions_of_the_normalised_names():
         None if pd.isna(n) else n for n in names
     ]
     assert (ids < 0).tolist() == [False, False, False, True, True]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([" ", ",", "\t", "a", "\n", "\r\n", "x,y", " " * 20, ",\t" * 9]),
+        max_size=30,
+    )
+)
+def test_blank_lines_are_those_with_nothing_but_spaces_tabs_and_commas(pieces):
+    raw = "".join(pieces).encode()
+    lines = Lines.of(raw)
+    text = raw.replace(b"\r\n", b"\n").decode()
+    text = text if text.endswith("\n") else text + "\n"
+    expected = [not line.strip(" \t,\n") for line in text.splitlines(keepends=True)]
+    expected[:1] = [False]  # the header
+    assert lines.blank.tolist() == expected

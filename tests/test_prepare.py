@@ -33,6 +33,7 @@ from sna.data.prepare import (
     _rows,
     _tidy_records,
     hash_ids,
+    ids_seen_before,
     prepare,
     process_street_file,
 )
@@ -444,3 +445,15 @@ def _descendants(pid: int) -> list[psutil.Process]:
         return psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:  # a process ended while they were listed
         return []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 40)), max_size=8))
+def test_ids_seen_before_are_those_of_reading_the_files_in_order(files):
+    ids = [np.array(sorted(f), dtype=np.uint64) for f in files]
+    seen: set[int] = set()
+    expected = []
+    for f in files:
+        expected.append(sorted(seen & f))
+        seen |= f
+    assert [x.tolist() for x in ids_seen_before(ids)] == expected

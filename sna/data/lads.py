@@ -39,6 +39,7 @@ __all__ = [
     "LsoaCounts",
     "lad22_to_lad24",
     "lad_count_table",
+    "lad_lookup",
     "lad_populations",
     "lad_tables",
     "lsoa_count_table",
@@ -359,17 +360,25 @@ def lad_count_table(parts: list[tuple[str, str, LsoaCounts]], lookup: pd.DataFra
             }
         )
     places = _LadIndex(lookup)
-    crime_names = sorted({t for _, _, c in files for t in c.types.tolist()})
-    crime_index = pd.Index(crime_names, dtype=object)
-    lad = np.concatenate([places.of(c.codes, c.code, c.vintage) for _, _, c in files])
-    crime = np.concatenate([crime_index.get_indexer(c.types)[c.crime_type] for _, _, c in files])
+    # Each file's codes and crime types as positions in the distinct ones of every file.
+    codes = pc.dictionary_encode(pa.array(np.concatenate([c.codes for _, _, c in files])))
+    code_of = np.split(codes.indices.to_numpy(), np.cumsum([len(c.codes) for _, _, c in files]))
+    type_lists = {tuple(c.types.tolist()) for _, _, c in files}
+    crime_names = sorted({t for types in type_lists for t in types})
+    type_of = {t: np.array([crime_names.index(x) for x in t], dtype=np.int64) for t in type_lists}
+    lad = places.of(
+        np.asarray(codes.dictionary.to_numpy(zero_copy_only=False), dtype=object),
+        np.concatenate([code_of[i][c.code] for i, (_, _, c) in enumerate(files)]),
+        np.concatenate([c.vintage for _, _, c in files]),
+    )
+    crime = np.concatenate([type_of[tuple(c.types.tolist())][c.crime_type] for _, _, c in files])
     file = np.repeat(np.arange(len(files)), [len(c) for _, _, c in files])
     count = np.concatenate([c.count for _, _, c in files]).astype(np.int64)
     # Summed by file, district and crime type on integer keys; the sums then take their names
     # and are summed again by name, sorted, as every row would have been.
     n_lads, n_crimes = len(places.lads), len(crime_names)
     key = (file * n_lads + lad) * n_crimes + crime
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # sums do not depend on the order within a key
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     sums = np.add.reduceat(count[order], starts)
@@ -430,7 +439,7 @@ class _LadIndex:
             if found is None or not len(found[1]):
                 continue
             index, ids = found
-            at = index.get_indexer(codes.astype(object))
+            at = index.get_indexer(np.asarray(codes, dtype=object))
             of_code = np.where(at >= 0, ids[at], len(self.lads) - 1)
             rows = vintage == v
             lad[rows] = of_code[code[rows]]
@@ -475,8 +484,24 @@ def lad_populations(
     return pd.DataFrame(rows, columns=["year", "lad_code", "population", "source"])
 
 
+def lad_lookup(config: Config) -> pd.DataFrame:
+    """:func:`lsoa_lad_lookup` of the config's lookups (cached), empty without the ward lookup.
+
+    ``sna prepare`` makes it while the street files are read, for :func:`lad_tables`.
+    """
+    lookups = [config.sources.lsoa_lookup_2011_2021, config.sources.wards]
+    if not config.sources.wards.is_file():
+        return pd.DataFrame(columns=["lsoa_code", "lsoa_vintage", "lad_code", "lad_name"])
+    return cached_area_tables(
+        config, "lad_lookup", lookups, None, lambda: {"lookup": lsoa_lad_lookup(*lookups)}
+    )["lookup"]
+
+
 def lad_tables(
-    config: Config, parts: list[tuple[str, str, LsoaCounts]], years: list[int]
+    config: Config,
+    parts: list[tuple[str, str, LsoaCounts]],
+    years: list[int],
+    lookup: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``lad_counts.parquet`` and ``lad_populations.parquet`` for ``sna prepare``.
 
@@ -489,6 +514,8 @@ def lad_tables(
         ``(month, force, lsoa counts)`` of every street file (:func:`lsoa_id_counts`).
     years
         Years to give populations for.
+    lookup
+        :func:`lad_lookup` of the config, if made already.
 
     Returns
     -------
@@ -499,12 +526,8 @@ def lad_tables(
         that comparisons beyond the assessed districts are not available.
     """
     lookups = [config.sources.lsoa_lookup_2011_2021, config.sources.wards]
-    if not config.sources.wards.is_file():
-        lookup = pd.DataFrame(columns=["lsoa_code", "lsoa_vintage", "lad_code", "lad_name"])
-    else:
-        lookup = cached_area_tables(
-            config, "lad_lookup", lookups, None, lambda: {"lookup": lsoa_lad_lookup(*lookups)}
-        )["lookup"]
+    if lookup is None:
+        lookup = lad_lookup(config)
     counts = lad_count_table(parts if len(lookup) else [], lookup)
     names = counts.loc[counts["lad_code"] != "", ["lad_code", "lad_name"]].drop_duplicates()
     codes = names["lad_code"].tolist()

@@ -465,18 +465,49 @@ class Lines:
         text = raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw
         if not text.endswith(b"\n"):
             text += b"\n"
-        ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == ord("\n"))
+        data = np.frombuffer(text, dtype=np.uint8)
+        ends = np.flatnonzero(data == ord("\n"))
         offsets = np.empty(len(ends) + 1, dtype=np.int64)
         offsets[0] = 0
         offsets[1:] = ends + 1
         lines = pa.LargeStringArray.from_buffers(
             len(ends), pa.py_buffer(offsets), pa.py_buffer(text)
         )
-        blank = pc.equal(pc.binary_length(pc.ascii_trim(lines, " \t,\n")), 0)
-        blank = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+        blank = _blank_lines(lines, data, offsets)
         blank[:1] = False  # the header
         longest = int(np.diff(offsets).max()) - 1 if len(ends) else 0
         return cls(lines, blank, longest)
+
+
+_LINE_BLANK = np.zeros(256, dtype=bool)
+_LINE_BLANK[[ord(" "), ord("\t"), ord(","), ord("\n")]] = True
+_BYTES_LOOKED_AT = 16
+
+
+def _blank_lines(lines: pa.LargeStringArray, data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Which lines (each ending in its newline) hold only spaces, tabs and commas.
+
+    Decided byte by byte from the start of each line for the lines still in doubt: nearly every
+    line is settled by its first byte or two (a Crime ID, or the comma and month of an
+    anti-social behaviour row), so the file is not copied. The few lines still in doubt after
+    :data:`_BYTES_LOOKED_AT` bytes are trimmed by Arrow.
+    """
+    starts, ends = offsets[:-1], offsets[1:]
+    blank = _LINE_BLANK[data[starts]] if len(data) else np.zeros(len(starts), dtype=bool)
+    doubt = np.flatnonzero(blank)
+    for step in range(1, _BYTES_LOOKED_AT):
+        if not len(doubt):
+            return blank
+        at = starts[doubt] + step
+        inside = at < ends[doubt]  # else the line ended: blank throughout
+        doubt = doubt[inside]
+        still = _LINE_BLANK[data[at[inside]]]
+        blank[doubt[~still]] = False
+        doubt = doubt[still]
+    if len(doubt):
+        trimmed = pc.ascii_trim(lines.take(pa.array(doubt)), " \t,\n")
+        blank[doubt] = np.asarray(pc.equal(pc.binary_length(trimmed), 0), dtype=bool)
+    return blank
 
 
 def _drop_blank_lines(raw: bytes, lines: Lines | None = None) -> tuple[bytes, np.ndarray]:

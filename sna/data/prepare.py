@@ -54,7 +54,7 @@ from sna.data.files import (
     remove_stale_temp_files,
     sha256_file,
 )
-from sna.data.lads import LsoaCounts, lad_tables, lsoa_id_counts
+from sna.data.lads import LsoaCounts, lad_lookup, lad_tables, lsoa_id_counts
 from sna.data.manifest import Manifest, format_months
 from sna.data.partners import partner_inputs, partner_outputs, partner_summary
 from sna.data.peers import peer_inputs, peer_outputs
@@ -710,9 +710,11 @@ def _size(source: RawFile) -> int:
 def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
     """For each file's Crime IDs (hashed, distinct), those an earlier file has, sorted.
 
-    One stable sort of every file's IDs together: an ID's copies then sit in file order, and
-    each copy after the first belongs to a file that holds an ID of an earlier one. Linear in
-    files (the IDs seen so far are never merged file by file) and exact for the IDs as hashed.
+    One sort of every file's IDs together finds the IDs held more than once (nearly always
+    none); only those are then sorted stably with their files, so that an ID's copies sit in
+    file order and each copy after the first belongs to a file that holds an ID of an earlier
+    one. Linear in files (the IDs seen so far are never merged file by file) and exact for the
+    IDs as hashed.
 
     Examples
     --------
@@ -720,17 +722,21 @@ def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
     >>> [x.tolist() for x in ids_seen_before([a, b, c])]
     [[], [5], [1, 2]]
     """
+    found = [np.empty(0, dtype=np.uint64) for _ in ids]
     if not ids:
-        return []
+        return found
     values = np.concatenate(ids)
+    ordered = np.sort(values)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(repeated):
+        return found
     owner = np.repeat(np.arange(len(ids), dtype=np.int32), [len(x) for x in ids])
+    held = _in_sorted(values, repeated)
+    values, owner = values[held], owner[held]
     order = np.argsort(values, kind="stable")
     values, owner = values[order], owner[order]
-    del order
     again = np.flatnonzero(values[1:] == values[:-1]) + 1
-    found = [np.empty(0, dtype=np.uint64) for _ in ids]
-    if not len(again):
-        return found
     files = owner[again]
     grouped = np.argsort(files, kind="stable")
     bounds = np.flatnonzero(np.diff(files[grouped])) + 1
@@ -1156,6 +1162,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=1) as side:
         areas_made = side.submit(lsoa_areas, config, lookup, keep)
         peers_made = side.submit(peer_outputs, config)
+        lads_made = side.submit(lad_lookup, config)
         results, used = _process_street_files(
             street, config=config, hashes=hashes, lookup=lookup, keep=keep, force=force, bar=bar
         )
@@ -1185,7 +1192,12 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             "lsoas.parquet": areas,
             "populations.parquet": populations,
             "outcomes.parquet": _outcome_table(records),
-            **lad_tables(config, [(r.month, r.force, r.lsoa_counts) for r in results], years),
+            **lad_tables(
+                config,
+                [(r.month, r.force, r.lsoa_counts) for r in results],
+                years,
+                lookup=lads_made.result(),
+            ),
             **partners,
             **peers_made.result(),  # features of every district of England, for the peers
         }
