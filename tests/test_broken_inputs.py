@@ -419,7 +419,7 @@ def test_unreadable_file_is_one_line(tmp_path, capsys, monkeypatch, how):
         if os.access(path, os.R_OK):  # root reads it anyway
             pytest.skip("running as a user who can read a file with mode 000")
     else:
-        from sna.data import archive
+        from sna.data import archive, hash_cache
 
         real = archive.sha256_file
 
@@ -429,6 +429,7 @@ def test_unreadable_file_is_one_line(tmp_path, capsys, monkeypatch, how):
             return real(p)
 
         monkeypatch.setattr(archive, "sha256_file", denied)
+        monkeypatch.setattr(hash_cache, "sha256_file", denied)
     status, err = run_prepare(write_config(tmp_path, raw=raw), capsys)
     assert status == 2 and "Traceback" not in err and err.count("\n") == 1
     assert f"{path}: cannot be read (Permission denied) (check that the file exists" in err

@@ -73,14 +73,14 @@ def test_unchanged_files_come_from_the_cache(tmp_path, reads):
     config = load_config(path)
     prepare(config)
     assert reads == [JAN, FEB]
-    assert len(list((config.processed_dir / CACHE_DIR).iterdir())) == 2
+    assert len(list((config.processed_dir / CACHE_DIR).glob("*.sna-cache"))) == 2
     reads.clear()
     shutil.copy(STREET / MAR, raw / "police_uk" / MAR)
     manifest = prepare(config)
     assert reads == [MAR]  # January and February from the cache
     march = street_rows(STREET / MAR)
     assert manifest["files"][2]["rows_read"] == len(march) - 1  # counted with the csv module
-    assert len(list((config.processed_dir / CACHE_DIR).iterdir())) == 3
+    assert len(list((config.processed_dir / CACHE_DIR).glob("*.sna-cache"))) == 3
 
 
 def test_a_changed_file_is_read_again(tmp_path, reads):
@@ -94,7 +94,7 @@ def test_a_changed_file_is_read_again(tmp_path, reads):
     assert reads == [FEB]
     assert manifest["files"][1]["rows_read"] == 300
     # The entry of the old February is pruned; January's and the new February's stay.
-    assert len(list((config.processed_dir / CACHE_DIR).iterdir())) == 2
+    assert len(list((config.processed_dir / CACHE_DIR).glob("*.sna-cache"))) == 2
 
 
 def test_a_corrupted_entry_is_rebuilt(tmp_path, reads):
@@ -104,7 +104,7 @@ def test_a_corrupted_entry_is_rebuilt(tmp_path, reads):
     fresh = tmp_path / "fresh"
     shutil.copytree(config.processed_dir, fresh)
     reads.clear()
-    entries = sorted((config.processed_dir / CACHE_DIR).iterdir())
+    entries = sorted((config.processed_dir / CACHE_DIR).glob("*.sna-cache"))
     damaged = bytearray(entries[0].read_bytes())
     damaged[-100] ^= 0xFF  # one byte of a Parquet part flipped
     entries[0].write_bytes(bytes(damaged))

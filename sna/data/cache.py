@@ -7,8 +7,10 @@ folder's hidden ``.sna-cache/`` folder, which ``sna prepare`` never counts as a 
 An entry is written atomically (an sna temporary file renamed into place); its
 JSON records each part's SHA-256 and size, and an entry whose parts do not match, or that
 cannot be read, is ignored (and rebuilt by the caller), never trusted. An entry is one file:
-a line of JSON, then Arrow IPC and ``.npy`` parts (no pickles): Arrow IPC rather than Parquet
-because it is written and read without encoding (a national year writes 473 entries).
+a line of JSON, then Arrow IPC parts (frames) and raw array bytes whose dtype and shape the JSON
+gives (no pickles, no object arrays): Arrow IPC rather than Parquet, and raw bytes rather than
+``.npy``, because they are written and read without encoding or parsing (a national year
+reads 473 entries, each of several arrays).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ __all__ = ["CACHE_DIR", "CacheEntry", "FileCache"]
 
 CACHE_DIR = ".sna-cache"
 """Folder of the cache inside the processed folder (hidden: not an output, not foreign)."""
-_FORMAT = 2  # 1: frames as Parquet
+_FORMAT = 3  # 1: frames as Parquet; 2: arrays as .npy
 _SUFFIX = ".sna-cache"
 
 
@@ -70,21 +72,20 @@ class FileCache:
         Written to an sna temporary file renamed into place, without ``fsync``: a cache entry
         cut short by a crash fails its checks and is rebuilt.
         """
-        blobs: list[tuple[str, str, bytes]] = []
+        blobs: list[tuple[dict[str, Any], bytes]] = []
         for name, frame in frames.items():
             buffer = io.BytesIO()
             table = pa.Table.from_pandas(frame, preserve_index=False)
             with pa.ipc.new_stream(buffer, table.schema) as stream:
                 stream.write_table(table)
-            blobs.append(("frame", name, buffer.getvalue()))
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.save(buffer, np.asarray(array), allow_pickle=False)
-            blobs.append(("array", name, buffer.getvalue()))
-        parts = [
-            {"kind": kind, "name": name, "size": len(data), "sha256": sha256_bytes(data)}
-            for kind, name, data in blobs
-        ]
+            blobs.append(({"kind": "frame", "name": name}, buffer.getvalue()))
+        for name, value in arrays.items():
+            array = np.ascontiguousarray(value)
+            if array.dtype.hasobject:
+                raise TypeError(f"cache array {name!r} holds Python objects")
+            shape = {"dtype": array.dtype.str, "shape": list(array.shape)}
+            blobs.append(({"kind": "array", "name": name, **shape}, array.tobytes()))
+        parts = [{**part, "size": len(data), "sha256": sha256_bytes(data)} for part, data in blobs]
         header = json.dumps({"format": _FORMAT, "key": key, "parts": parts, "meta": meta})
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self._path(key)
@@ -92,7 +93,7 @@ class FileCache:
         try:
             with tmp.open("wb") as fh:
                 fh.write(header.encode("utf-8") + b"\n")
-                for _, _, data in blobs:
+                for _, data in blobs:
                     fh.write(data)
             tmp.replace(path)
         except BaseException:
@@ -108,17 +109,22 @@ class FileCache:
             if index.get("format") != _FORMAT or index.get("key") != key:
                 return None
             entry = CacheEntry(frames={}, arrays={}, meta=index["meta"])
+            view = memoryview(data)
             at = end + 1
             for part in index["parts"]:
-                blob = data[at : at + part["size"]]
+                blob = view[at : at + part["size"]]
                 at += part["size"]
                 if len(blob) != part["size"] or sha256_bytes(blob) != part["sha256"]:
                     return None
                 if part["kind"] == "frame":
                     table = pa.ipc.open_stream(blob).read_all()
-                    entry["frames"][part["name"]] = table.to_pandas()
+                    entry["frames"][part["name"]] = _frame(table)
                 else:
-                    entry["arrays"][part["name"]] = np.load(io.BytesIO(blob), allow_pickle=False)
+                    dtype = np.dtype(part["dtype"])
+                    if dtype.hasobject:
+                        return None
+                    array = np.frombuffer(blob, dtype=dtype).reshape(part["shape"])
+                    entry["arrays"][part["name"]] = array
             return entry if at == len(data) else None
         except Exception:  # noqa: BLE001 - a damaged entry of any kind is rebuilt, never trusted
             return None
@@ -131,3 +137,15 @@ class FileCache:
         for path in self.folder.iterdir():
             if path.name.endswith(_SUFFIX) and path.name[: -len(_SUFFIX)] not in keep:
                 path.unlink(missing_ok=True)
+
+
+_EMPTY_FRAMES: dict[pa.Schema, pd.DataFrame] = {}
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()``; a table of no rows (most of a national run's) converted once."""
+    if table.num_rows:
+        return table.to_pandas()
+    if table.schema not in _EMPTY_FRAMES:
+        _EMPTY_FRAMES[table.schema] = table.to_pandas()
+    return _EMPTY_FRAMES[table.schema].copy()

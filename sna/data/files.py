@@ -169,7 +169,7 @@ def remove_stale_temp_files(folder: str | Path, *, recursive: bool = True) -> li
     return removed
 
 
-def sha256_bytes(data: bytes) -> str:
+def sha256_bytes(data: bytes | memoryview) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
 

@@ -54,6 +54,7 @@ from sna.data.files import (
     remove_stale_temp_files,
     sha256_file,
 )
+from sna.data.hash_cache import HashCache
 from sna.data.lads import LsoaCounts, lad_lookup, lad_tables, lsoa_id_counts
 from sna.data.manifest import Manifest, format_months
 from sna.data.partners import partner_inputs, partner_outputs, partner_summary
@@ -788,6 +789,8 @@ def _worker_process(source: RawFile, raw: Path, sha256: str, key: str) -> FileRe
     return result
 
 
+HASHES = "hashes.json"
+"""The inputs' digests by file status, in the cache folder (:mod:`sna.data.hash_cache`)."""
 _CACHED_FIELDS = (
     "path",
     "sha256",
@@ -813,7 +816,15 @@ def _processing_fingerprint(config: Config, hashes: dict[str, str]) -> str:
         "sna": __version__,
         "code": {
             m: sha256_file(package / m)
-            for m in ("policeuk.py", "areas.py", "prepare.py", "archive.py", "lads.py", "cache.py")
+            for m in (
+                "policeuk.py",
+                "areas.py",
+                "prepare.py",
+                "archive.py",
+                "lads.py",
+                "cache.py",
+                "rejects.py",
+            )
         },
         "lookups": [
             hashes.get(_rel(config.sources.lsoa11_lookup, raw)),
@@ -990,6 +1001,7 @@ def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
             "archive.py",
             "cache.py",
             "lads.py",
+            "rejects.py",
             "partners.py",
             "partner_checks.py",
             "peers.py",
@@ -1132,13 +1144,25 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     if len(street) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
         _start_worker_server()
     inputs = [*street, *(RawFile(p) for p in area_files.values())]
+    manifest_path = out / "manifest.json"
+    may_be_up_to_date = not force and manifest_path.is_file()
     # Hashed two at a time: hashlib lets go of the interpreter while it reads a large file.
+    # When no previous output can be up to date (--force, or none), the area data are made
+    # meanwhile; their errors are raised after any unreadable input's, as when made after.
+    early: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | Exception | None = None
+    known = HashCache(out / CACHE_DIR / HASHES, use=not force)
     with ThreadPoolExecutor(max_workers=WORKERS) as hashing:
-        digests = list(hashing.map(_hash_input, inputs))  # the first unreadable file is raised
+        hashed = [hashing.submit(_hash_input, source, known) for source in inputs]
+        if not may_be_up_to_date:
+            try:
+                early = _area_data(config, force=force)
+            except Exception as exc:  # noqa: BLE001 - raised below, after the hashing's errors
+                early = exc
+        digests = [h.result() for h in hashed]  # the first unreadable file is raised
+    known.save()
     hashes = {_rel(f.path, raw): digest for f, digest in zip(inputs, digests, strict=True)}
     fingerprint = _fingerprint(config, hashes)
-    manifest_path = out / "manifest.json"
-    if not force and manifest_path.is_file():
+    if may_be_up_to_date:
         previous = _read_json(manifest_path)
         if (
             previous.get("fingerprint") == fingerprint
@@ -1149,11 +1173,9 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             return {**previous, "up_to_date": True}
 
     bar.set_postfix_str("area data")
-    if force:  # every table built again from its files (and cached again)
-        shutil.rmtree(out / AREA_CACHE_DIR, ignore_errors=True)
-    lookup = lsoa_lookup(config)
-    check_districts(config, lookup)
-    partners = partner_outputs(config)  # before the street files: a bad partner row stops early
+    if isinstance(early, Exception):
+        raise early
+    lookup, partners = early if early is not None else _area_data(config, force=force)
     keep = config.kept_district_codes
     bar.update(1)
     # The area tables that need no street file are made in a thread while the workers read
@@ -1231,6 +1253,19 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     return {**manifest, "up_to_date": False}
 
 
+def _area_data(config: Config, *, force: bool) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The LSOA lookup (districts checked against it) and the partner outputs.
+
+    Made before the street files are read: a bad partner row stops the run early. With
+    ``force`` every area table is built again from its files (and cached again).
+    """
+    if force:
+        shutil.rmtree(config.processed_dir / AREA_CACHE_DIR, ignore_errors=True)
+    lookup = lsoa_lookup(config)
+    check_districts(config, lookup)
+    return lookup, partner_outputs(config)
+
+
 class _Target:
     """The output being written, for the message when writing fails."""
 
@@ -1256,9 +1291,14 @@ def _writing(out: Path) -> Iterator[_Target]:
         ) from None
 
 
-def _hash_input(source: RawFile) -> str:
-    """SHA-256 of an input file (or archive member); an unreadable file is an error naming it."""
+def _hash_input(source: RawFile, known: HashCache | None = None) -> str:
+    """SHA-256 of an input file (or archive member); an unreadable file is an error naming it.
+
+    A plain file's digest is taken from ``known`` when the file is unchanged since it was hashed.
+    """
     try:
+        if known is not None and source.member is None:
+            return known.sha256(source.file)
         return source.sha256()
     except OSError as exc:
         raise InputError(
