@@ -117,3 +117,57 @@ def test_prepare_reads_no_unchanged_input_twice_and_sees_a_change(tmp_path, read
     with pytest.raises(InputError, match=r"not a complete gzip file"):
         prepare(config)
     assert target in reads
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '[4, M, C, I, D, "x", "DIGEST"]',
+        '[4, M, C, I, D, null, "DIGEST"]',
+        '[4, M, C, I, D, NaN, "DIGEST"]',
+        '[4, M, C, I, D, Infinity, "DIGEST"]',
+        "[4, M, C, I, D, 1, null]",
+        '[4, M, C, I, D, 1, "0000"]',
+        '[4, M, C, I, D, true, "DIGEST"]',
+        "[" * 100_000,
+    ],
+)
+def test_a_foreign_entry_is_ignored_not_trusted_nor_a_traceback(tmp_path, reads, entry):
+    """An entry matching the file's status but not what sna writes is never used."""
+    data = _old_file(tmp_path / "a.csv", "x,y\n")
+    st = data.stat()
+    wrong = "0" * 64  # what a foreign record claims, but not the file's digest
+    text = (
+        entry.replace("M", str(st.st_mtime_ns))
+        .replace("C", str(st.st_ctime_ns))
+        .replace("I", str(st.st_ino))
+        .replace("D", str(st.st_dev))
+        .replace("DIGEST", wrong)
+    )
+    (tmp_path / "h.json").write_text(f'{{"format": 1, "files": {{"{data}": {text}}}}}')
+    assert HashCache(tmp_path / "h.json").sha256(data) == hashlib.sha256(b"x,y\n").hexdigest()
+    assert reads == [data]
+
+
+def test_a_file_replaced_after_its_status_was_checked_is_read_next_time(
+    tmp_path, reads, monkeypatch
+):
+    data = _old_file(tmp_path / "a.csv", "x,y\n")
+    first = HashCache(tmp_path / "h.json")
+    first.sha256(data)
+    first.save()
+    second = HashCache(tmp_path / "h.json")
+    checked = second._trusted
+
+    def then_replaced(path):
+        found = checked(path)
+        new = tmp_path / "new.csv"
+        new.write_text("x,z\n")
+        new.replace(data)  # between the check and the next run
+        os.utime(data, (AN_HOUR_AGO, AN_HOUR_AGO))
+        return found
+
+    monkeypatch.setattr(second, "_trusted", then_replaced)
+    second.sha256(data)
+    second.save()
+    assert HashCache(tmp_path / "h.json").sha256(data) == hashlib.sha256(b"x,z\n").hexdigest()

@@ -4,19 +4,24 @@
 means reading every input on every run: for a store of ten national years, gigabytes to find
 that nothing changed. As git's index and DVC's state database do, a file's digest is kept with
 its size, modification and status-change times (nanoseconds), inode and device, and used again
-only while all five are unchanged. Writing a file changes its status-change time, which no
-tool can set back, so a file changed in place is always read again. A digest taken while the
-file could still have been changed within the clock's resolution (modified less than
-:data:`RACY_SECONDS` before it was hashed) is not trusted, as git treats "racily clean" files.
+only while all five are unchanged. Writing a file, replacing it (``cp``, ``mv``, a new
+download) or setting its times back all change at least one of them: the status-change time
+cannot be set back. A digest taken while the file could still have been changed within the
+clock's resolution (modified less than :data:`RACY_SECONDS` before it was hashed) is not
+trusted, as git treats "racily clean" files.
 
-The record lives in the processed folder's hidden cache folder; a damaged or unreadable record
-is ignored (every file is hashed again), and ``sna prepare --force`` never uses it.
+The limit, as for git and DVC: a program that changes a file's bytes without the kernel
+updating its times (writing again through a memory map whose page is already dirty) is not
+noticed. ``sna prepare --force`` never uses the record and hashes every file again. The record
+lives in the processed folder's hidden cache folder; a damaged, unreadable or foreign record, or
+any entry of it that is not exactly what this module writes, is ignored (the file is hashed).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -29,6 +34,7 @@ __all__ = ["RACY_SECONDS", "HashCache"]
 RACY_SECONDS = 2
 """A file modified this close before its digest was taken is hashed again next time."""
 _FORMAT = 1
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class HashCache:
@@ -58,9 +64,9 @@ class HashCache:
         try:
             record = json.loads(self.path.read_text(encoding="utf-8"))
             if record.get("format") == _FORMAT and isinstance(record.get("files"), dict):
-                return dict(record["files"])
-        except (OSError, ValueError, AttributeError):
-            pass
+                return {k: v for k, v in record["files"].items() if _well_formed(v)}
+        except Exception:  # noqa: BLE001 - any damage (even JSON nested too deep) means rehash
+            return {}
         return {}
 
     @staticmethod
@@ -68,18 +74,22 @@ class HashCache:
         st = path.stat()
         return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
-    def _trusted(self, path: Path) -> str | None:
-        """The recorded digest of ``path`` if its status is unchanged and it was not racy."""
+    def _trusted(self, path: Path) -> tuple[list[int], int, str] | None:
+        """``path``'s recorded status, time hashed and digest, if still good.
+
+        Good: the status is unchanged (one ``stat``), and the digest was not taken while the
+        file could still change.
+        """
         entry = self._old.get(str(path))
-        if not isinstance(entry, list) or len(entry) != 7:
+        if entry is None:
             return None
         *status, hashed_at, digest = entry
         try:
             now = self._status(path)
         except OSError:
             return None
-        racy = int(now[1]) >= int(hashed_at) - RACY_SECONDS * 1_000_000_000
-        return str(digest) if status == now and not racy else None
+        racy = now[1] >= int(hashed_at) - RACY_SECONDS * 1_000_000_000
+        return (now, int(hashed_at), str(digest)) if status == now and not racy else None
 
     def known(self, path: Path) -> bool:
         """Whether ``path``'s digest would be taken from the record (not read again)."""
@@ -93,15 +103,15 @@ class HashCache:
         OSError
             If the file cannot be read.
         """
-        digest = self._trusted(path)
-        status = self._status(path)
-        if digest is None:
+        trusted = self._trusted(path)
+        if trusted is not None:  # the status recorded again is the one just checked
+            status, hashed_at, digest = trusted
+        else:
+            status = self._status(path)
             hashed_at = time.time_ns()
             digest = sha256_file(path)
             if self._status(path) != status:  # changed while being read: not recorded
                 return digest
-        else:
-            hashed_at = int(self._old[str(path)][5])
         with self._lock:
             self._new[str(path)] = [*status, hashed_at, digest]
         return digest
@@ -123,3 +133,20 @@ class HashCache:
                 tmp.replace(self.path)
             finally:
                 tmp.unlink(missing_ok=True)
+
+
+def _well_formed(entry: object) -> bool:
+    """An entry as :meth:`HashCache.sha256` records it: six integers and a hex digest.
+
+    Examples
+    --------
+    >>> _well_formed([10, 1, 2, 3, 4, 5, "0" * 64]), _well_formed([10, 1, 2, 3, 4, None, "x"])
+    (True, False)
+    """
+    return (
+        isinstance(entry, list)
+        and len(entry) == 7
+        and all(type(v) is int for v in entry[:6])
+        and isinstance(entry[6], str)
+        and _DIGEST.fullmatch(entry[6]) is not None
+    )

@@ -360,14 +360,20 @@ def lad_count_table(parts: list[tuple[str, str, LsoaCounts]], lookup: pd.DataFra
             }
         )
     places = _LadIndex(lookup)
-    # Each file's codes and crime types as positions in the distinct ones of every file.
-    codes = pc.dictionary_encode(pa.array(np.concatenate([c.codes for _, _, c in files])))
-    code_of = np.split(codes.indices.to_numpy(), np.cumsum([len(c.codes) for _, _, c in files]))
+    # Each file's codes as positions in the distinct codes of every file: one Arrow dictionary
+    # over the files' codes (a chunk each, so no file's text is copied into one array).
+    chunks = pa.chunked_array([pa.array(c.codes, type=pa.large_string()) for _, _, c in files])
+    encoded = pc.dictionary_encode(chunks)  # one hash table: every chunk has the last dictionary
+    sizes = {len(chunk.dictionary) for chunk in encoded.chunks}
+    if len(sizes) > 1:  # (a dictionary only grows: the same size is the same dictionary)
+        encoded = encoded.unify_dictionaries()
+    dictionary = encoded.chunk(0).dictionary
+    code_of = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
     type_lists = {tuple(c.types.tolist()) for _, _, c in files}
     crime_names = sorted({t for types in type_lists for t in types})
     type_of = {t: np.array([crime_names.index(x) for x in t], dtype=np.int64) for t in type_lists}
     lad = places.of(
-        np.asarray(codes.dictionary.to_numpy(zero_copy_only=False), dtype=object),
+        np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object),
         np.concatenate([code_of[i][c.code] for i, (_, _, c) in enumerate(files)]),
         np.concatenate([c.vintage for _, _, c in files]),
     )
