@@ -167,6 +167,54 @@ def make_config(
     return config
 
 
+def new_month_timings(files: list[Path], work: Path, repeat: int) -> dict[str, object]:
+    """Seconds to add the last month's files to a store prepared without them.
+
+    The store is prepared without the month (untimed), then, ``repeat`` times: the month's
+    files linked in and ``sna prepare`` run (timed: the new files are read, the rest come from
+    the per-file cache), then unlinked and prepared again (its cache entries are dropped, so the
+    next addition reads them again). Also timed: a re-run with nothing changed but the manifest
+    removed (every file from the cache) and the no-op re-run. What the month costs beyond the
+    store's own re-run is ``adding - cached``.
+    """
+    month = max(p.name[:7] for p in files)
+    added = [p for p in files if p.name.startswith(month)]
+    config = make_config([p for p in files if p not in added], work / "store")
+    police_uk = work / "store" / "raw" / "police_uk"
+    prepare = [sys.executable, "-m", "sna.build.cli", "prepare", "--config", str(config), "--quiet"]
+    run(prepare)
+    adding, cached, noop = [], [], []
+    for i in range(repeat):
+        for path in added:
+            (police_uk / path.name).symlink_to(path)
+        adding.append(run(prepare)[0])
+        noop.append(run(prepare)[0])
+        (work / "store" / "data" / "processed" / "manifest.json").unlink()
+        cached.append(run([*prepare, "--allow-foreign-files"])[0])
+        print(
+            f"  run {i + 1}: adding {month} {adding[-1]:.2f} s, every file from the cache "
+            f"{cached[-1]:.2f} s, no-op {noop[-1]:.2f} s",
+            flush=True,
+        )
+        for path in added:
+            (police_uk / path.name).unlink()
+        run(prepare)
+    result = {
+        "month": month,
+        "files_added": len(added),
+        "store_files": len(files) - len(added),
+        "adding_median_s": round(statistics.median(adding), 3),
+        "cached_median_s": round(statistics.median(cached), 3),
+        "noop_median_s": round(statistics.median(noop), 3),
+    }
+    print(
+        f"adding {month} ({len(added)} files) to a store of {result['store_files']}: median "
+        f"{result['adding_median_s']:.2f} s; every file from the cache "
+        f"{result['cached_median_s']:.2f} s; no-op {result['noop_median_s']:.2f} s"
+    )
+    return result
+
+
 def summarise(name: str, runs: list[tuple[float, float]], rows: int) -> dict[str, float]:
     wall = statistics.median(t for t, _ in runs)
     peak = statistics.median(m for _, m in runs)
@@ -208,6 +256,12 @@ def main() -> None:
         help="skip the first, untimed sna prepare run (for long national runs)",
     )
     parser.add_argument("--no-noop", action="store_true", help="skip timing the no-op re-run")
+    parser.add_argument(
+        "--new-month",
+        action="store_true",
+        help="instead: time adding the last month's files to a store prepared without them "
+        "(with --repeat runs), against the store from the cache and one file alone",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()  # the machine's state, saved with the results
     if args.national is not None:
@@ -230,6 +284,18 @@ def main() -> None:
         files = street_files(args.raw / "police_uk")
     if not files:
         sys.exit(f"no police.uk street files under {folder or args.raw / 'police_uk'}")
+    if args.new_month:
+        with tempfile.TemporaryDirectory() as tmp:
+            added = new_month_timings(files, Path(tmp), args.repeat)
+        added.update(
+            load_average_before=load_before, load_average_after=os.getloadavg(), commit=_commit()
+        )
+        out = ROOT / "benchmarks" / "results"
+        out.mkdir(exist_ok=True)
+        (out / f"prepare-new-month-{len(files)}.json").write_text(
+            json.dumps(added, indent=2) + "\n"
+        )
+        return
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(files, Path(tmp), folder=folder, all_in_area=args.all_in_area)
         commands = {
