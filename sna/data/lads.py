@@ -369,15 +369,17 @@ def lad_count_table(parts: list[tuple[str, str, LsoaCounts]], lookup: pd.DataFra
         encoded = encoded.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary
     code_of = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-    type_lists = {tuple(c.types.tolist()) for _, _, c in files}
-    crime_names = sorted({t for types in type_lists for t in types})
+    type_lists = [tuple(c.types.tolist()) for _, _, c in files]
+    crime_names = sorted({t for types in set(type_lists) for t in types})
     type_of = {t: np.array([crime_names.index(x) for x in t], dtype=np.int64) for t in type_lists}
     lad = places.of(
         np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object),
         np.concatenate([code_of[i][c.code] for i, (_, _, c) in enumerate(files)]),
         np.concatenate([c.vintage for _, _, c in files]),
     )
-    crime = np.concatenate([type_of[tuple(c.types.tolist())][c.crime_type] for _, _, c in files])
+    crime = np.concatenate(
+        [type_of[t][c.crime_type] for t, (_, _, c) in zip(type_lists, files, strict=True)]
+    )
     file = np.repeat(np.arange(len(files)), [len(c) for _, _, c in files])
     count = np.concatenate([c.count for _, _, c in files]).astype(np.int64)
     # Summed by file, district and crime type on integer keys; the sums then take their names
@@ -440,12 +442,13 @@ class _LadIndex:
     def of(self, codes: np.ndarray, code: np.ndarray, vintage: np.ndarray) -> np.ndarray:
         """Each row's district (a row of ``lads``), for rows of ``codes[code]`` and ``vintage``."""
         lad = np.full(len(code), len(self.lads) - 1, dtype=np.int64)
+        codes = np.asarray(codes, dtype=object)
         for v in np.unique(vintage):
             found = self._by_vintage.get(int(v))
             if found is None or not len(found[1]):
                 continue
             index, ids = found
-            at = index.get_indexer(np.asarray(codes, dtype=object))
+            at = index.get_indexer(codes)
             of_code = np.where(at >= 0, ids[at], len(self.lads) - 1)
             rows = vintage == v
             lad[rows] = of_code[code[rows]]

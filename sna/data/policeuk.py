@@ -63,6 +63,7 @@ STREET_COLUMNS: tuple[str, ...] = (
 import codecs
 import csv
 import datetime
+import functools
 import gzip
 import io
 import re
@@ -708,17 +709,16 @@ def read_street_file(path: str | Path | RawFile) -> StreetFile:
     )
 
 
-_NO_MALFORMED: list[pd.DataFrame] = []
-
-
 def _malformed_frame(lines: np.ndarray, text: list[str]) -> pd.DataFrame:
     """``StreetFile.malformed``: the frame of no rows (nearly every file) is made once."""
-    if len(lines) or not _NO_MALFORMED:
-        frame = pd.DataFrame({"line": lines, "raw": text, "reason": MALFORMED})
-        if len(lines):
-            return frame
-        _NO_MALFORMED.append(frame)
-    return _NO_MALFORMED[0]
+    if len(lines):
+        return pd.DataFrame({"line": lines, "raw": text, "reason": MALFORMED})
+    return _no_malformed()
+
+
+@functools.cache
+def _no_malformed() -> pd.DataFrame:
+    return pd.DataFrame({"line": np.empty(0, dtype=np.int64), "raw": [], "reason": MALFORMED})
 
 
 def normalise_crime_type(values: pd.Series) -> pd.Series:

@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -356,10 +356,7 @@ def _tidy_records(
 def _rows(
     records: pd.DataFrame, mask: np.ndarray, columns: list[str] | None = None
 ) -> pd.DataFrame:
-    """``records.loc[mask, columns]``, filtered by Arrow chunk by chunk.
-
-    A file's text columns come in many Arrow chunks, and pandas joins them all before taking
-    a few rows: for the rows of a file kept or rejected, that costs more than reading them.
+    """``records.loc[mask, columns]``, filtered by Arrow chunk by chunk (see :func:`_arrow_rows`).
 
     Examples
     --------
@@ -372,8 +369,8 @@ def _rows(
     columns = list(records.columns) if columns is None else columns
     if not mask.any():
         return records[columns].iloc[:0]
-    table = pa.table({c: pa.array(records[c].array) for c in columns})
-    out = table.filter(pa.array(mask)).combine_chunks().to_pandas()  # one chunk, as pandas makes
+    table = pa.table(_arrow_rows(records, mask, columns))
+    out = table.combine_chunks().to_pandas()  # one chunk, as pandas makes
     out.index = records.index[mask]
     dtypes = records.dtypes[columns]
     return out if out.dtypes.equals(dtypes) else out.astype(dtypes.to_dict())
@@ -880,11 +877,17 @@ def _load_result(cache: FileCache, key: str) -> FileResult | None:
 
 
 def _arrow_rows(
-    records: pd.DataFrame, mask: np.ndarray, columns: tuple[str, ...]
+    records: pd.DataFrame, mask: np.ndarray | None, columns: Sequence[str]
 ) -> dict[str, pa.ChunkedArray]:
-    """``records.loc[mask, columns]`` as Arrow text columns, filtered chunk by chunk."""
+    """``records.loc[mask, columns]`` (every row if ``mask`` is None) as Arrow columns.
+
+    Filtered chunk by chunk: a file's text columns come in many Arrow chunks, and pandas joins
+    them all before taking a few rows, which for a file's kept or rejected rows costs more than
+    reading them.
+    """
     table = pa.table({c: pa.array(records[c].array) for c in columns})
-    table = table.filter(pa.array(mask))
+    if mask is not None:
+        table = table.filter(pa.array(mask))
     return {c: table.column(c) for c in columns}
 
 
@@ -911,11 +914,10 @@ def _duplicate_file_result(
     street = read_street_file(path)
     name = _rel(street.path, relative_to)
     reason = f"duplicate record (file is a copy of {original})"
-    every = np.ones(len(street.records), dtype=bool)
     rows = RejectPart(
         lines=street.records["line"].to_numpy(dtype=np.int64),
         reasons=reason,
-        values=_arrow_rows(street.records, every, STREET_COLUMNS),
+        values=_arrow_rows(street.records, None, STREET_COLUMNS),
     )
     parts = [rows, *_unread_parts(street, reason)]
     rejects, not_written = reject_text(parts, name, {reason: street.rows_read})

@@ -140,11 +140,11 @@ def reject_text(
     order = np.argsort(lines, kind="stable")
     reasons = pa.concat_arrays([p.reason_array() for p in parts])
     codes = pc.dictionary_encode(reasons)
-    ids = codes.indices.to_numpy()[order]
+    reason_ids = codes.indices.to_numpy()
     texts = codes.dictionary.to_pylist()
     if max(counted.values(), default=0) > REJECTS_PER_REASON:
-        order = order[_first_per_group(ids, REJECTS_PER_REASON)]
-        ids = codes.indices.to_numpy()[order]
+        order = order[_first_per_group(reason_ids[order], REJECTS_PER_REASON)]
+    ids = reason_ids[order]
     shown = Counter(dict(zip(texts, np.bincount(ids, minlength=len(texts)).tolist(), strict=True)))
     not_written = {r: n - shown[r] for r, n in counted.items() if n > shown[r]}
     taken = pa.array(order)
