@@ -86,7 +86,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     _fsync_dir(path.parent)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> None:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new, never a mix.
 
     The bytes go to a hidden temporary file in the same folder (created with the usual

@@ -45,6 +45,7 @@ __all__ = [
     "lsoa_count_table",
     "lsoa_id_count_table",
     "lsoa_lad_lookup",
+    "merge_lad_counts",
 ]
 
 LAD_COUNT_COLUMNS = ["month", "lad_code", "lad_name", "force", "crime_type", "count"]
@@ -405,6 +406,29 @@ def lad_count_table(parts: list[tuple[str, str, LsoaCounts]], lookup: pd.DataFra
     return out.reset_index()
 
 
+def merge_lad_counts(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`lad_count_table` of several sets of files, from each set's table.
+
+    The counts of a district, force, month and crime type in several tables are added; the
+    result is what one table of all the files would be, row for row.
+
+    Examples
+    --------
+    >>> one = pd.DataFrame({"month": pd.to_datetime(["2025-01"]), "lad_code": ["E07"],
+    ...     "lad_name": ["Oxford"], "force": ["tv"], "crime_type": ["Drugs"], "count": [2]})
+    >>> merge_lad_counts([one, one.assign(crime_type="Arson"), one])[["crime_type", "count"]]
+      crime_type  count
+    0      Arson      2
+    1      Drugs      4
+    """
+    filled = [t for t in tables if len(t)]
+    if len(filled) <= 1:
+        return filled[0] if filled else lad_count_table([], pd.DataFrame())
+    rows = pd.concat(filled, ignore_index=True)
+    out = rows.groupby(LAD_COUNT_COLUMNS[:5], sort=True)["count"].sum().astype("int64")
+    return out.reset_index()
+
+
 class _LadIndex:
     """Districts of LSOA codes (code and vintage) in a lookup: ``lads`` and each code's row.
 
@@ -511,6 +535,7 @@ def lad_tables(
     parts: list[tuple[str, str, LsoaCounts]],
     years: list[int],
     lookup: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``lad_counts.parquet`` and ``lad_populations.parquet`` for ``sna prepare``.
 
@@ -525,6 +550,9 @@ def lad_tables(
         Years to give populations for.
     lookup
         :func:`lad_lookup` of the config, if made already.
+    previous
+        ``lad_counts.parquet`` of other files, to add ``parts``' counts to (as
+        :func:`merge_lad_counts`).
 
     Returns
     -------
@@ -538,6 +566,8 @@ def lad_tables(
     if lookup is None:
         lookup = lad_lookup(config)
     counts = lad_count_table(parts if len(lookup) else [], lookup)
+    if previous is not None:
+        counts = merge_lad_counts([previous, counts])
     names = counts.loc[counts["lad_code"] != "", ["lad_code", "lad_name"]].drop_duplicates()
     codes = names["lad_code"].tolist()
     pops = cached_area_tables(

@@ -79,6 +79,17 @@ from sna.data.rejects import (
     header_text,
     reject_text,
 )
+from sna.data.store import (
+    STORE_DIR,
+    FileSpan,
+    IdRun,
+    StoreIndex,
+    add_run,
+    ids_held,
+    read_index,
+    read_runs,
+    write_index,
+)
 from sna.errors import InputError, SnaError
 
 __all__ = [
@@ -599,8 +610,8 @@ def _process_street_files(
     keep: tuple[str, ...],
     force: bool,
     bar: Any,
-) -> tuple[list[FileResult], set[str]]:
-    """Every street file processed, in order, and the cache keys used.
+) -> tuple[list[FileResult], set[str], np.ndarray]:
+    """Every street file processed, in order, the cache keys used, and every Crime ID (hashed).
 
     A file's result is taken from the per-file cache (:mod:`sna.data.cache`) when its content,
     path and the processing fingerprint are unchanged (not with ``force``), else computed, in
@@ -689,14 +700,14 @@ def _process_street_files(
             bar.update(1)
     # Crime IDs used in an earlier file: the rare file holding one is processed again, with
     # those IDs as seen before it (the result of reading the files one after another).
-    earlier = ids_seen_before([results[at].crime_ids for at, _, _ in read])
+    earlier, distinct = _ids_seen_before([results[at].crime_ids for at, _, _ in read])
     for (at, source, rel), seen_ids in zip(read, earlier, strict=True):
         if len(seen_ids):
             results[at] = process_street_file(
                 source, relative_to=raw, sha256=hashes[rel], lookup=lookup, keep=keep,
                 seen_ids=seen_ids,
             )  # fmt: skip
-    return results, set(keys.values())
+    return results, set(keys.values()), distinct
 
 
 def _size(source: RawFile) -> int:
@@ -722,15 +733,22 @@ def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
     >>> [x.tolist() for x in ids_seen_before([a, b, c])]
     [[], [5], [1, 2]]
     """
+    return _ids_seen_before(ids)[0]
+
+
+def _ids_seen_before(ids: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`ids_seen_before`, and every file's IDs together, sorted and distinct."""
     found = [np.empty(0, dtype=np.uint64) for _ in ids]
     if not ids:
-        return found
+        return found, np.empty(0, dtype=np.uint64)
     values = np.concatenate(ids)
     ordered = np.sort(values)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.unique(ordered[1:][same])
+    distinct = ordered[np.r_[True, ~same]] if len(repeated) else ordered
     del ordered
     if not len(repeated):
-        return found
+        return found, distinct
     owner = np.repeat(np.arange(len(ids), dtype=np.int32), [len(x) for x in ids])
     held = _in_sorted(values, repeated)
     values, owner = values[held], owner[held]
@@ -742,7 +760,7 @@ def ids_seen_before(ids: list[np.ndarray]) -> list[np.ndarray]:
     bounds = np.flatnonzero(np.diff(files[grouped])) + 1
     for part in np.split(grouped, bounds):
         found[int(files[part[0]])] = np.unique(values[again[part]])
-    return found
+    return found, distinct
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -1006,6 +1024,7 @@ def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
             "cache.py",
             "lads.py",
             "rejects.py",
+            "store.py",
             "partners.py",
             "partner_checks.py",
             "peers.py",
@@ -1048,7 +1067,10 @@ def prepare(
     dict
         The manifest (also written to ``<processed>/manifest.json``), with ``"up_to_date": True``
         when nothing had to be done: inputs, config and code unchanged, and every output as
-        written (size and SHA-256).
+        written (size and SHA-256). Otherwise ``"files_added"`` is the number of new street
+        files merged into the previous outputs without reading the others again (see
+        :mod:`sna.data.store`: the outputs are those a full run makes), or None after a full
+        run.
 
     Raises
     ------
@@ -1166,15 +1188,16 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     known.save()
     hashes = {_rel(f.path, raw): digest for f, digest in zip(inputs, digests, strict=True)}
     fingerprint = _fingerprint(config, hashes)
+    base = _fingerprint(config, {_rel(p, raw): hashes[_rel(p, raw)] for p in area_files.values()})
+    addition = None
     if may_be_up_to_date:
         previous = _read_json(manifest_path)
-        if (
-            previous.get("fingerprint") == fingerprint
-            and previous.get("outputs")
-            and not damaged_outputs(out, previous["outputs"])
-        ):
+        intact = bool(previous.get("outputs")) and not damaged_outputs(out, previous["outputs"])
+        if previous.get("fingerprint") == fingerprint and intact:
             bar.close()
             return {**previous, "up_to_date": True}
+        if intact:
+            addition = _plan_addition(out, street, hashes, base, raw)
 
     bar.set_postfix_str("area data")
     if isinstance(early, Exception):
@@ -1189,11 +1212,27 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         areas_made = side.submit(lsoa_areas, config, lookup, keep)
         peers_made = side.submit(peer_outputs, config)
         lads_made = side.submit(lad_lookup, config)
-        results, used = _process_street_files(
-            street, config=config, hashes=hashes, lookup=lookup, keep=keep, force=force, bar=bar
-        )
+        options = {"config": config, "hashes": hashes, "lookup": lookup, "keep": keep}
+        if addition is not None:
+            bar.update(len(addition.previous))
+            added, used, ids = _process_street_files(
+                addition.files, **options, force=force, bar=bar
+            )
+            if ids_held(addition.runs, ids):  # a Crime ID of an earlier file: read in full
+                addition = None
+                bar.reset(total=len(street) + 2)
+                bar.update(1)
+        if addition is None:
+            results, used, ids = _process_street_files(street, **options, force=force, bar=bar)
+            parts, reject_parts = [r.records for r in results], [r.rejects for r in results]
+            spans = [FileSpan(r.path, r.sha256, len(r.records), len(r.rejects)) for r in results]
+        else:
+            used |= addition.cache_keys(_processing_fingerprint(config, hashes))
+            results, parts, reject_parts, spans = addition.merged(added)
+        runs = _write_runs(out, addition, ids)  # now: the IDs of ten years are 0.5 GB
+        del ids
         bar.set_postfix_str("writing")
-        kept = [r.records for r in results if len(r.records)]
+        kept = [p for p in parts if len(p)]
         if not kept:
             raise InputError(
                 config.sources.police_uk,
@@ -1223,6 +1262,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
                 [(r.month, r.force, r.lsoa_counts) for r in results],
                 years,
                 lookup=lads_made.result(),
+                previous=None if addition is None else addition.lad_counts,
             ),
             **partners,
             **peers_made.result(),  # features of every district of England, for the peers
@@ -1239,22 +1279,227 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             target.path = out / name
             tmp = stack.enter_context(atomic_path(out / name))
             if name == "rejects.csv":
+                digest = hashlib.sha256()
                 with tmp.open("wb") as fh:
-                    fh.write(header_text())
-                    fh.writelines(r.rejects for r in results)
+                    for part in (header_text(), *reject_parts):
+                        fh.write(part)
+                        digest.update(part)  # hashed as written, not read back
+                outputs[name] = {"sha256": digest.hexdigest(), "size": tmp.stat().st_size}
             else:
                 frames[name].to_parquet(tmp, index=False)
-            outputs[name] = {"sha256": sha256_file(tmp), "size": tmp.stat().st_size}
+                outputs[name] = {"sha256": sha256_file(tmp), "size": tmp.stat().st_size}
         manifest = _manifest(
             config, results, ignored, area_files, hashes, fingerprint, areas, populations
         )
         manifest["outputs"] = outputs
         target.path = manifest_path
-        manifest_tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        manifest_text = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+        manifest_tmp.write_bytes(manifest_text)
     FileCache(out / CACHE_DIR).prune(used)  # entries of files no longer there, or stale
+    if runs is not None:
+        index = StoreIndex(
+            fingerprint=fingerprint,
+            manifest_sha256=hashlib.sha256(manifest_text).hexdigest(),
+            base=base,
+            files=tuple(spans),
+            runs=runs,
+        )
+        write_index(out / CACHE_DIR / STORE_DIR, index)
     bar.update(1)
     bar.close()
-    return {**manifest, "up_to_date": False}
+    files_added = None if addition is None else len(addition.files)
+    return {**manifest, "up_to_date": False, "files_added": files_added}
+
+
+@dataclass
+class _Addition:
+    """New street files to merge into the previous outputs (see :mod:`sna.data.store`)."""
+
+    index: StoreIndex
+    runs: list[np.ndarray]
+    previous: list[FileResult]
+    """The outputs' files as the manifest lists them (no records, rejects or counts)."""
+    slots: list[int]
+    """Each street file, in order: its place in ``previous``, or -1 for a new file."""
+    files: list[RawFile]
+    """The new files, in order."""
+    records: pd.DataFrame
+    rejects: bytes
+    """``rejects.csv`` without its header."""
+    lad_counts: pd.DataFrame
+
+    def cache_keys(self, processing: str) -> set[str]:
+        """The per-file cache keys of the previous files (kept when the cache is pruned)."""
+        return {_cache_key(processing, f.path, f.sha256) for f in self.index.files}
+
+    def merged(
+        self, added: list[FileResult]
+    ) -> tuple[list[FileResult], list[pd.DataFrame], list[bytes], list[FileSpan]]:
+        """Every file's result, records, rejects and span, in order, ``added`` the new files'.
+
+        The previous files' records and rejects come as one slice of the previous outputs for
+        each run of them between new files.
+        """
+        spans = self.index.files
+        record_at = np.cumsum([0, *(f.records for f in spans)])
+        reject_at = np.cumsum([0, *(f.rejects for f in spans)])
+        results: list[FileResult] = []
+        parts: list[pd.DataFrame] = []
+        reject_parts: list[bytes] = []
+        kept: list[FileSpan] = []
+        new = iter(added)
+        i = 0
+        while i < len(self.slots):
+            if self.slots[i] < 0:
+                r = next(new)
+                results.append(r)
+                parts.append(r.records)
+                reject_parts.append(r.rejects)
+                kept.append(FileSpan(r.path, r.sha256, len(r.records), len(r.rejects)))
+                i += 1
+                continue
+            j = i
+            while j < len(self.slots) and self.slots[j] >= 0:
+                j += 1
+            a, b = self.slots[i], self.slots[j - 1] + 1  # previous files a to b-1, in order
+            results.extend(self.previous[a:b])
+            kept.extend(spans[a:b])
+            # A frame per file with records, as a full run concatenates them: the column
+            # chunks, and so the pages Parquet writes, are the same.
+            parts.extend(
+                self.records.iloc[record_at[k] : record_at[k + 1]]
+                for k in range(a, b)
+                if spans[k].records
+            )
+            reject_parts.append(self.rejects[reject_at[a] : reject_at[b]])
+            i = j
+        return results, parts, reject_parts, kept
+
+
+_ENTRY_COUNTS = ("rows_read", "rows_kept", "rows_out_of_area", "identical_rows_kept")
+
+
+def _plan_addition(
+    out: Path, street: list[RawFile], hashes: dict[str, str], base: str, raw: Path
+) -> _Addition | None:
+    """The new street files and what is kept of the others, when merging gives a full run's outputs.
+
+    That is when the store index (:mod:`sna.data.store`) belongs to the manifest in ``out``
+    and to the same config, area inputs and code (``base``); every file of the outputs is
+    still there, unchanged, and no new file is a second file for one of their forces and
+    months. (Whether a new file holds a Crime ID of theirs is checked once it is read.) The
+    outputs themselves are checked against the manifest by the caller. Otherwise None: the
+    outputs are made in full.
+    """
+    folder = out / CACHE_DIR / STORE_DIR
+    index = read_index(folder)
+    if index is None or index.base != base:
+        return None
+    try:
+        text = (out / "manifest.json").read_bytes()
+        manifest = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    if (
+        hashlib.sha256(text).hexdigest() != index.manifest_sha256
+        or not isinstance(manifest, dict)
+        or manifest.get("fingerprint") != index.fingerprint
+        or not isinstance(manifest.get("files"), list)
+        or len(manifest["files"]) != len(index.files)
+    ):
+        return None
+    position = {f.path: k for k, f in enumerate(index.files)}
+    rels = [_rel(s.path, raw) for s in street]
+    slots = [position.get(rel, -1) for rel in rels]
+    if len(position) != len(index.files) or [k for k in slots if k >= 0] != list(position.values()):
+        return None  # a file of the outputs is gone (or named twice)
+    if all(k >= 0 for k in slots) or any(
+        k >= 0 and hashes[rel] != index.files[k].sha256 for rel, k in zip(rels, slots, strict=True)
+    ):
+        return None  # nothing new, or a file of the outputs changed
+    try:
+        keys = [(m, force_key(f)) for m, f in (parse_street_filename(s.path) for s in street)]
+    except InputError:
+        return None  # raised, in order, by the full run
+    known = {key for key, k in zip(keys, slots, strict=True) if k >= 0}
+    if any(key in known for key, k in zip(keys, slots, strict=True) if k < 0):
+        return None
+    previous = [_entry_result(e, f) for e, f in zip(manifest["files"], index.files, strict=True)]
+    runs = read_runs(folder, index.runs)
+    if runs is None or any(r is None for r in previous):
+        return None
+    try:
+        records = pd.read_parquet(out / "records.parquet")
+        rejects = (out / "rejects.csv").read_bytes()
+        lad_counts = pd.read_parquet(out / "lad_counts.parquet")
+    except (OSError, ValueError, pa.ArrowException):
+        return None
+    header = header_text()
+    if (
+        len(records) != sum(f.records for f in index.files)
+        or not rejects.startswith(header)
+        or len(rejects) - len(header) != sum(f.rejects for f in index.files)
+    ):
+        return None
+    records["month"] = records["month"].astype(_MONTH_DTYPE)
+    if len(lad_counts):
+        lad_counts["month"] = lad_counts["month"].astype(_MONTH_DTYPE)
+    return _Addition(
+        index=index,
+        runs=runs,
+        previous=previous,  # type: ignore[arg-type]
+        slots=slots,
+        files=[s for s, k in zip(street, slots, strict=True) if k < 0],
+        records=records,
+        rejects=rejects[len(header) :],
+        lad_counts=lad_counts,
+    )
+
+
+def _entry_result(entry: object, span: FileSpan) -> FileResult | None:
+    """A file's result as its manifest entry gives it (no records), or None if not well formed."""
+    fields = {
+        "path", "sha256", "month", "force", *_ENTRY_COUNTS, "rows_rejected",
+        "lsoa_name_mismatches", "rejects_not_written",
+    }  # fmt: skip
+    if not (
+        isinstance(entry, dict)
+        and set(entry) == fields
+        and entry["path"] == span.path
+        and entry["sha256"] == span.sha256
+        and isinstance(entry["month"], str)
+        and isinstance(entry["force"], str)
+        and all(type(entry[k]) is int for k in (*_ENTRY_COUNTS, "lsoa_name_mismatches"))
+        and all(
+            isinstance(entry[k], dict)
+            and all(isinstance(r, str) and type(n) is int for r, n in entry[k].items())
+            for k in ("rows_rejected", "rejects_not_written")
+        )
+    ):
+        return None
+    return FileResult(**entry, records=_NO_RECORDS, rejects=b"")
+
+
+_NO_RECORDS = pd.DataFrame()
+
+
+def _write_runs(out: Path, addition: _Addition | None, ids: np.ndarray) -> tuple[IdRun, ...] | None:
+    """The store's Crime ID runs with the files' IDs just read (all of them, or the new ones).
+
+    Written before the outputs; the index naming them after (:func:`sna.data.store.write_index`,
+    which removes runs no index names). None if the cache folder cannot be written: the next
+    run then finds an index of older outputs, and runs in full.
+    """
+    folder = out / CACHE_DIR / STORE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if addition is None:
+            return add_run(folder, (), None, ids)
+        if len(ids):
+            return add_run(folder, addition.index.runs, addition.runs, ids)
+    except OSError:
+        return None
+    return addition.index.runs
 
 
 def _area_data(config: Config, *, force: bool) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -1329,12 +1574,21 @@ def _content_sha(source: RawFile) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` as given, symbolic links kept; else absolute."""
-    absolute = Path(os.path.normpath(path.absolute()))
+    """``path`` relative to ``base`` as given, symbolic links kept; else absolute.
+
+    >>> _rel(Path("/data/raw/police_uk/a.csv"), Path("/data/raw/")), _rel(Path("/b"), Path("/data"))
+    ('police_uk/a.csv', '/b')
+    """
+    # normalised, not resolved: symbolic links kept
+    absolute, root = os.path.abspath(path), os.path.abspath(base)  # noqa: PTH100
+    if os.sep == "/":  # as Path.relative_to, on strings (a store's thousands of files)
+        if absolute == root:
+            return "."
+        return absolute.removeprefix(root.rstrip("/") + "/")
     try:
-        return absolute.relative_to(os.path.normpath(base.absolute())).as_posix()
+        return Path(absolute).relative_to(root).as_posix()
     except ValueError:
-        return absolute.as_posix()
+        return Path(absolute).as_posix()
 
 
 def _manifest(
@@ -1455,6 +1709,12 @@ def run_prepare(
     rejected = sum(t["rows_rejected"].values())
     reasons = _summarise_reasons(t["rows_rejected"])
     print(f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows read")
+    if manifest.get("files_added"):
+        added = manifest["files_added"]
+        print(
+            f"  new files      {added:,} merged into the outputs of the other "
+            f"{t['files'] - added:,} (not read again)"
+        )
     print(
         f"  kept           {t['rows_kept']:,} (districts: {', '.join(config.kept_district_codes)})"
     )
