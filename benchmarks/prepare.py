@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,15 +58,21 @@ print(len(counts["n"]), int(counts["n"].sum()))
 """
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
+def run(cmd: list[str], *, stdout: Path | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one command: of its largest process.
 
     The child's ``ru_maxrss`` covers the processes it waited for; sna prepare's workers are
     forked from a server process it does not wait for, so every process of the command is also
-    sampled 20 times a second (psutil) and the larger peak is reported.
+    sampled 20 times a second (psutil) and the larger peak is reported. Its standard output is
+    discarded, or written to ``stdout``.
     """
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(stdout.open("wb")) if stdout else subprocess.DEVNULL
+        return _run(cmd, start, subprocess.Popen(cmd, stdout=out))
+
+
+def _run(cmd: list[str], start: float, proc: subprocess.Popen) -> tuple[float, float]:
     sampled = 0
     try:
         import psutil
@@ -171,29 +178,48 @@ def new_month_timings(files: list[Path], work: Path, repeat: int) -> dict[str, o
     """Seconds to add the last month's files to a store prepared without them.
 
     The store is prepared without the month (untimed), then, ``repeat`` times: the month's
-    files linked in and ``sna prepare`` run (timed: the new files are read, the rest come from
-    the per-file cache), then unlinked and prepared again (its cache entries are dropped, so the
-    next addition reads them again). Also timed: a re-run with nothing changed but the manifest
-    removed (every file from the cache) and the no-op re-run. What the month costs beyond the
-    store's own re-run is ``adding - cached``.
+    files linked in and ``sna prepare`` run (timed: the new files are read and merged into the
+    previous outputs; the run must say so), then unlinked and prepared again (their cache
+    entries are dropped, so the next addition reads them again). Also timed, in the same
+    rounds: the no-op re-run; a re-run with the manifest removed (every output rebuilt from
+    every file's cache entry, as before the store index); and, for "one file's time", the
+    month's files prepared alone and one file of the month prepared alone (in stores of their
+    own, read afresh: no manifest, per-file cache or store index, the area tables cached). What the month costs beyond the no-op is ``adding - no-op``.
     """
     month = max(p.name[:7] for p in files)
     added = [p for p in files if p.name.startswith(month)]
+    # one file: the month's file of the demo's force (its rows are in the assessed districts)
+    one = next((p for p in added if "thames-valley" in p.name), added[0])
     config = make_config([p for p in files if p not in added], work / "store")
+    alone = [make_config(added, work / "month"), make_config([one], work / "one")]
     police_uk = work / "store" / "raw" / "police_uk"
-    prepare = [sys.executable, "-m", "sna.build.cli", "prepare", "--config", str(config), "--quiet"]
+    prepare = [sys.executable, "-m", "sna.build.cli", "prepare", "--config", str(config)]
     run(prepare)
-    adding, cached, noop = [], [], []
+    for path in alone:  # their area tables cached
+        run([sys.executable, "-m", "sna.build.cli", "prepare", "--config", str(path), "--quiet"])
+    adding, cached, noop, month_alone, one_alone = [], [], [], [], []
+    said = work / "adding.txt"
     for i in range(repeat):
         for path in added:
             (police_uk / path.name).symlink_to(path)
-        adding.append(run(prepare)[0])
-        noop.append(run(prepare)[0])
+        adding.append(run(prepare, stdout=said)[0])
+        if "merged into the outputs" not in said.read_text():
+            sys.exit(f"adding {month} did not merge the new files:\n{said.read_text()}")
+        noop.append(run([*prepare, "--quiet"])[0])
         (work / "store" / "data" / "processed" / "manifest.json").unlink()
-        cached.append(run([*prepare, "--allow-foreign-files"])[0])
+        cached.append(run([*prepare, "--quiet", "--allow-foreign-files"])[0])
+        for path, times in zip(alone, (month_alone, one_alone), strict=True):
+            # read afresh (no manifest, no per-file cache or store index); the area tables
+            # come from their own cache, as they do when adding the month
+            cmd = [sys.executable, "-m", "sna.build.cli", "prepare", "--config", str(path)]
+            processed = path.parent / "data" / "processed"
+            (processed / "manifest.json").unlink(missing_ok=True)
+            shutil.rmtree(processed / ".sna-cache", ignore_errors=True)
+            times.append(run([*cmd, "--quiet", "--allow-foreign-files"])[0])
         print(
-            f"  run {i + 1}: adding {month} {adding[-1]:.2f} s, every file from the cache "
-            f"{cached[-1]:.2f} s, no-op {noop[-1]:.2f} s",
+            f"  run {i + 1}: adding {month} {adding[-1]:.2f} s, no-op {noop[-1]:.2f} s, every "
+            f"file from the cache {cached[-1]:.2f} s, the month alone {month_alone[-1]:.2f} s, "
+            f"one file alone {one_alone[-1]:.2f} s",
             flush=True,
         )
         for path in added:
@@ -203,14 +229,21 @@ def new_month_timings(files: list[Path], work: Path, repeat: int) -> dict[str, o
         "month": month,
         "files_added": len(added),
         "store_files": len(files) - len(added),
+        "one_file": one.name,
         "adding_median_s": round(statistics.median(adding), 3),
-        "cached_median_s": round(statistics.median(cached), 3),
         "noop_median_s": round(statistics.median(noop), 3),
+        "cached_median_s": round(statistics.median(cached), 3),
+        "month_alone_median_s": round(statistics.median(month_alone), 3),
+        "one_file_alone_median_s": round(statistics.median(one_alone), 3),
+        "adding_s": [round(t, 3) for t in adding],
     }
     print(
         f"adding {month} ({len(added)} files) to a store of {result['store_files']}: median "
-        f"{result['adding_median_s']:.2f} s; every file from the cache "
-        f"{result['cached_median_s']:.2f} s; no-op {result['noop_median_s']:.2f} s"
+        f"{result['adding_median_s']:.2f} s (no-op {result['noop_median_s']:.2f} s, so the month "
+        f"costs {result['adding_median_s'] - result['noop_median_s']:.2f} s); every file from "
+        f"the cache {result['cached_median_s']:.2f} s; the month's files alone "
+        f"{result['month_alone_median_s']:.2f} s; one file alone "
+        f"{result['one_file_alone_median_s']:.2f} s"
     )
     return result
 

@@ -53,6 +53,7 @@ from sna.data.files import (
     folder_lock,
     remove_stale_temp_files,
     sha256_file,
+    write_spliced,
 )
 from sna.data.hash_cache import HashCache
 from sna.data.lads import LsoaCounts, lad_lookup, lad_tables, lsoa_id_counts
@@ -966,16 +967,20 @@ def months_by_year(months: list[str]) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+_COUNT_KEYS = [
+    "month",
+    "district_code",
+    "district_name",
+    "lsoa_code",
+    "lsoa_name",
+    "lsoa_vintage",
+    "crime_type",
+]
+_OUTCOME_KEYS = ["month", "district_code", "district_name", "crime_type", "last_outcome_category"]
+
+
 def _count_table(records: pd.DataFrame) -> pd.DataFrame:
-    keys = [
-        "month",
-        "district_code",
-        "district_name",
-        "lsoa_code",
-        "lsoa_name",
-        "lsoa_vintage",
-        "crime_type",
-    ]
+    keys = _COUNT_KEYS
     if records.empty:
         return pd.DataFrame(columns=[*keys, "count"])
     return (
@@ -993,7 +998,7 @@ def _outcome_table(records: pd.DataFrame) -> pd.DataFrame:
     Anti-social behaviour has no outcomes and is left out; a crime with a blank outcome is kept
     with ``last_outcome_category == ""``.
     """
-    keys = ["month", "district_code", "district_name", "crime_type", "last_outcome_category"]
+    keys = _OUTCOME_KEYS
     crimes = records.loc[(records["crime_type"] != ASB).to_numpy(), keys].assign(
         last_outcome_category=lambda r: r["last_outcome_category"].fillna("").str.strip()
     )
@@ -1008,6 +1013,27 @@ def _outcome_table(records: pd.DataFrame) -> pd.DataFrame:
         .astype("int64")
         .reset_index()
     )
+
+
+def _merged_counts(previous: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The count table of two sets of records, from each set's table: as one table of all.
+
+    For :func:`_count_table` and :func:`_outcome_table`: the counts of a key in both are added,
+    and the rows sorted by the keys, as the group-by of all the records gives them.
+
+    >>> a = pd.DataFrame({"k": ["x", "y"], "count": [2, 1]})
+    >>> _merged_counts(a, pd.DataFrame({"k": ["x", "w"], "count": [5, 1]}), ["k"])
+       k  count
+    0  w      1
+    1  x      7
+    2  y      1
+    """
+    if not len(new):
+        return previous
+    if not len(previous):
+        return new
+    rows = pd.concat([previous, new], ignore_index=True)
+    return rows.groupby(keys, observed=True, sort=True)["count"].sum().astype("int64").reset_index()
 
 
 def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
@@ -1224,7 +1250,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
                 bar.update(1)
         if addition is None:
             results, used, ids = _process_street_files(street, **options, force=force, bar=bar)
-            parts, reject_parts = [r.records for r in results], [r.rejects for r in results]
+            parts = [r.records for r in results]
+            reject_parts: list[bytes | tuple[int, int]] = [r.rejects for r in results]
             spans = [FileSpan(r.path, r.sha256, len(r.records), len(r.rejects)) for r in results]
         else:
             used |= addition.cache_keys(_processing_fingerprint(config, hashes))
@@ -1251,12 +1278,20 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         populations = district_populations(config, years, {c: names[c] for c in keep})
         areas = areas_made.result()
 
+        if addition is None:
+            counts, outcomes = _count_table(records), _outcome_table(records)
+        else:  # the previous tables, and the new files' records counted
+            fresh = [r.records for r in added if len(r.records)]
+            new = pd.concat(fresh, ignore_index=True) if fresh else records.iloc[:0]
+            new["district_name"] = new["district_code"].map(names)
+            counts = _merged_counts(addition.counts, _count_table(new), _COUNT_KEYS)
+            outcomes = _merged_counts(addition.outcomes, _outcome_table(new), _OUTCOME_KEYS)
         frames = {
             "records.parquet": records,
-            "counts.parquet": _count_table(records),
+            "counts.parquet": counts,
             "lsoas.parquet": areas,
             "populations.parquet": populations,
-            "outcomes.parquet": _outcome_table(records),
+            "outcomes.parquet": outcomes,
             **lad_tables(
                 config,
                 [(r.month, r.force, r.lsoa_counts) for r in results],
@@ -1278,13 +1313,9 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         for name in OUTPUTS:
             target.path = out / name
             tmp = stack.enter_context(atomic_path(out / name))
-            if name == "rejects.csv":
-                digest = hashlib.sha256()
-                with tmp.open("wb") as fh:
-                    for part in (header_text(), *reject_parts):
-                        fh.write(part)
-                        digest.update(part)  # hashed as written, not read back
-                outputs[name] = {"sha256": digest.hexdigest(), "size": tmp.stat().st_size}
+            if name == "rejects.csv":  # hashed as written, not read back
+                digest = write_spliced(tmp, [header_text(), *reject_parts], out / name)
+                outputs[name] = {"sha256": digest, "size": tmp.stat().st_size}
             else:
                 frames[name].to_parquet(tmp, index=False)
                 outputs[name] = {"sha256": sha256_file(tmp), "size": tmp.stat().st_size}
@@ -1324,9 +1355,11 @@ class _Addition:
     files: list[RawFile]
     """The new files, in order."""
     records: pd.DataFrame
-    rejects: bytes
-    """``rejects.csv`` without its header."""
+    rejects: int
+    """Where the files' lines start in the previous ``rejects.csv`` (after its header)."""
     lad_counts: pd.DataFrame
+    counts: pd.DataFrame
+    outcomes: pd.DataFrame
 
     def cache_keys(self, processing: str) -> set[str]:
         """The per-file cache keys of the previous files (kept when the cache is pruned)."""
@@ -1334,18 +1367,19 @@ class _Addition:
 
     def merged(
         self, added: list[FileResult]
-    ) -> tuple[list[FileResult], list[pd.DataFrame], list[bytes], list[FileSpan]]:
+    ) -> tuple[list[FileResult], list[pd.DataFrame], list[bytes | tuple[int, int]], list[FileSpan]]:
         """Every file's result, records, rejects and span, in order, ``added`` the new files'.
 
-        The previous files' records and rejects come as one slice of the previous outputs for
-        each run of them between new files.
+        The previous files' records are slices of the previous ``records.parquet``, one per
+        file; their rejects, for each run of them between new files, a byte range (start,
+        length) of the previous ``rejects.csv``, copied from it when it is written again.
         """
         spans = self.index.files
         record_at = np.cumsum([0, *(f.records for f in spans)])
-        reject_at = np.cumsum([0, *(f.rejects for f in spans)])
+        reject_at = self.rejects + np.cumsum([0, *(f.rejects for f in spans)])
         results: list[FileResult] = []
         parts: list[pd.DataFrame] = []
-        reject_parts: list[bytes] = []
+        reject_parts: list[bytes | tuple[int, int]] = []
         kept: list[FileSpan] = []
         new = iter(added)
         i = 0
@@ -1371,7 +1405,7 @@ class _Addition:
                 for k in range(a, b)
                 if spans[k].records
             )
-            reject_parts.append(self.rejects[reject_at[a] : reject_at[b]])
+            reject_parts.append((int(reject_at[a]), int(reject_at[b] - reject_at[a])))
             i = j
         return results, parts, reject_parts, kept
 
@@ -1430,20 +1464,23 @@ def _plan_addition(
         return None
     try:
         records = pd.read_parquet(out / "records.parquet")
-        rejects = (out / "rejects.csv").read_bytes()
+        header = header_text()
+        with (out / "rejects.csv").open("rb") as fh:
+            rejects_header, rejects_size = fh.read(len(header)), os.fstat(fh.fileno()).st_size
         lad_counts = pd.read_parquet(out / "lad_counts.parquet")
+        counts = pd.read_parquet(out / "counts.parquet")
+        outcomes = pd.read_parquet(out / "outcomes.parquet")
     except (OSError, ValueError, pa.ArrowException):
         return None
-    header = header_text()
     if (
         len(records) != sum(f.records for f in index.files)
-        or not rejects.startswith(header)
-        or len(rejects) - len(header) != sum(f.rejects for f in index.files)
+        or rejects_header != header
+        or rejects_size - len(header) != sum(f.rejects for f in index.files)
     ):
         return None
-    records["month"] = records["month"].astype(_MONTH_DTYPE)
-    if len(lad_counts):
-        lad_counts["month"] = lad_counts["month"].astype(_MONTH_DTYPE)
+    for table in (records, lad_counts, counts, outcomes):
+        if len(table):  # as made (Parquet may store another unit of time)
+            table["month"] = table["month"].astype(_MONTH_DTYPE)
     return _Addition(
         index=index,
         runs=runs,
@@ -1451,8 +1488,10 @@ def _plan_addition(
         slots=slots,
         files=[s for s, k in zip(street, slots, strict=True) if k < 0],
         records=records,
-        rejects=rejects[len(header) :],
+        rejects=len(header),
         lad_counts=lad_counts,
+        counts=counts,
+        outcomes=outcomes,
     )
 
 
