@@ -9,6 +9,7 @@ nothing taken from the store index or the previous outputs).
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import pytest
 import sna.data.prepare as prepare_module
 from sna.data.cache import CACHE_DIR
 from sna.data.config import load_config
-from sna.data.prepare import OUTPUTS, prepare
-from sna.data.store import INDEX, STORE_DIR
+from sna.data.prepare import OUTPUTS, prepare, run_prepare
+from sna.data.store import INDEX, STORE_DIR, _checksum
 from tests.test_prepare_cache import STREET, setup, street_rows, write_rows
 
 JAN, FEB, MAR, APR = (f"2025-0{m}-thames-valley-street.csv.gz" for m in (1, 2, 3, 4))
@@ -83,6 +84,7 @@ def test_a_new_last_month_is_merged_without_reading_the_others(tmp_path, loads, 
     loads.clear()
     add(raw, MAR)
     manifest = prepare(config)
+    assert (manifest["files_added"], manifest["merge_refused"]) == (1, None)
     assert merged == [1]
     assert len(loads) == 1  # the new file only
     assert [f["path"] for f in manifest["files"]] == [f"police_uk/{n}" for n in (JAN, FEB, MAR)]
@@ -126,6 +128,7 @@ def test_a_new_file_holding_an_earlier_crime_id_is_read_with_all_the_others(
     rows.append([january[0], *rows[1][1:]])  # March's first row under a January Crime ID
     write_rows(raw / "police_uk" / MAR, rows)
     manifest = prepare(config)
+    assert manifest["merge_refused"] == "a new file holds a Crime ID of an earlier file"
     assert merged == []
     assert len(loads) == 4  # March (new), then every file as a full run (March now cached)
     assert len(set(loads)) == 3
@@ -219,4 +222,59 @@ def test_a_store_of_gzip_and_plain_files(tmp_path, merged):
     plain.write_bytes(gzip.decompress((STREET / FEB).read_bytes()))
     prepare(config)
     assert merged == [1]
+    assert_as_full_run(config)
+
+
+def test_the_summary_says_what_was_merged_and_what_was_read(tmp_path, capsys):
+    raw, config = prepared(tmp_path, [JAN, FEB])
+    add(raw, MAR)
+    assert run_prepare(config.path, progress=False) == 0
+    out = capsys.readouterr().out
+    rows = len(street_rows(STREET / MAR)) - 1
+    assert f"rows ({rows:,} in the new files, read now)" in out
+    assert "new files      1 merged into the outputs of the other 2 (not read again)" in out
+    assert "every file read again" not in out
+
+
+def test_the_summary_says_why_new_files_were_not_merged(tmp_path, capsys):
+    raw, config = prepared(tmp_path, [JAN, FEB])
+    rows = street_rows(STREET / MAR)
+    rows.append([next(r for r in street_rows(STREET / FEB)[1:] if r[0])[0], *rows[1][1:]])
+    write_rows(raw / "police_uk" / MAR, rows)
+    assert run_prepare(config.path, progress=False) == 0
+    out = capsys.readouterr().out
+    assert "rows read" in out
+    assert "merged" not in out
+    assert (
+        "every file read again (unchanged ones from the cache): a new file holds a Crime ID of "
+        "an earlier file"
+    ) in out
+
+
+def _move(record: dict, column: int, *, checksum: bool) -> None:
+    """Move one count of the index's first file to its second: the sums still add up."""
+    record["files"][0][column] -= 1
+    record["files"][1][column] += 1
+    if checksum:
+        record["checksum"] = _checksum(record)
+
+
+@pytest.mark.parametrize(
+    ("column", "checksum"),
+    [
+        pytest.param(2, False, id="records-moved"),
+        pytest.param(3, False, id="rejects-moved"),
+        pytest.param(2, True, id="records-moved-checksum-made-again"),
+    ],
+)
+def test_an_edited_index_whose_sums_still_add_up_is_not_used(tmp_path, merged, column, checksum):
+    """Found by review: spans moved between files passed the sums (the merge then misplaced rows)."""
+    raw, config = prepared(tmp_path, [JAN, FEB])
+    path = config.processed_dir / CACHE_DIR / STORE_DIR / INDEX
+    record = json.loads(path.read_text())
+    _move(record, column, checksum=checksum)
+    path.write_text(json.dumps(record))
+    add(raw, MAR)
+    prepare(config)
+    assert merged == []
     assert_as_full_run(config)

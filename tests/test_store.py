@@ -15,6 +15,7 @@ from sna.data.store import (
     FileSpan,
     IdRun,
     StoreIndex,
+    _checksum,
     add_run,
     ids_held,
     read_index,
@@ -45,7 +46,7 @@ def _record(tmp_path) -> dict:
 @pytest.mark.parametrize(
     "edit",
     [
-        pytest.param(lambda r: r.update(format=2), id="other-format"),
+        pytest.param(lambda r: r.update(format=99), id="other-format"),
         pytest.param(lambda r: r.update(extra=1), id="extra-key"),
         pytest.param(lambda r: r.pop("base"), id="missing-key"),
         pytest.param(lambda r: r.update(base="3" * 63), id="short-digest"),
@@ -60,10 +61,22 @@ def _record(tmp_path) -> dict:
     ],
 )
 def test_an_index_not_exactly_as_written_is_not_used(tmp_path, edit):
+    """Each edit, with the checksum made again for it: refused for what it is, not the checksum."""
     record = _record(tmp_path)
     edit(record)
+    record["checksum"] = _checksum(record)
     (tmp_path / INDEX).write_text(json.dumps(record))
     assert read_index(tmp_path) is None
+
+
+def test_an_index_edited_without_its_checksum_is_not_used(tmp_path):
+    record = _record(tmp_path)
+    record["files"][0][2] += 1
+    (tmp_path / INDEX).write_text(json.dumps(record))
+    assert read_index(tmp_path) is None
+    record["checksum"] = _checksum(record)
+    (tmp_path / INDEX).write_text(json.dumps(record))
+    assert read_index(tmp_path) is not None
 
 
 @pytest.mark.parametrize("text", ["", "{", "[]", "null", "[" * 100_000 + "]" * 100_000, "\udcff"])

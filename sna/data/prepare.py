@@ -1095,8 +1095,9 @@ def prepare(
         when nothing had to be done: inputs, config and code unchanged, and every output as
         written (size and SHA-256). Otherwise ``"files_added"`` is the number of new street
         files merged into the previous outputs without reading the others again (see
-        :mod:`sna.data.store`: the outputs are those a full run makes), or None after a full
-        run.
+        :mod:`sna.data.store`: the outputs are those a full run makes) and ``"rows_added"``
+        their rows, both None after a full run; ``"merge_refused"`` says why new files were not
+        merged when only a file's content stopped it (a Crime ID of an earlier file).
 
     Raises
     ------
@@ -1221,7 +1222,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         intact = bool(previous.get("outputs")) and not damaged_outputs(out, previous["outputs"])
         if previous.get("fingerprint") == fingerprint and intact:
             bar.close()
-            return {**previous, "up_to_date": True}
+            return {**previous, "up_to_date": True, "files_added": None, "rows_added": None}
         if intact:
             addition = _plan_addition(out, street, hashes, base, raw)
 
@@ -1239,6 +1240,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         peers_made = side.submit(peer_outputs, config)
         lads_made = side.submit(lad_lookup, config)
         options = {"config": config, "hashes": hashes, "lookup": lookup, "keep": keep}
+        refused = None
         if addition is not None:
             bar.update(len(addition.previous))
             added, used, ids = _process_street_files(
@@ -1246,6 +1248,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             )
             if ids_held(addition.runs, ids):  # a Crime ID of an earlier file: read in full
                 addition = None
+                refused = "a new file holds a Crime ID of an earlier file"
                 bar.reset(total=len(street) + 2)
                 bar.update(1)
         if addition is None:
@@ -1338,8 +1341,13 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         write_index(out / CACHE_DIR / STORE_DIR, index)
     bar.update(1)
     bar.close()
-    files_added = None if addition is None else len(addition.files)
-    return {**manifest, "up_to_date": False, "files_added": files_added}
+    return {
+        **manifest,
+        "up_to_date": False,
+        "files_added": None if addition is None else len(addition.files),
+        "rows_added": None if addition is None else sum(r.rows_read for r in added),
+        "merge_refused": refused,
+    }
 
 
 @dataclass
@@ -1458,9 +1466,14 @@ def _plan_addition(
     known = {key for key, k in zip(keys, slots, strict=True) if k >= 0}
     if any(key in known for key, k in zip(keys, slots, strict=True) if k < 0):
         return None
-    previous = [_entry_result(e, f) for e, f in zip(manifest["files"], index.files, strict=True)]
+    previous: list[FileResult] = []
+    for entry, span in zip(manifest["files"], index.files, strict=True):
+        result = _entry_result(entry, span)
+        if result is None or result.rows_kept != span.records:
+            return None  # (a file's kept rows are its rows in records.parquet)
+        previous.append(result)
     runs = read_runs(folder, index.runs)
-    if runs is None or any(r is None for r in previous):
+    if runs is None:
         return None
     try:
         records = pd.read_parquet(out / "records.parquet")
@@ -1484,7 +1497,7 @@ def _plan_addition(
     return _Addition(
         index=index,
         runs=runs,
-        previous=previous,  # type: ignore[arg-type]
+        previous=previous,
         slots=slots,
         files=[s for s, k in zip(street, slots, strict=True) if k < 0],
         records=records,
@@ -1496,7 +1509,11 @@ def _plan_addition(
 
 
 def _entry_result(entry: object, span: FileSpan) -> FileResult | None:
-    """A file's result as its manifest entry gives it (no records), or None if not well formed."""
+    """A file's result as its manifest entry gives it, or None if not well formed.
+
+    For the manifest and the months only: its records, rejects and counts are empty (they are
+    in the previous outputs, which :meth:`_Addition.merged` takes them from).
+    """
     fields = {
         "path", "sha256", "month", "force", *_ENTRY_COUNTS, "rows_rejected",
         "lsoa_name_mismatches", "rejects_not_written",
@@ -1747,12 +1764,21 @@ def run_prepare(
     t = manifest["totals"]
     rejected = sum(t["rows_rejected"].values())
     reasons = _summarise_reasons(t["rows_rejected"])
-    print(f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows read")
-    if manifest.get("files_added"):
-        added = manifest["files_added"]
+    added = manifest.get("files_added")
+    if added:
+        print(
+            f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows "
+            f"({manifest['rows_added']:,} in the new files, read now)"
+        )
         print(
             f"  new files      {added:,} merged into the outputs of the other "
             f"{t['files'] - added:,} (not read again)"
+        )
+    else:
+        print(f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows read")
+    if manifest.get("merge_refused"):
+        print(
+            f"  every file read again (unchanged ones from the cache): {manifest['merge_refused']}"
         )
     print(
         f"  kept           {t['rows_kept']:,} (districts: {', '.join(config.kept_district_codes)})"
