@@ -1259,7 +1259,9 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         else:
             used |= addition.cache_keys(_processing_fingerprint(config, hashes))
             results, parts, reject_parts, spans = addition.merged(added)
-        runs = _write_runs(out, addition, ids)  # now: the IDs of ten years are 0.5 GB
+        # Written beside the outputs (hashing and writing let go of the interpreter); the IDs
+        # (0.5 GB for ten national years) are not kept once written.
+        runs_made = side.submit(_write_runs, out, addition, ids)
         del ids
         bar.set_postfix_str("writing")
         kept = [p for p in parts if len(p)]
@@ -1330,6 +1332,7 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         manifest_text = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
         manifest_tmp.write_bytes(manifest_text)
     FileCache(out / CACHE_DIR).prune(used)  # entries of files no longer there, or stale
+    runs = runs_made.result()
     if runs is not None:
         index = StoreIndex(
             fingerprint=fingerprint,
