@@ -114,7 +114,9 @@ def test_months_added_one_after_another(tmp_path, merged):
         add(raw, name)
         prepare(config)
     assert merged == [1, 1, 1]
-    assert prepare(config)["up_to_date"]
+    again = prepare(config)
+    assert again["up_to_date"]
+    assert (again["files_added"], again["rows_added"], again["merge_refused"]) == (None,) * 3
     assert_as_full_run(config)
 
 

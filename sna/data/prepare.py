@@ -1222,7 +1222,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         intact = bool(previous.get("outputs")) and not damaged_outputs(out, previous["outputs"])
         if previous.get("fingerprint") == fingerprint and intact:
             bar.close()
-            return {**previous, "up_to_date": True, "files_added": None, "rows_added": None}
+            unmerged = {"files_added": None, "rows_added": None, "merge_refused": None}
+            return {**previous, "up_to_date": True, **unmerged}
         if intact:
             addition = _plan_addition(out, street, hashes, base, raw)
 
