@@ -130,7 +130,9 @@ def test_a_new_file_holding_an_earlier_crime_id_is_read_with_all_the_others(
     rows.append([january[0], *rows[1][1:]])  # March's first row under a January Crime ID
     write_rows(raw / "police_uk" / MAR, rows)
     manifest = prepare(config)
-    assert manifest["merge_refused"] == "a new file holds a Crime ID of an earlier file"
+    assert (
+        manifest["merge_refused"] == f"police_uk/{MAR} holds a Crime ID of a file prepared before"
+    )
     assert merged == []
     assert len(loads) == 4  # March (new), then every file as a full run (March now cached)
     assert len(set(loads)) == 3
@@ -142,11 +144,13 @@ def test_a_removed_or_changed_file_gives_a_full_run(tmp_path, merged):
     raw, config = prepared(tmp_path, [JAN, FEB, MAR])
     (raw / "police_uk" / FEB).unlink()
     add(raw, APR)
-    prepare(config)
+    refused = prepare(config)["merge_refused"]
+    assert refused == f"police_uk/{FEB} was prepared before and is no longer there"
     rows = street_rows(STREET / JAN)
     write_rows(raw / "police_uk" / JAN, rows[:-1])
     add(raw, FEB)
-    prepare(config)
+    refused = prepare(config)["merge_refused"]
+    assert refused == f"police_uk/{JAN} changed since it was prepared"
     assert merged == []
     assert_as_full_run(config)
 
@@ -155,6 +159,10 @@ def test_a_second_file_for_a_month_of_the_outputs_gives_a_full_run(tmp_path, mer
     raw, config = prepared(tmp_path, [JAN, FEB])
     shutil.copy(STREET / JAN, raw / "police_uk" / "2025-01-thames-valley-police-street.csv.gz")
     manifest = prepare(config)
+    assert manifest["merge_refused"] == (
+        "police_uk/2025-01-thames-valley-police-street.csv.gz is a second file for "
+        "thames-valley 2025-01"
+    )
     assert merged == []
     assert manifest["totals"]["files"] == 3
     assert_as_full_run(config)
@@ -233,9 +241,9 @@ def test_the_summary_says_what_was_merged_and_what_was_read(tmp_path, capsys):
     assert run_prepare(config.path, progress=False) == 0
     out = capsys.readouterr().out
     rows = len(street_rows(STREET / MAR)) - 1
-    assert f"rows ({rows:,} in the new files, read now)" in out
+    assert f"rows ({rows:,} of them in the 1 new file, read now)" in out
     assert "new files      1 merged into the outputs of the other 2 (not read again)" in out
-    assert "every file read again" not in out
+    assert "not merged" not in out
 
 
 def test_the_summary_says_why_new_files_were_not_merged(tmp_path, capsys):
@@ -246,10 +254,10 @@ def test_the_summary_says_why_new_files_were_not_merged(tmp_path, capsys):
     assert run_prepare(config.path, progress=False) == 0
     out = capsys.readouterr().out
     assert "rows read" in out
-    assert "merged" not in out
+    assert "merged into" not in out
     assert (
-        "every file read again (unchanged ones from the cache): a new file holds a Crime ID of "
-        "an earlier file"
+        "  not merged     every output made again (unchanged files from the cache): "
+        f"police_uk/{MAR} holds a Crime ID of a file prepared before"
     ) in out
 
 

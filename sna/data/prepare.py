@@ -1096,8 +1096,9 @@ def prepare(
         written (size and SHA-256). Otherwise ``"files_added"`` is the number of new street
         files merged into the previous outputs without reading the others again (see
         :mod:`sna.data.store`: the outputs are those a full run makes) and ``"rows_added"``
-        their rows, both None after a full run; ``"merge_refused"`` says why new files were not
-        merged when only a file's content stopped it (a Crime ID of an earlier file).
+        their rows, both None after a full run; ``"merge_refused"`` says why, when a street
+        file stopped the merge (a file of the outputs removed or changed, a second file for a
+        month, a Crime ID of an earlier file), else None.
 
     Raises
     ------
@@ -1216,7 +1217,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
     hashes = {_rel(f.path, raw): digest for f, digest in zip(inputs, digests, strict=True)}
     fingerprint = _fingerprint(config, hashes)
     base = _fingerprint(config, {_rel(p, raw): hashes[_rel(p, raw)] for p in area_files.values()})
-    addition = None
+    addition: _Addition | None = None
+    refused: str | None = None  # why new files were not merged, for the summary
     if may_be_up_to_date:
         previous = _read_json(manifest_path)
         intact = bool(previous.get("outputs")) and not damaged_outputs(out, previous["outputs"])
@@ -1225,7 +1227,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             unmerged = {"files_added": None, "rows_added": None, "merge_refused": None}
             return {**previous, "up_to_date": True, **unmerged}
         if intact:
-            addition = _plan_addition(out, street, hashes, base, raw)
+            plan = _plan_addition(out, street, hashes, base, raw)
+            addition, refused = (None, plan) if isinstance(plan, str) else (plan, None)
 
     bar.set_postfix_str("area data")
     if isinstance(early, Exception):
@@ -1241,15 +1244,17 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
         peers_made = side.submit(peer_outputs, config)
         lads_made = side.submit(lad_lookup, config)
         options = {"config": config, "hashes": hashes, "lookup": lookup, "keep": keep}
-        refused = None
         if addition is not None:
             bar.update(len(addition.previous))
             added, used, ids = _process_street_files(
                 addition.files, **options, force=force, bar=bar
             )
             if ids_held(addition.runs, ids):  # a Crime ID of an earlier file: read in full
+                holder = next(
+                    r.path for r in added if ids_held(addition.runs, np.sort(r.crime_ids))
+                )
                 addition = None
-                refused = "a new file holds a Crime ID of an earlier file"
+                refused = f"{holder} holds a Crime ID of a file prepared before"
                 bar.reset(total=len(street) + 2)
                 bar.update(1)
         if addition is None:
@@ -1427,15 +1432,17 @@ _ENTRY_COUNTS = ("rows_read", "rows_kept", "rows_out_of_area", "identical_rows_k
 
 def _plan_addition(
     out: Path, street: list[RawFile], hashes: dict[str, str], base: str, raw: Path
-) -> _Addition | None:
+) -> _Addition | str | None:
     """The new street files and what is kept of the others, when merging gives a full run's outputs.
 
     That is when the store index (:mod:`sna.data.store`) belongs to the manifest in ``out``
     and to the same config, area inputs and code (``base``); every file of the outputs is
     still there, unchanged, and no new file is a second file for one of their forces and
     months. (Whether a new file holds a Crime ID of theirs is checked once it is read.) The
-    outputs themselves are checked against the manifest by the caller. Otherwise None: the
-    outputs are made in full.
+    outputs themselves are checked against the manifest by the caller. Otherwise the outputs
+    are made in full: this returns why, for the summary, when a street file stopped the merge
+    (one removed, changed, or a second file for a month), else None (no index, or one of other
+    outputs, config or code).
     """
     folder = out / CACHE_DIR / STORE_DIR
     index = read_index(folder)
@@ -1457,19 +1464,29 @@ def _plan_addition(
     position = {f.path: k for k, f in enumerate(index.files)}
     rels = [_rel(s.path, raw) for s in street]
     slots = [position.get(rel, -1) for rel in rels]
+    present = set(rels)
+    gone = [f.path for f in index.files if f.path not in present]
+    if gone:
+        return f"{gone[0]} was prepared before and is no longer there"
     if len(position) != len(index.files) or [k for k in slots if k >= 0] != list(position.values()):
-        return None  # a file of the outputs is gone (or named twice)
-    if all(k >= 0 for k in slots) or any(
-        k >= 0 and hashes[rel] != index.files[k].sha256 for rel, k in zip(rels, slots, strict=True)
-    ):
-        return None  # nothing new, or a file of the outputs changed
+        return None  # (a path named twice, or files found in another order)
+    changed = [
+        rel
+        for rel, k in zip(rels, slots, strict=True)
+        if k >= 0 and hashes[rel] != index.files[k].sha256
+    ]
+    if changed:
+        return f"{changed[0]} changed since it was prepared"
+    if all(k >= 0 for k in slots):
+        return None  # nothing new: what changed is not a street file
     try:
         keys = [(m, force_key(f)) for m, f in (parse_street_filename(s.path) for s in street)]
     except InputError:
         return None  # raised, in order, by the full run
     known = {key for key, k in zip(keys, slots, strict=True) if k >= 0}
-    if any(key in known for key, k in zip(keys, slots, strict=True) if k < 0):
-        return None
+    for rel, key, k in zip(rels, keys, slots, strict=True):
+        if k < 0 and key in known:
+            return f"{rel} is a second file for {key[1]} {key[0]}"
     previous: list[FileResult] = []
     for entry, span in zip(manifest["files"], index.files, strict=True):
         result = _entry_result(entry, span)
@@ -1770,9 +1787,10 @@ def run_prepare(
     reasons = _summarise_reasons(t["rows_rejected"])
     added = manifest.get("files_added")
     if added:
+        files = "1 new file" if added == 1 else f"{added:,} new files"
         print(
             f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows "
-            f"({manifest['rows_added']:,} in the new files, read now)"
+            f"({manifest['rows_added']:,} of them in the {files}, read now)"
         )
         print(
             f"  new files      {added:,} merged into the outputs of the other "
@@ -1782,7 +1800,8 @@ def run_prepare(
         print(f"sna prepare: {t['files']} street files, {t['rows_read']:,} rows read")
     if manifest.get("merge_refused"):
         print(
-            f"  every file read again (unchanged ones from the cache): {manifest['merge_refused']}"
+            "  not merged     every output made again (unchanged files from the cache): "
+            f"{manifest['merge_refused']}"
         )
     print(
         f"  kept           {t['rows_kept']:,} (districts: {', '.join(config.kept_district_codes)})"
