@@ -46,6 +46,7 @@ __all__ = [
     "lsoa_id_count_table",
     "lsoa_lad_lookup",
     "merge_lad_counts",
+    "sum_counts",
 ]
 
 LAD_COUNT_COLUMNS = ["month", "lad_code", "lad_name", "force", "crime_type", "count"]
@@ -421,11 +422,32 @@ def merge_lad_counts(tables: list[pd.DataFrame]) -> pd.DataFrame:
     0      Arson      2
     1      Drugs      4
     """
+    if not any(len(t) for t in tables):
+        return lad_count_table([], pd.DataFrame())
+    return sum_counts(tables, LAD_COUNT_COLUMNS[:5])
+
+
+def sum_counts(tables: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """Count tables (``keys`` and ``count``, one row per key, sorted) added into one.
+
+    What a group-by of every row the tables count would give: the counts of a key in several
+    tables are added, and the rows sorted by the keys. A single table with rows is returned as
+    it is; with none, the first table.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"k": ["x", "y"], "count": [2, 1]})
+    >>> sum_counts([a, pd.DataFrame({"k": ["x", "w"], "count": [5, 1]})], ["k"])
+       k  count
+    0  w      1
+    1  x      7
+    2  y      1
+    """
     filled = [t for t in tables if len(t)]
     if len(filled) <= 1:
-        return filled[0] if filled else lad_count_table([], pd.DataFrame())
+        return filled[0] if filled else tables[0]
     rows = pd.concat(filled, ignore_index=True)
-    out = rows.groupby(LAD_COUNT_COLUMNS[:5], sort=True)["count"].sum().astype("int64")
+    out = rows.groupby(keys, observed=True, sort=True)["count"].sum().astype("int64")
     return out.reset_index()
 
 

@@ -56,7 +56,7 @@ from sna.data.files import (
     write_spliced,
 )
 from sna.data.hash_cache import HashCache
-from sna.data.lads import LsoaCounts, lad_lookup, lad_tables, lsoa_id_counts
+from sna.data.lads import LsoaCounts, lad_lookup, lad_tables, lsoa_id_counts, sum_counts
 from sna.data.manifest import Manifest, format_months
 from sna.data.partners import partner_inputs, partner_outputs, partner_summary
 from sna.data.peers import peer_inputs, peer_outputs
@@ -1015,27 +1015,6 @@ def _outcome_table(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _merged_counts(previous: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The count table of two sets of records, from each set's table: as one table of all.
-
-    For :func:`_count_table` and :func:`_outcome_table`: the counts of a key in both are added,
-    and the rows sorted by the keys, as the group-by of all the records gives them.
-
-    >>> a = pd.DataFrame({"k": ["x", "y"], "count": [2, 1]})
-    >>> _merged_counts(a, pd.DataFrame({"k": ["x", "w"], "count": [5, 1]}), ["k"])
-       k  count
-    0  w      1
-    1  x      7
-    2  y      1
-    """
-    if not len(new):
-        return previous
-    if not len(previous):
-        return new
-    rows = pd.concat([previous, new], ignore_index=True)
-    return rows.groupby(keys, observed=True, sort=True)["count"].sum().astype("int64").reset_index()
-
-
 def _fingerprint(config: Config, hashes: dict[str, str]) -> str:
     """What the outputs depend on: inputs, config, and the data layer's code (not just its version)."""
     package = Path(__file__).parent
@@ -1214,20 +1193,24 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
                 early = exc
         digests = [h.result() for h in hashed]  # the first unreadable file is raised
     known.save()
-    hashes = {_rel(f.path, raw): digest for f, digest in zip(inputs, digests, strict=True)}
+    rels = [_rel(f.path, raw) for f in inputs]
+    hashes = dict(zip(rels, digests, strict=True))
     fingerprint = _fingerprint(config, hashes)
-    base = _fingerprint(config, {_rel(p, raw): hashes[_rel(p, raw)] for p in area_files.values()})
+    base = _fingerprint(config, {rel: hashes[rel] for rel in rels[len(street) :]})
     addition: _Addition | None = None
     refused: str | None = None  # why new files were not merged, for the summary
     if may_be_up_to_date:
-        previous = _read_json(manifest_path)
+        manifest_text = _read_bytes(manifest_path)
+        previous = _json_object(manifest_text)
         intact = bool(previous.get("outputs")) and not damaged_outputs(out, previous["outputs"])
         if previous.get("fingerprint") == fingerprint and intact:
             bar.close()
             unmerged = {"files_added": None, "rows_added": None, "merge_refused": None}
             return {**previous, "up_to_date": True, **unmerged}
         if intact:
-            plan = _plan_addition(out, street, hashes, base, raw)
+            plan = _plan_addition(
+                out, street, rels[: len(street)], hashes, base, previous, manifest_text
+            )
             addition, refused = (None, plan) if isinstance(plan, str) else (plan, None)
 
     bar.set_postfix_str("area data")
@@ -1295,8 +1278,8 @@ def _prepare(config: Config, *, force: bool, progress: bool) -> dict[str, Any]:
             fresh = [r.records for r in added if len(r.records)]
             new = pd.concat(fresh, ignore_index=True) if fresh else records.iloc[:0]
             new["district_name"] = new["district_code"].map(names)
-            counts = _merged_counts(addition.counts, _count_table(new), _COUNT_KEYS)
-            outcomes = _merged_counts(addition.outcomes, _outcome_table(new), _OUTCOME_KEYS)
+            counts = sum_counts([addition.counts, _count_table(new)], _COUNT_KEYS)
+            outcomes = sum_counts([addition.outcomes, _outcome_table(new)], _OUTCOME_KEYS)
         frames = {
             "records.parquet": records,
             "counts.parquet": counts,
@@ -1431,12 +1414,19 @@ _ENTRY_COUNTS = ("rows_read", "rows_kept", "rows_out_of_area", "identical_rows_k
 
 
 def _plan_addition(
-    out: Path, street: list[RawFile], hashes: dict[str, str], base: str, raw: Path
+    out: Path,
+    street: list[RawFile],
+    rels: list[str],
+    hashes: dict[str, str],
+    base: str,
+    manifest: dict[str, Any],
+    manifest_text: bytes,
 ) -> _Addition | str | None:
     """The new street files and what is kept of the others, when merging gives a full run's outputs.
 
     That is when the store index (:mod:`sna.data.store`) belongs to the manifest in ``out``
-    and to the same config, area inputs and code (``base``); every file of the outputs is
+    (``manifest``, parsed from ``manifest_text``; ``rels`` are the street files' paths as the
+    manifest gives them) and to the same config, area inputs and code (``base``); every file of the outputs is
     still there, unchanged, and no new file is a second file for one of their forces and
     months. (Whether a new file holds a Crime ID of theirs is checked once it is read.) The
     outputs themselves are checked against the manifest by the caller. Otherwise the outputs
@@ -1448,21 +1438,14 @@ def _plan_addition(
     index = read_index(folder)
     if index is None or index.base != base:
         return None
-    try:
-        text = (out / "manifest.json").read_bytes()
-        manifest = json.loads(text)
-    except (OSError, ValueError):
-        return None
     if (
-        hashlib.sha256(text).hexdigest() != index.manifest_sha256
-        or not isinstance(manifest, dict)
+        hashlib.sha256(manifest_text).hexdigest() != index.manifest_sha256
         or manifest.get("fingerprint") != index.fingerprint
         or not isinstance(manifest.get("files"), list)
         or len(manifest["files"]) != len(index.files)
     ):
         return None
     position = {f.path: k for k, f in enumerate(index.files)}
-    rels = [_rel(s.path, raw) for s in street]
     slots = [position.get(rel, -1) for rel in rels]
     present = set(rels)
     gone = [f.path for f in index.files if f.path not in present]
@@ -1636,9 +1619,22 @@ def _hash_input(source: RawFile, known: HashCache | None = None) -> str:
 
 def _read_json(path: Path) -> dict[str, Any]:
     """The previous manifest, or an empty dict if it is unreadable (it is then rebuilt)."""
+    return _json_object(_read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes, or none if it cannot be read."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _json_object(text: bytes) -> dict[str, Any]:
+    """``text`` as a JSON object (UTF-8), or an empty dict if it is not one."""
+    try:
+        data = json.loads(text.decode("utf-8"))
+    except ValueError:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
         return {}
     return data if isinstance(data, dict) else {}
 
