@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import RendererAgg
 
 from sna.report import charts
+from sna.report.display import figure_svg
 
 
 def overview() -> pd.DataFrame:
@@ -130,3 +136,43 @@ def test_a_dollar_in_a_name_is_text_not_tex():
     buffer = io.BytesIO()
     ax.figure.savefig(buffer, format="svg")  # raised ValueError when "$" started maths
     assert ax.get_yticklabels()[0].get_text() == "a $\\frac{$ b"
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        [2019, 2020, 2021, 2022, 2023, 2024, 2025],
+        # Long labels that overlap, so seaborn turns them vertical.
+        [f"Violence and sexual offences, district {i}" for i in range(8)],
+    ],
+)
+def test_heatmap_lays_out_without_painting_and_draws_the_same_svg(monkeypatch, columns):
+    """seaborn's overlap check after a layout-only draw gives the SVG of a full Agg draw."""
+    rng = np.random.default_rng(7)
+    table = pd.DataFrame(
+        rng.integers(0, 900, size=(12, len(columns))).astype(float),
+        index=[f"Crime type {i}" for i in range(12)],
+        columns=columns,
+    )
+    hidden = table < 5
+    painted = []  # text painted in pixels
+    real_draw_text = RendererAgg.draw_text
+
+    def counting_draw_text(renderer, *args, **kwargs):
+        painted.append(args[3])
+        return real_draw_text(renderer, *args, **kwargs)
+
+    monkeypatch.setattr(RendererAgg, "draw_text", counting_draw_text)
+    fast_ax = charts.heatmap(table, suppressed=hidden, title="Heat")
+    fast = figure_svg(fast_ax.get_figure(root=True))
+    assert not painted  # seaborn's draw only laid the figure out
+    rotations = {t.get_rotation() for t in fast_ax.get_xticklabels()}
+    monkeypatch.setattr(charts, "_layout_only_draws", lambda ax: contextlib.nullcontext())
+    slow_ax = charts.heatmap(table, suppressed=hidden, title="Heat")
+    slow = figure_svg(slow_ax.get_figure(root=True))
+    assert painted  # seaborn's own route: a full Agg draw
+    assert fast == slow
+    assert rotations == {t.get_rotation() for t in slow_ax.get_xticklabels()}
+    assert rotations == ({90.0} if isinstance(columns[0], str) else {0.0})
+    assert "draw" not in vars(fast_ax.get_figure(root=True).canvas)  # the canvas is as it was
+    plt.close("all")

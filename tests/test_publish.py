@@ -250,6 +250,20 @@ def test_clean_html_keeps_formatting_drops_active_markup() -> None:
     assert "onerror" not in clean_html("<img src=x onerror=alert(1)>")
 
 
+def test_clean_html_sanitises_each_html_once_per_process(monkeypatch) -> None:
+    import bleach
+
+    calls = []
+    real = bleach.clean
+    monkeypatch.setattr(bleach, "clean", lambda html, **kw: calls.append(html) or real(html, **kw))
+    hostile = '<p onmouseover="steal()">Oxford <a href="javascript:x()">link</a></p>'
+    first = clean_html(hostile + " (kept once)")
+    assert clean_html(hostile + " (kept once)") == first
+    assert calls == [hostile + " (kept once)"]  # the second report's copy is not parsed again
+    assert "onmouseover" not in first and "javascript" not in first
+    assert clean_html(hostile + " (another)") != first and len(calls) == 2
+
+
 def test_index_lists_reports_with_status() -> None:
     entries = [
         IndexEntry(2024, "Oxford", "built", "2025-01-01 10:00 UTC", "2024/oxford.html", "2024/oxford.ipynb"),

@@ -12,9 +12,10 @@ shows it 360 px wide, and titles wrapped rather than cut off.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import functools
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, cast
 
 import matplotlib.pyplot as plt
@@ -192,6 +193,26 @@ def monthly_trend(
     return ax
 
 
+@contextlib.contextmanager
+def _layout_only_draws(ax: Axes) -> Iterator[None]:
+    """While in the block, drawing ``ax``'s figure on its canvas lays it out but paints nothing.
+
+    seaborn's heat-map draws the whole figure once (in pixels, with matplotlib's Agg) only to
+    measure its tick labels for overlap; the chart is then drawn again as SVG. Laying the figure
+    out (:meth:`~matplotlib.figure.Figure.draw_without_rendering`) places and sizes every label
+    exactly as that draw does, without painting a pixel: the same labels, the same SVG, a third
+    of a heat-map's drawing time saved.
+    """
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    canvas = fig.canvas
+    canvas.draw = lambda *args, **kwargs: fig.draw_without_rendering()  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del canvas.draw  # the class's method again
+
+
 @_styled
 def heatmap(
     table: pd.DataFrame,
@@ -217,14 +238,15 @@ def heatmap(
     )
     shown = table.mask(mask) if mask is not None else table
     ax = _new(min(0.7 * table.shape[1] + 3, 7.0), 0.45 * table.shape[0] + 1.6)
-    sns.heatmap(
-        shown.astype(float),
-        ax=ax,
-        cmap="Blues",
-        annot=False,
-        cbar_kws={"label": cbar_label},
-        linewidths=0.5,
-    )
+    with _layout_only_draws(ax):
+        sns.heatmap(
+            shown.astype(float),
+            ax=ax,
+            cmap="Blues",
+            annot=False,
+            cbar_kws={"label": cbar_label},
+            linewidths=0.5,
+        )
     for (i, j), value in np.ndenumerate(shown.to_numpy(dtype=float)):
         text = (
             SUPPRESSED_LABEL
