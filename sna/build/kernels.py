@@ -54,6 +54,12 @@ WARM_IMPORTS = (
     "ipykernel.debugger",
     "IPython.core.completerlib",
     "IPython.extensions.storemagic",
+    # ...and as its shell starts and runs the first cell (8 ms together).
+    "IPython.core.oinspect",
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
     "traitlets.config.argcomplete_config",
     "tornado.queues",
     "IPython",
