@@ -8,7 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.backends.backend_agg import RendererAgg
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
 
 from sna.report import charts
 from sna.report.display import figure_svg
@@ -176,3 +178,29 @@ def test_heatmap_lays_out_without_painting_and_draws_the_same_svg(monkeypatch, c
     assert rotations == ({90.0} if isinstance(columns[0], str) else {0.0})
     assert "draw" not in vars(fast_ax.get_figure(root=True).canvas)  # the canvas is as it was
     plt.close("all")
+
+
+def test_heatmap_on_other_canvases_draws_as_seaborn_asks():
+    """A canvas other than Agg is left alone; one whose print method draws does not loop."""
+    table = pd.DataFrame({2024: [2.0, 40.0], 2025: [30.0, 50.0]}, index=["A", "B"])
+    backend = plt.get_backend()
+    plt.switch_backend("template")  # its print methods call the canvas's draw
+    try:
+        ax = charts.heatmap(table, title="Heat")
+        assert sorted(t.get_text() for t in ax.texts) == ["2", "30", "40", "50"]
+    finally:
+        plt.close("all")
+        plt.switch_backend(backend)
+
+    class DrawingCanvas(FigureCanvasAgg):
+        def print_png(self, *args, **kwargs):  # as some backends do: draw, then print
+            self.draw()
+            return super().print_png(*args, **kwargs)
+
+    figure = Figure()
+    DrawingCanvas(figure)
+    ax = figure.subplots()
+    with charts._layout_only_draws(ax):
+        sns.heatmap(table, ax=ax)
+    assert "draw" not in vars(figure.canvas)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024", "2025"]

@@ -262,6 +262,9 @@ def test_clean_html_sanitises_each_html_once_per_process(monkeypatch) -> None:
     assert calls == [hostile + " (kept once)"]  # the second report's copy is not parsed again
     assert "onmouseover" not in first and "javascript" not in first
     assert clean_html(hostile + " (another)") != first and len(calls) == 2
+    table = "<table>" + "<tr><td>Oxford</td><td>1,234</td></tr>" * 2_000 + "</table>"
+    assert clean_html(table) == clean_html(table)
+    assert len(calls) == 4  # a long table is not kept: memory stays bounded
 
 
 def test_index_lists_reports_with_status() -> None:

@@ -110,23 +110,25 @@ def clean_html(html: str) -> str:
     (``data:text/csv``, checked again by :func:`notebook_html`); images keep only embedded
     ``data:`` sources (checked again by :func:`notebook_html`).
 
-    The same HTML gives the same result, so results are kept for the worker's next reports
-    (:data:`_CLEANED` entries): headings, notes and captions repeat from one district's report
-    to the next, and bleach's parser takes about 0.1 s of a report.
+    The same HTML gives the same result, so results for HTML up to :data:`_KEPT_CHARACTERS`
+    long are kept for the worker's next reports (the last :data:`_CLEANED` of them):
+    headings, notes and captions repeat from one district's report to the next, and bleach's
+    parser takes about 0.1 s of a report. Longer HTML (large tables) is sanitised every time.
 
     Examples
     --------
     >>> clean_html('<p onclick="x()">Rate <b>per 1,000</b></p><script>alert(1)</script>')
     '<p>Rate <b>per 1,000</b></p>&lt;script&gt;alert(1)&lt;/script&gt;'
     """
-    return _clean_html(html)
+    return _kept_clean_html(html) if len(html) <= _KEPT_CHARACTERS else _clean_html(html)
 
 
-_CLEANED = 2048
-"""Sanitised outputs kept per process by :func:`clean_html` (each a few kilobytes at most)."""
+_CLEANED = 1024
+"""Sanitised outputs kept per process by :func:`clean_html`."""
+_KEPT_CHARACTERS = 32_000
+"""Longest HTML whose sanitised result is kept: the cache holds at most about 64 MB."""
 
 
-@functools.lru_cache(maxsize=_CLEANED)
 def _clean_html(html: str) -> str:
     return bleach.clean(
         html,
@@ -137,6 +139,9 @@ def _clean_html(html: str) -> str:
         strip=False,
         strip_comments=True,
     )
+
+
+_kept_clean_html = functools.lru_cache(maxsize=_CLEANED)(_clean_html)
 
 
 def notebook_errors(nb: nbformat.NotebookNode) -> list[str]:

@@ -24,6 +24,7 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -202,11 +203,30 @@ def _layout_only_draws(ax: Axes) -> Iterator[None]:
     out (:meth:`~matplotlib.figure.Figure.draw_without_rendering`) places and sizes every label
     exactly as that draw does, without painting a pixel: the same labels, the same SVG, a third
     of a heat-map's drawing time saved.
+
+    Only an Agg canvas (the notebook's and the scripts' backends) is changed, and only its
+    ``draw``, for the block: a draw made while the figure is being laid out is the canvas's own,
+    and any other canvas draws as seaborn asks.
     """
     fig = ax.get_figure(root=True)
-    assert fig is not None
-    canvas = fig.canvas
-    canvas.draw = lambda *args, **kwargs: fig.draw_without_rendering()  # type: ignore[method-assign]
+    canvas = fig.canvas if fig is not None else None
+    if fig is None or not isinstance(canvas, FigureCanvasAgg) or "draw" in vars(canvas):
+        yield
+        return
+    laying_out = False
+
+    def layout_only(*args: Any, **kwargs: Any) -> None:
+        nonlocal laying_out
+        if laying_out:  # the backend draws to find its renderer: its own draw
+            type(canvas).draw(canvas, *args, **kwargs)
+            return
+        laying_out = True
+        try:
+            fig.draw_without_rendering()
+        finally:
+            laying_out = False
+
+    canvas.draw = layout_only  # type: ignore[method-assign]
     try:
         yield
     finally:
